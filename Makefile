@@ -1,0 +1,54 @@
+# csp-analysis: every target that needs Python depends on the venv, so a fresh clone needs
+# only Python >= 3.10 and make.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+SHARED := ../shared/data
+WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
+
+.PHONY: help setup data demo-data ingest ingest-real reports test lint bench screenshots clean
+
+help: ## Show this help
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m ipykernel install --sys-prefix --name csp-analysis --display-name "Python (csp-analysis)" > /dev/null
+	touch $(STAMP)
+
+setup: $(STAMP) ## Create .venv, install the package with dev extras, register the csp-analysis kernel
+
+demo-data: $(STAMP) ## Generate the synthetic demonstration data into data/raw/demo
+	$(BIN)/csp-analysis demo-data --out data/raw/demo
+
+data: demo-data ## Demo data + ingest into data/processed
+	$(BIN)/csp-analysis ingest --demo data/raw/demo --out data/processed
+
+ingest-real: $(STAMP) ## Ingest the real West Mercia 2025 files from ../shared/data into data/processed
+	$(BIN)/csp-analysis ingest --police-uk $(SHARED)/police_uk/west-mercia \
+	  --lsoa-lookup "$(SHARED)/ons/LSOA_(2021)_to_Electoral_Ward_(2023)_to_LAD_(2023)_Best_Fit_Lookup_in_EW.csv" \
+	  --csp-lookup "$(SHARED)/ons/Local_Authority_District_to_CSPs_to_Police_Force_Areas_(December_2023)_Lookup.csv" \
+	  --population $(SHARED)/ons/LAD23_Mid_Year_pop_2011_to_2023.xlsx --out data/processed
+
+reports: data ## Set up, build demo data, ingest and run the full report batch
+	$(BIN)/csp-analysis run --workers $(WORKERS)
+
+test: $(STAMP) ## Run the test suite (unit, real-data loaders, notebooks)
+	$(BIN)/python -m pytest
+
+lint: $(STAMP) ## ruff over the package, tests and benchmarks
+	$(BIN)/ruff check csp_analysis tests benchmarks
+
+bench: $(STAMP) ## Run the benchmarks and print figures (see docs/benchmarks.md)
+	$(BIN)/python benchmarks/ingest.py
+
+clean: ## Remove generated data, reports and caches (keeps .venv)
+	rm -rf data/processed/* data/raw/demo reports/* .pytest_cache
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +
+	touch data/raw/.gitkeep data/processed/.gitkeep reports/.gitkeep
