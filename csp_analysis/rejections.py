@@ -47,7 +47,7 @@ class RejectionLog:
         details = list(details) if details is not None else [""] * len(lines)
         self.counts[reason] += len(lines)
         kept = self.examples.setdefault(reason, [])
-        for line, detail in zip(lines, details):
+        for line, detail in zip(lines, details, strict=True):
             if len(kept) >= MAX_EXAMPLES_PER_REASON:
                 break
             kept.append(Rejection(file, int(line) if line is not None else None, reason, detail))
