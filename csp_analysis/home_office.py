@@ -148,7 +148,9 @@ def _tables(path: Path) -> list[tuple[str, pd.DataFrame, int]]:
         return [(path.name, frame, 1)]
     engine = _ENGINES.get(suffix)
     if engine is None:
-        raise InputFileError(path, f"unsupported file type {suffix!r}; expected .csv, .xlsx or .ods")
+        raise InputFileError(
+            path, f"unsupported file type {suffix!r}; expected .csv, .xlsx or .ods"
+        )
     try:
         book = pd.ExcelFile(path, engine=engine)
     except Exception as exc:  # the engines raise many unrelated types for a damaged file
@@ -251,7 +253,7 @@ def _read_table(path: Path, label: str, frame: pd.DataFrame, header_line: int):
             "financial_year": kept_years.astype("string"),
             "financial_quarter": kept_quarters.astype("int8"),
             "quarter_start": pd.to_datetime(
-                [quarter_start(y, q) for y, q in zip(kept_years, kept_quarters)]
+                [quarter_start(y, q) for y, q in zip(kept_years, kept_quarters, strict=True)]
             ),
             "area_type": pd.Series(area_type, index=kept.index, dtype="string"),
             "area_code": area_codes.replace("", None).astype("string"),
@@ -265,7 +267,12 @@ def _read_table(path: Path, label: str, frame: pd.DataFrame, header_line: int):
             "source_file": pd.Series(path.name, index=kept.index, dtype="string"),
         }
     )
-    for column in ("offence_description", "offence_group", "offence_subgroup", "police_uk_category"):
+    for column in (
+        "offence_description",
+        "offence_group",
+        "offence_subgroup",
+        "police_uk_category",
+    ):
         out[column] = out[column].astype("string")
     notes = []
     if ignored:

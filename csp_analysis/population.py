@@ -108,9 +108,7 @@ def read_district_populations(path: str | Path, sheet: str = MYE_SHEET) -> pd.Da
     lowered = [h.lower() for h in header]
     code_col, name_col = lowered.index("code"), lowered.index("name")
     geography_col = lowered.index("geography") if "geography" in lowered else None
-    year_cols = {
-        int(m.group(1)): i for i, h in enumerate(header) if (m := _YEAR_COLUMN.match(h))
-    }
+    year_cols = {int(m.group(1)): i for i, h in enumerate(header) if (m := _YEAR_COLUMN.match(h))}
 
     body = raw.iloc[header_index + 1 :]
     codes = body.iloc[:, code_col]
@@ -196,7 +194,7 @@ def read_population_workbook(path: str | Path, areas: AreasConfig) -> pd.DataFra
                     f"mid-{first['year']}",
                     row=int(first["sheet_row"]),
                 )
-            for year, population in zip(group["year"], group["population"]):
+            for year, population in zip(group["year"], group["population"], strict=True):
                 totals[int(year)] = totals.get(int(year), 0) + int(population)
         for year in sorted(totals):
             rows.append((csp.code, csp.name, year, totals[year], source))
@@ -244,7 +242,7 @@ def config_discrepancies(path: str | Path, areas: AreasConfig) -> list[str]:
     lookup = {
         (code, int(year)): population
         for code, year, population in zip(
-            districts["code"], districts["year"], districts["population"]
+            districts["code"], districts["year"], districts["population"], strict=True
         )
     }
     problems = []
