@@ -103,7 +103,7 @@ _COUNT = re.compile(r"^-?\d+(?:\.0+)?$")
 
 
 def normalise_column(name: object) -> str:
-    """``"Financial Year"``, ``"Financial_Year"`` and ``"financial year "`` -> ``financial_year``."""
+    """``"Financial Year"``, ``"Financial_Year"`` or ``"financial year "`` -> ``financial_year``."""
     return re.sub(r"[^a-z0-9]+", "_", str(name).strip().lower()).strip("_")
 
 
