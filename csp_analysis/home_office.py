@@ -158,7 +158,9 @@ def _tables(path: Path) -> list[tuple[str, pd.DataFrame, int]]:
     tables = []
     with book:
         for sheet in book.sheet_names:
-            raw = book.parse(sheet, header=None, dtype=str, keep_default_na=False)
+            raw = pd.read_excel(
+                book, sheet_name=sheet, header=None, dtype=str, keep_default_na=False
+            )
             # Publisher workbooks put notes above the table; its header is the first row
             # naming the offence code and count columns.
             for index in range(min(30, len(raw))):

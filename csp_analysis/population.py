@@ -63,7 +63,7 @@ def _read_sheet(path: Path, sheet: str) -> pd.DataFrame:
                 f"sheet {sheet!r} not found (sheets: {', '.join(map(str, sheets.sheet_names))}); "
                 "expected the ONS mid-year estimates workbook",
             )
-        return sheets.parse(sheet, header=None, dtype=object)
+        return pd.read_excel(sheets, sheet_name=sheet, header=None, dtype=object)
 
 
 def _find_header(raw: pd.DataFrame, path: Path, sheet: str) -> int:
