@@ -220,14 +220,17 @@ class CspLookupRow:
     pfa_name: str
 
 
-def read_csp_lookup(path: str | Path) -> dict[str, CspLookupRow]:
+def read_csp_lookup(path: str | Path) -> dict[str, list[CspLookupRow]]:
     """Read the ONS LAD -> CSP -> PFA lookup, keyed by LAD code.
+
+    A district can sit in several CSPs (in the December 2023 lookup Bournemouth, Christchurch
+    and Poole is listed under three), so each district maps to a list of rows.
 
     Raises
     ------
     InputFileError
-        Missing file or columns (``LADyyCD, LADyyNM, CSPyyCD, CSPyyNM, PFAyyCD, PFAyyNM``), or a
-        district listed twice.
+        Missing file or columns (``LADyyCD, LADyyNM, CSPyyCD, CSPyyNM, PFAyyCD, PFAyyNM``), a
+        blank code, or the same district and CSP listed twice.
     """
     path = Path(path)
     what = "LAD-CSP-PFA lookup"
@@ -246,51 +249,63 @@ def read_csp_lookup(path: str | Path) -> dict[str, CspLookupRow]:
 
     cols = [column(p, s) for p in ("LAD", "CSP", "PFA") for s in ("CD", "NM")]
     values = [table.column(c).to_pylist() for c in cols]
-    rows: dict[str, CspLookupRow] = {}
+    rows: dict[str, list[CspLookupRow]] = {}
     for index, record in enumerate(zip(*values, strict=True)):
-        record = tuple(v.strip() for v in record)
-        if not record[0] or not record[2]:
+        row = CspLookupRow(*(v.strip() for v in record))
+        if not row.lad_code or not row.csp_code:
             raise InputFileError(path, "blank district or CSP code", row=index + 2)
-        if record[0] in rows:
-            raise InputFileError(path, f"district {record[0]} is listed twice", row=index + 2)
-        rows[record[0]] = CspLookupRow(*record)
+        listed = rows.setdefault(row.lad_code, [])
+        if any(r.csp_code == row.csp_code for r in listed):
+            raise InputFileError(
+                path, f"district {row.lad_code} is listed twice in {row.csp_code}", row=index + 2
+            )
+        listed.append(row)
     if not rows:
         raise InputFileError(path, f"{what} has a header but no rows")
     return rows
 
 
-def check_csp_lookup(csp_lookup: dict[str, CspLookupRow], areas: AreasConfig, path) -> None:
-    """Check that the ONS CSP lookup puts every configured district in its configured CSP.
+def check_csp_lookup(csp_lookup: dict[str, list[CspLookupRow]], areas: AreasConfig, path) -> None:
+    """Check that the ONS CSP lookup agrees with ``config/areas.yaml`` for the configured CSPs.
 
     Raises
     ------
     ConfigError
-        A configured district missing from the lookup, placed in another CSP, or a configured
-        CSP that the lookup gives extra districts.
+        A configured district missing from the lookup, placed in another CSP, split between
+        CSPs (LSOAs are placed by district, so a split district cannot be assigned), or a
+        configured CSP that the lookup gives extra districts.
     """
+    name = Path(path).name
     for csp in areas.csps:
         for district in csp.districts:
-            row = csp_lookup.get(district.code)
-            if row is None:
+            key = f"{csp.id}.districts.{district.code}"
+            listed = csp_lookup.get(district.code)
+            if not listed:
+                raise ConfigError("areas.yaml", key, f"district is not in the CSP lookup {name}")
+            codes = sorted(r.csp_code for r in listed)
+            if csp.code not in codes:
                 raise ConfigError(
                     "areas.yaml",
-                    f"{csp.id}.districts.{district.code}",
-                    f"district is not in the CSP lookup {Path(path).name}",
+                    key,
+                    f"configured in CSP {csp.code} ({csp.name}) but {name} puts it in "
+                    + ", ".join(f"{r.csp_code} ({r.csp_name})" for r in listed),
                 )
-            if row.csp_code != csp.code:
+            if len(codes) > 1:
                 raise ConfigError(
                     "areas.yaml",
-                    f"{csp.id}.districts.{district.code}",
-                    f"configured in CSP {csp.code} ({csp.name}) but {Path(path).name} puts it in "
-                    f"{row.csp_code} ({row.csp_name})",
+                    key,
+                    f"{name} splits this district between CSPs {', '.join(codes)}; LSOAs are "
+                    "placed by district, so a split district cannot be assigned to one CSP",
                 )
-        in_lookup = {lad for lad, row in csp_lookup.items() if row.csp_code == csp.code}
+        in_lookup = {
+            lad for lad, listed in csp_lookup.items() for r in listed if r.csp_code == csp.code
+        }
         extra = sorted(in_lookup - set(csp.lad_codes))
         if extra:
             raise ConfigError(
                 "areas.yaml",
                 f"{csp.id}.districts",
-                f"{Path(path).name} also puts {', '.join(extra)} in {csp.code} ({csp.name}); "
+                f"{name} also puts {', '.join(extra)} in {csp.code} ({csp.name}); "
                 "add them to the CSP's districts",
             )
 

@@ -102,6 +102,12 @@ class StreetFile:
             return self.path.read_bytes()
         return _zip_handle(self.path).read(self.member)
 
+    def crc32(self) -> str | None:
+        """The archive's CRC-32 of a zip member (a content fingerprint at no cost), else None."""
+        if self.member is None:
+            return None
+        return f"{_zip_handle(self.path).getinfo(self.member).CRC:08x}"
+
     def size(self) -> int:
         if self.member is None:
             return self.path.stat().st_size
