@@ -48,6 +48,7 @@ __all__ = [
     "load_population",
     "month_coverage",
     "month_label",
+    "period_label",
     "monthly_counts",
     "priority_monthly_counts",
     "quarterly_counts",
@@ -224,7 +225,7 @@ def month_label(date) -> str:
     return f"{MONTH_NAMES[month.month - 1]} {month.year}"
 
 
-def _period_label(start: pd.Timestamp, end: pd.Timestamp) -> str:
+def period_label(start: pd.Timestamp, end: pd.Timestamp) -> str:
     """ "April to September 2025", "April 2025 to January 2026" or "April 2025"."""
     if start == end:
         return month_label(start)
@@ -885,7 +886,7 @@ def year_to_date(
     start = _fy_start(end)
     current_months = pd.date_range(start, end, freq="MS")
     previous_months = current_months - pd.DateOffset(years=1)
-    labels = (_period_label(start, end), _period_label(previous_months[0], previous_months[-1]))
+    labels = (period_label(start, end), period_label(previous_months[0], previous_months[-1]))
     values_now = series.reindex(current_months)
     values_then = series.reindex(previous_months)
     gaps = [m for m, v in [*values_then.items(), *values_now.items()] if pd.isna(v)]
