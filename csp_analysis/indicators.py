@@ -16,12 +16,20 @@ Every row read is either loaded or a counted rejection with ``file:line`` exampl
 
 from __future__ import annotations
 
+import codecs
 import re
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from .config import _format_validation_error, load_yaml_model
 from .exceptions import ConfigError, InputFileError
@@ -73,6 +81,15 @@ class LocalExtractMapping(_Strict):
     columns: LocalExtractColumns = Field(default_factory=LocalExtractColumns)
     encoding: str = "utf-8"
 
+    @field_validator("encoding")
+    @classmethod
+    def _known_encoding(cls, value: str) -> str:
+        try:
+            codecs.lookup(value)
+        except LookupError:
+            raise ValueError(f"unknown text encoding {value!r} (e.g. utf-8, cp1252)") from None
+        return value
+
 
 class SourcesConfig(_Strict):
     """``config/sources.yaml``."""
@@ -121,9 +138,10 @@ def _resolve_mapping(mapping) -> LocalExtractMapping:
 def _read_csv(path: Path, encoding: str = "utf-8") -> pd.DataFrame:
     if not path.is_file():
         raise InputFileError(path, "file not found")
-    encoding = "utf-8-sig" if encoding.lower().replace("_", "-") in ("utf-8", "utf8") else encoding
+    # utf-8-sig also reads files without a byte-order mark, and Excel writes one.
+    codec = "utf-8-sig" if encoding.lower().replace("_", "-") in ("utf-8", "utf8") else encoding
     try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding=encoding)
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding=codec)
     except UnicodeDecodeError as exc:
         raise InputFileError(
             path,
