@@ -180,8 +180,11 @@ class _EtsFit(_LogStateSpaceFit):
         n = self.results.model.nobs
         pred = self.results.get_prediction(start=n, end=n + horizon - 1)
         frame = pred.summary_frame(alpha=1 - level)
-        return (frame["mean"].to_numpy(), frame["pi_lower"].to_numpy(),
-                frame["pi_upper"].to_numpy())
+        return (
+            frame["mean"].to_numpy(),
+            frame["pi_lower"].to_numpy(),
+            frame["pi_upper"].to_numpy(),
+        )
 
     def update(self, y):
         model = Ets.build(np.log1p(y), self.season)
@@ -194,9 +197,7 @@ class _EtsFit(_LogStateSpaceFit):
         # origin: the state at an origin depends only on earlier months, so this equals
         # re-running the model on y[:origin] (checked in tests) at a fraction of the cost.
         full = self.update(y).results
-        rows = [
-            np.asarray(full.predict(start=o, end=o + horizon - 1, dynamic=0)) for o in origins
-        ]
+        rows = [np.asarray(full.predict(start=o, end=o + horizon - 1, dynamic=0)) for o in origins]
         return np.expm1(np.vstack(rows))
 
 
@@ -251,8 +252,9 @@ class _SarimaFit(_LogStateSpaceFit):
         # equals a forecast from a filter run on y[:origin] (checked in tests).
         full = self.update(y).results
         rows = [
-            np.asarray(full.get_prediction(start=o, end=o + horizon - 1, dynamic=True)
-                       .predicted_mean)
+            np.asarray(
+                full.get_prediction(start=o, end=o + horizon - 1, dynamic=True).predicted_mean
+            )
             for o in origins
         ]
         return np.expm1(np.vstack(rows))
@@ -315,7 +317,14 @@ def _prepare(series: pd.Series, what: str = "series") -> tuple[pd.Series, np.nda
     return values, filled.to_numpy(), n_gaps
 
 
-def _model_names(models: Sequence[str] | None) -> list[str]:
+def resolve_models(models: Sequence[str] | None) -> list[str]:
+    """Validated model names in registry order, seasonal naive always included.
+
+    Raises
+    ------
+    UnknownNameError
+        For a name not in the registry.
+    """
     names = available() if models is None else list(models)
     if not names:
         raise AnalysisError("at least one model is needed")
@@ -400,7 +409,11 @@ class BacktestResult:
 
 
 def backtest_origins(
-    n_months: int, horizon: int, season: int, step: int = 3, max_origins: int = 8,
+    n_months: int,
+    horizon: int,
+    season: int,
+    step: int = 3,
+    max_origins: int = 8,
     min_train: int | None = None,
 ) -> list[int]:
     """Positions of the forecast origins for a series of ``n_months`` (see module docstring).
@@ -457,13 +470,17 @@ def backtest(
     UnknownNameError
         An unknown model name.
     """
-    for name, value in (("horizon", horizon), ("season", season), ("step", step),
-                        ("max_origins", max_origins)):
+    for name, value in (
+        ("horizon", horizon),
+        ("season", season),
+        ("step", step),
+        ("max_origins", max_origins),
+    ):
         if not isinstance(value, (int, np.integer)) or value < 1:
             raise AnalysisError(f"{name} must be a positive integer, got {value!r}")
     if season < 2:
         raise AnalysisError(f"season must be at least 2, got {season}")
-    names = _model_names(models)
+    names = resolve_models(models)
     values, filled, n_gaps = _prepare(series)
     observed = values.to_numpy()
     origins = backtest_origins(len(values), horizon, season, step, max_origins, min_train)
@@ -497,9 +514,16 @@ def backtest(
                     if np.isnan(actual):
                         continue
                     model_rows.append(
-                        (name, values.index[origin], values.index[origin + k], k + 1, actual,
-                         float(point[k]), scales[origin],
-                         abs(actual - point[k]) / scales[origin])
+                        (
+                            name,
+                            values.index[origin],
+                            values.index[origin + k],
+                            k + 1,
+                            actual,
+                            float(point[k]),
+                            scales[origin],
+                            abs(actual - point[k]) / scales[origin],
+                        )
                     )
         except Exception as exc:  # noqa: BLE001 - any model failure is reported, not fatal
             notes.append(f"{name} failed ({type(exc).__name__}: {exc}); left out of the choice")
@@ -512,8 +536,7 @@ def backtest(
         raise AnalysisError("the seasonal naive benchmark failed: " + "; ".join(notes))
     errors = pd.DataFrame(
         rows,
-        columns=["model", "origin", "month", "step", "actual", "forecast", "scale",
-                 "scaled_error"],
+        columns=["model", "origin", "month", "step", "actual", "forecast", "scale", "scaled_error"],
     )
     valid = {k: v for k, v in mase.items() if not np.isnan(v)}
     best = min(valid.values())
@@ -631,8 +654,7 @@ def forecast(
         raise
     except Exception as exc:  # noqa: BLE001 - statsmodels raises many types
         raise AnalysisError(f"{model} could not be fitted: {type(exc).__name__}: {exc}") from exc
-    index = pd.date_range(values.index[-1] + pd.offsets.MonthBegin(1), periods=horizon,
-                          freq="MS")
+    index = pd.date_range(values.index[-1] + pd.offsets.MonthBegin(1), periods=horizon, freq="MS")
     notes = [f"{n_gaps} interior gap(s) interpolated for fitting"] if n_gaps else []
     return ForecastResult(
         mean=pd.Series(np.clip(point, 0, None), index=index, name="forecast"),

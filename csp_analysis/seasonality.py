@@ -52,9 +52,7 @@ MAX_GAP_SHARE = 0.10
 MAX_ZERO_SHARE = 0.5
 
 
-def validate_monthly(
-    series, what: str = "series", allow_negative: bool = False
-) -> pd.Series:
+def validate_monthly(series, what: str = "series", allow_negative: bool = False) -> pd.Series:
     """Check a monthly series and return it complete, sorted and float-valued.
 
     Months absent from the index are added as gaps (NaN), never as zeros.
@@ -272,9 +270,7 @@ def decompose(
     if not isinstance(period, (int, np.integer)) or period < 2:
         raise AnalysisError(f"period must be an integer >= 2, got {period!r}")
     if model not in ("auto", "multiplicative", "additive"):
-        raise AnalysisError(
-            f"model must be 'auto', 'multiplicative' or 'additive', got {model!r}"
-        )
+        raise AnalysisError(f"model must be 'auto', 'multiplicative' or 'additive', got {model!r}")
     if seasonal_window < 7 or seasonal_window % 2 == 0:
         raise AnalysisError(f"seasonal_window must be odd and >= 7, got {seasonal_window}")
     values = trim_gaps(validate_monthly(series))

@@ -109,7 +109,7 @@ class SpcResult:
 
     @property
     def assurance(self) -> str | None:
-        """"consistently passing", "consistently failing", "hit and miss", or None (no target)."""
+        """ "consistently passing", "consistently failing", "hit and miss", or None (no target)."""
         if self.target is None:
             return None
         last = self.frame[self.frame["value"].notna()].iloc[-1]
@@ -179,8 +179,14 @@ def _same_sign_runs(signs: np.ndarray, min_length: int) -> list[tuple[int, int, 
 
 
 def _segment_rules(
-    y: np.ndarray, mean: float, lcl: float, ucl: float, lo2: float, up2: float,
-    run_length: int, trend_length: int,
+    y: np.ndarray,
+    mean: float,
+    lcl: float,
+    ucl: float,
+    lo2: float,
+    up2: float,
+    run_length: int,
+    trend_length: int,
 ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], list[tuple[str, int, int, int]]]:
     """Apply the four rules to one segment's observed values.
 
@@ -279,9 +285,7 @@ def xmr(
     if not isinstance(values, pd.Series):
         raise AnalysisError(f"xmr: expected a pandas Series, got {type(values).__name__}")
     if direction not in _DIRECTIONS:
-        raise AnalysisError(
-            f"xmr: direction must be 'higher', 'lower' or None, got {direction!r}"
-        )
+        raise AnalysisError(f"xmr: direction must be 'higher', 'lower' or None, got {direction!r}")
     direction = _DIRECTIONS[direction]
     if target is not None:
         if direction is None:
@@ -373,8 +377,13 @@ def xmr(
             mr_bar = float(kept.mean()) if len(kept) else mr_bar
         lcl, ucl = mean - LIMIT_FACTOR * mr_bar, mean + LIMIT_FACTOR * mr_bar
         lo2, up2 = mean - TWO_SIGMA_FACTOR * mr_bar, mean + TWO_SIGMA_FACTOR * mr_bar
-        for key, val in (("mean", mean), ("lcl", lcl), ("ucl", ucl),
-                         ("lower_two_sigma", lo2), ("upper_two_sigma", up2)):
+        for key, val in (
+            ("mean", mean),
+            ("lcl", lcl),
+            ("ucl", ucl),
+            ("lower_two_sigma", lo2),
+            ("upper_two_sigma", up2),
+        ):
             cols[key][pos] = val
         seg_flags, seg_dirs, seg_signals = _segment_rules(
             y[pos], mean, lcl, ucl, lo2, up2, run_length, trend_length
@@ -383,13 +392,15 @@ def xmr(
             flags[rule][pos] = seg_flags[rule]
             dirs[rule][pos] = seg_dirs[rule]
         for rule, start, end, sign in seg_signals:
-            signals.append({
-                "rule": rule,
-                "start": index[pos[start]],
-                "end": index[pos[end]],
-                "n_points": int(end - start + 1),
-                "direction": "up" if sign > 0 else "down",
-            })
+            signals.append(
+                {
+                    "rule": rule,
+                    "start": index[pos[start]],
+                    "end": index[pos[end]],
+                    "n_points": int(end - start + 1),
+                    "direction": "up" if sign > 0 else "down",
+                }
+            )
 
     special = np.zeros(len(y), dtype=bool)
     for rule in RULES:

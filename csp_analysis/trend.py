@@ -111,8 +111,11 @@ def _as_interventions(interventions) -> list[Intervention]:
             result.append(item)
         elif isinstance(item, Mapping):
             try:
-                result.append(Intervention(str(item.get("name", item["start"])),
-                                           str(item["start"]), str(item["end"])))
+                result.append(
+                    Intervention(
+                        str(item.get("name", item["start"])), str(item["start"]), str(item["end"])
+                    )
+                )
             except KeyError as exc:
                 raise AnalysisError(f"intervention {dict(item)!r} lacks {exc}") from None
         elif isinstance(item, (tuple, list)) and len(item) in (2, 3):
@@ -205,8 +208,7 @@ class _Design:
 
     def matrix(self, index: pd.DatetimeIndex) -> pd.DataFrame:
         months_since = (index.year - self.origin.year) * 12 + (index.month - self.origin.month)
-        data = {"const": np.ones(len(index)),
-                "years": months_since.to_numpy() / 12.0 - self.centre}
+        data = {"const": np.ones(len(index)), "years": months_since.to_numpy() / 12.0 - self.centre}
         for level in self.month_levels:
             data[f"month_{MONTH_NAMES[level - 1]}"] = (index.month == level).astype(float)
         for month in self.intervention_months:
@@ -306,16 +308,21 @@ def _build_design(index: pd.DatetimeIndex, interventions, steps) -> tuple[_Desig
         start = _month(step.start, step.label)
         after = int((index >= start).sum())
         if after == 0 or after == len(index):
-            notes.append(f"{step.label}: outside the data ({index[0]:%Y-%m} to "
-                         f"{index[-1]:%Y-%m}), so no term was fitted")
+            notes.append(
+                f"{step.label}: outside the data ({index[0]:%Y-%m} to "
+                f"{index[-1]:%Y-%m}), so no term was fitted"
+            )
             continue
         kept_steps.append(step)
     origin = index[0]
     months_since = (index.year - origin.year) * 12 + (index.month - origin.month)
     centre = float(np.mean(months_since)) / 12.0
-    columns = (["const", "years"] + [f"month_{MONTH_NAMES[m - 1]}" for m in month_levels]
-               + [f"intervention_{m:%Y-%m}" for m in intervention_months]
-               + [s.label for s in kept_steps])
+    columns = (
+        ["const", "years"]
+        + [f"month_{MONTH_NAMES[m - 1]}" for m in month_levels]
+        + [f"intervention_{m:%Y-%m}" for m in intervention_months]
+        + [s.label for s in kept_steps]
+    )
     return _Design(origin, centre, month_levels, intervention_months, kept_steps, columns), notes
 
 
@@ -370,8 +377,9 @@ def fit_trend(
         )
     if observed.sum() == 0:
         raise AnalysisError("every observed month is zero; there is no trend to estimate")
-    design, notes = _build_design(observed.index, _as_interventions(interventions),
-                                  _as_steps(steps))
+    design, notes = _build_design(
+        observed.index, _as_interventions(interventions), _as_steps(steps)
+    )
     X = design.matrix(observed.index)
     offset = None
     if population is not None:
@@ -406,13 +414,19 @@ def fit_trend(
         [(t, *pct(t)) for t in effect_terms], columns=["term", "pct_change", "lower", "upper"]
     )
     linear = X.to_numpy() @ params[X.columns].to_numpy() + (0 if offset is None else offset)
-    label = {"negbin": "negative binomial", "quasipoisson": "quasi-Poisson",
-             "poisson": "Poisson"}[used_family]
-    method = (f"{label} GLM with month-of-year terms"
-              + (", population offset" if population is not None else "")
-              + (f", {len(design.intervention_months)} intervention month(s)"
-                 if design.intervention_months else "")
-              + (f", {len(design.steps)} step change(s)" if design.steps else ""))
+    label = {"negbin": "negative binomial", "quasipoisson": "quasi-Poisson", "poisson": "Poisson"}[
+        used_family
+    ]
+    method = (
+        f"{label} GLM with month-of-year terms"
+        + (", population offset" if population is not None else "")
+        + (
+            f", {len(design.intervention_months)} intervention month(s)"
+            if design.intervention_months
+            else ""
+        )
+        + (f", {len(design.steps)} step change(s)" if design.steps else "")
+    )
     return TrendResult(
         annual_pct_change=float(est),
         lower=float(lo),
@@ -448,8 +462,9 @@ def _fit(y, X, offset, family):
                 warnings.simplefilter("ignore")
                 # Poisson estimates are consistent for the mean; starting there makes the
                 # Newton steps converge in a handful of iterations.
-                results = model.fit(start_params=np.r_[start.params, 0.05], method="newton",
-                                    maxiter=100, disp=False)
+                results = model.fit(
+                    start_params=np.r_[start.params, 0.05], method="newton", maxiter=100, disp=False
+                )
             converged = bool(results.mle_retvals.get("converged", False))
             alpha = float(np.asarray(results.params)[-1])
             if converged and np.isfinite(alpha) and np.all(np.isfinite(results.bse)):
@@ -469,8 +484,7 @@ def _fit(y, X, offset, family):
 def _coefficients(results, columns) -> tuple[pd.Series, pd.DataFrame]:
     names = list(columns) + (["alpha"] if len(results.params) > len(columns) else [])
     params = pd.Series(np.asarray(results.params), index=names)
-    cov = pd.DataFrame(np.asarray(results.cov_params()), index=params.index,
-                       columns=params.index)
+    cov = pd.DataFrame(np.asarray(results.cov_params()), index=params.index, columns=params.index)
     return params, cov
 
 
@@ -563,8 +577,10 @@ def expected_vs_observed(
         :func:`fit_trend` error on the fitting window.
     """
     fit_end = _month(fit_end, "fit_end")
-    period_start, period_end = _month(period_start, "period_start"), _month(period_end,
-                                                                             "period_end")
+    period_start, period_end = (
+        _month(period_start, "period_start"),
+        _month(period_end, "period_end"),
+    )
     if period_start <= fit_end:
         raise AnalysisError(
             f"period_start {period_start:%Y-%m} must be after fit_end {fit_end:%Y-%m}, so the "
@@ -581,8 +597,14 @@ def expected_vs_observed(
             f"window must end and the period ({period_start:%Y-%m} to {period_end:%Y-%m}) lie "
             "within it"
         )
-    fit = fit_trend(values[values.index <= fit_end], population=population,
-                    interventions=interventions, steps=steps, family=family, level=level)
+    fit = fit_trend(
+        values[values.index <= fit_end],
+        population=population,
+        interventions=interventions,
+        steps=steps,
+        family=family,
+        level=level,
+    )
     months = pd.date_range(period_start, period_end, freq="MS")
     X = fit.design.matrix(months).to_numpy()
     params, cov = _coefficients(fit.results, fit.design.columns)
@@ -610,8 +632,10 @@ def expected_vs_observed(
     )
     notes = []
     if not have.all():
-        notes.append(f"{int((~have).sum())} month(s) of the period have no data and are left "
-                     "out of the totals")
+        notes.append(
+            f"{int((~have).sum())} month(s) of the period have no data and are left "
+            "out of the totals"
+        )
     if not have.any():
         raise AnalysisError("no month of the comparison period has data")
     totals = counts[:, have].sum(axis=1)
