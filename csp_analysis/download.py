@@ -27,6 +27,7 @@ import shutil
 import urllib.error
 import urllib.request
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -263,6 +264,9 @@ def verify_zip(path: str | Path) -> None:
             bad = archive.testzip()
     except (zipfile.BadZipFile, OSError, EOFError) as exc:
         raise DownloadError(f"{path.name}: not a valid zip archive ({exc})") from None
+    except (zlib.error, NotImplementedError) as exc:
+        # A damaged deflate stream fails in the decompressor before the CRC check is reached.
+        raise DownloadError(f"{path.name}: corrupt member data ({exc})") from None
     except zipfile.LargeZipFile as exc:  # pragma: no cover - zip64 is supported by default
         raise DownloadError(f"{path.name}: {exc}") from None
     if bad is not None:
