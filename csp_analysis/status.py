@@ -27,7 +27,7 @@ from .paths import (
 )
 
 TABLES = (CRIMES_PARQUET, POPULATION_PARQUET, HOME_OFFICE_PARQUET, INDICATORS_PARQUET)
-UNASSIGNED = "(unassigned)"
+MAX_NOTES = 10
 
 
 def _month_span(months) -> list[pd.Period]:
@@ -156,8 +156,10 @@ def collect_status(processed_dir: str | Path = PROCESSED_DIR) -> dict:
             counts = crimes["source"].value_counts()
             status["sources_in_data"] = {str(k): int(v) for k, v in counts.items()}
     elif report:
+        # The report keys CSPs by ONS code; show the display names it records beside them.
+        names = report.get("csps") if isinstance(report.get("csps"), dict) else {}
         status["months_per_csp"] = {
-            csp: {
+            names.get(csp, csp): {
                 "first": min(months) if months else None,
                 "last": max(months) if months else None,
                 "months": len(months),
@@ -265,6 +267,12 @@ def format_status(status: dict) -> str:
     duplicates = report.get("duplicates")
     if duplicates:
         lines.append(f"Duplicates: {duplicates}")
+    notes = report.get("notes") or []
+    if isinstance(notes, list) and notes:
+        lines.append("Notes from the ingest:")
+        lines.extend(f"  {note}" for note in notes[:MAX_NOTES])
+        if len(notes) > MAX_NOTES:
+            lines.append(f"  ... and {len(notes) - MAX_NOTES} more in {INGEST_REPORT}")
     return "\n".join(line for line in lines if line)
 
 

@@ -114,8 +114,10 @@ def test_report_only_falls_back_to_its_months(tmp_path):
     directory.mkdir()
     report = {
         **REPORT,
-        "months_per_csp": {"Telford and Wrekin": ["2025-01", "2025-02", "2025-04"]},
-        "missing_months_per_csp": {"Telford and Wrekin": ["2025-03"]},
+        "months_per_csp": {"E22000333": ["2025-01", "2025-02", "2025-04"]},
+        "missing_months_per_csp": {"E22000333": ["2025-03"]},
+        "csps": {"E22000333": "Telford and Wrekin"},
+        "notes": [f"note {i}" for i in range(12)],
     }
     (directory / INGEST_REPORT).write_text(json.dumps(report), encoding="utf-8")
     status = collect_status(directory)
@@ -125,7 +127,9 @@ def test_report_only_falls_back_to_its_months(tmp_path):
         "months": 3,
         "gaps": ["2025-03"],
     }
-    assert "GAPS: 2025-03" in format_status(status)
+    text = format_status(status)
+    assert "GAPS: 2025-03" in text
+    assert "  note 9\n  ... and 2 more in ingest_report.json" in text
 
 
 def test_gap_ranges_are_collapsed():
