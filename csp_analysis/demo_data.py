@@ -400,10 +400,10 @@ LSOA_CONCENTRATION: dict[str, float] = {
 # crime statistics): about a third of violence and ~15% of all crime domestic abuse related,
 # hate crime 2-3% of crime, mostly public order and violence; alcohol in ~15% of violence.
 DOMESTIC_ABUSE_BY_SUBGROUP = {
-    "Violence with injury": 0.36, "Violence without injury": 0.36,
-    "Stalking and harassment": 0.36, "Rape offences": 0.32, "Other sexual offences": 0.10,
-    "Homicide": 0.25, "Criminal damage": 0.09, "Arson": 0.07, "Public order offences": 0.05,
-    "Other theft offences": 0.03, "Domestic burglary": 0.02, "Miscellaneous crimes": 0.05,
+    "Violence with injury": 0.34, "Violence without injury": 0.34,
+    "Stalking and harassment": 0.34, "Rape offences": 0.32, "Other sexual offences": 0.10,
+    "Homicide": 0.25, "Criminal damage": 0.07, "Arson": 0.06, "Public order offences": 0.04,
+    "Other theft offences": 0.02, "Domestic burglary": 0.02, "Miscellaneous crimes": 0.04,
     "Theft of a motor vehicle": 0.01, "Possession of weapons offences": 0.02,
 }  # fmt: skip
 DOMESTIC_ABUSE_BY_CODE = {  # offences that are never, or unusually often, domestic
@@ -692,6 +692,18 @@ class _Geography:
     street_lon: np.ndarray
 
 
+def _truncated_normal(rng: np.random.Generator, mean, sd, bounds: tuple[float, float]):
+    """Normal draws redrawn until inside ``bounds`` (clipping would pile points on the edge)."""
+    scalar = np.ndim(mean) == 0
+    mean = np.atleast_1d(np.asarray(mean, dtype=float))
+    value = rng.normal(mean, sd)
+    outside = (value < bounds[0]) | (value > bounds[1])
+    while np.any(outside):
+        value[outside] = rng.normal(mean[outside], sd)
+        outside = (value < bounds[0]) | (value > bounds[1])
+    return float(value[0]) if scalar else value
+
+
 def _build_geography(rng: np.random.Generator) -> _Geography:
     """Synthetic LSOAs, wards and street points, and per-LSOA gamma weights."""
     rows = []
@@ -736,8 +748,8 @@ def _build_geography(rng: np.random.Generator) -> _Geography:
                 lsoa_csp.append(csp_of_lad.get(lad, -1))
                 centres.append(
                     (
-                        np.clip(rng.normal(lat, sd_lat), *LATITUDE_RANGE),
-                        np.clip(rng.normal(lon, sd_lon), *LONGITUDE_RANGE),
+                        _truncated_normal(rng, lat, sd_lat, LATITUDE_RANGE),
+                        _truncated_normal(rng, lon, sd_lon, LONGITUDE_RANGE),
                     )
                 )
                 k += 1
@@ -769,8 +781,8 @@ def _build_geography(rng: np.random.Generator) -> _Geography:
     )
     centre = np.asarray(centres)
     owner = np.repeat(np.arange(n_lsoa), street_count)
-    lat = np.clip(centre[owner, 0] + rng.normal(0, 0.004, n_points), *LATITUDE_RANGE)
-    lon = np.clip(centre[owner, 1] + rng.normal(0, 0.006, n_points), *LONGITUDE_RANGE)
+    lat = _truncated_normal(rng, centre[owner, 0], 0.004, LATITUDE_RANGE)
+    lon = _truncated_normal(rng, centre[owner, 1], 0.006, LONGITUDE_RANGE)
     return _Geography(
         lookup=lookup,
         lsoa_code=lookup["LSOA21CD"].to_numpy(dtype=object),
