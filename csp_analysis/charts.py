@@ -460,10 +460,10 @@ def png_size(png: bytes) -> tuple[int, int]:
 
 
 def _change_phrase(start: float, end: float, decimals: int) -> str:
-    """'rose from 95 to 120' / 'fell from ...' / 'was broadly unchanged at ...'."""
+    """'rose from 95 to 120', 'fell from ...', or 'stayed broadly level (95 and 96)' (< 2%)."""
     a, b = format_number(start, decimals), format_number(end, decimals)
     if start == end or (start != 0 and abs(end - start) / abs(start) < 0.02):
-        return f"was broadly unchanged ({a} and {b})" if a != b else f"was {a} at both ends"
+        return f"stayed broadly level ({a} and {b})" if a != b else f"started and ended at {a}"
     verb = "rose" if end > start else "fell"
     return f"{verb} from {a} to {b}"
 

@@ -1,0 +1,485 @@
+"""Tests for csp_analysis.charts: alt text against hand-worked values, accessibility rules of the
+figures (palette contrast, markers, no dual axes, horizontal ticks, direct labels, gaps), and
+every validation rule."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+
+from csp_analysis import charts
+from csp_analysis.charts import (
+    LINESTYLES,
+    MARKERS,
+    PALETTE,
+    SPC_STYLES,
+    bar_chart,
+    contrast_ratio,
+    financial_year,
+    forecast_chart,
+    format_month,
+    format_number,
+    funnel_chart,
+    funnel_position,
+    png_size,
+    seasonal_profile_chart,
+    spc_chart,
+    text_colour,
+    trend_chart,
+)
+from csp_analysis.exceptions import AnalysisError
+
+MONTHS = pd.date_range("2023-04-01", periods=36, freq="MS")  # April 2023 to March 2026
+
+
+def linear(start: float, end: float, months=MONTHS) -> pd.Series:
+    return pd.Series(np.linspace(start, end, len(months)), index=months)
+
+
+def spc_frame(values, mean=100.0, lcl=70.0, ucl=130.0, special=None, kinds=None):
+    frame = pd.DataFrame({"value": values, "mean": mean, "lcl": lcl, "ucl": ucl}, index=MONTHS)
+    frame["special_cause"] = False if special is None else special
+    if kinds is not None:
+        frame["type"] = kinds
+    return frame
+
+
+def all_texts(chart) -> list[str]:
+    axes = chart.figure.axes[0]
+    return [t.get_text() for t in axes.texts]
+
+
+def funnel_grid(centre=45.0, half_95=5.0, half_998=8.0):
+    populations = np.linspace(50_000, 500_000, 50)
+    return pd.DataFrame(
+        {
+            "population": populations,
+            "lower_95": centre - half_95,
+            "upper_95": centre + half_95,
+            "lower_998": centre - half_998,
+            "upper_998": centre + half_998,
+        }
+    )
+
+
+# --------------------------------------------------------------------------- formatting
+
+
+@pytest.mark.parametrize(
+    ("value", "decimals", "expected"),
+    [
+        (12345.678, 1, "12,345.7"),
+        (1234567, 0, "1,234,567"),
+        (95, 0, "95"),
+        (-1500, 0, "\u22121,500"),
+        (-0.04, 1, "0.0"),
+        (float("nan"), 0, "[x]"),
+        (None, 0, "[x]"),
+        ("[c]", 0, "[c]"),
+        (np.int64(2500), 0, "2,500"),
+    ],
+)
+def test_format_number(value, decimals, expected):
+    assert format_number(value, decimals) == expected
+
+
+def test_months_and_financial_years():
+    assert format_month(pd.Timestamp("2023-04-01")) == "April 2023"
+    assert financial_year(pd.Timestamp("2023-04-01")) == "2023/24"
+    assert financial_year(pd.Timestamp("2024-03-01")) == "2023/24"
+    assert financial_year(pd.Timestamp("1999-12-01")) == "1999/00"
+
+
+# --------------------------------------------------------------------------- palette
+
+
+def test_palette_meets_non_text_contrast_and_text_colours_meet_aa():
+    # WCAG 1.4.11: graphical objects need 3:1 against white; text in images needs 4.5:1.
+    for colour in [*PALETTE, *(s["color"] for s in SPC_STYLES.values()), charts.GREY]:
+        assert contrast_ratio(colour) >= 3.0, colour
+        assert contrast_ratio(text_colour(colour)) >= 4.5, colour
+    assert len(set(PALETTE)) == len(MARKERS) == len(set(MARKERS)) == len(LINESTYLES)
+    assert len({s["marker"] for s in SPC_STYLES.values()}) == len(SPC_STYLES)
+
+
+def test_contrast_ratio_reference_values():
+    assert contrast_ratio("#000000") == pytest.approx(21.0)
+    assert contrast_ratio("#FFFFFF") == pytest.approx(1.0)
+    assert contrast_ratio("#0072B2") == pytest.approx(5.17, abs=0.05)  # WebAIM checker: 5.17
+
+
+# --------------------------------------------------------------------------- trend
+
+
+def test_trend_alt_text_reference_sentence():
+    counts = linear(95, 120).round()
+    chart = trend_chart(
+        counts,
+        measure="domestic abuse offences",
+        area="Herefordshire",
+        usual_range=(70, 134),
+    )
+    assert chart.alt.startswith(
+        "Monthly domestic abuse offences in Herefordshire rose from 95 to 120 between April 2023 "
+        "and March 2026; the latest month is within the usual range (70 to 134)."
+    )
+    # The 12-month average goes from the mean of the first twelve months to the last twelve.
+    first, last = counts.iloc[:12].mean(), counts.iloc[-12:].mean()
+    assert f"rose from {first:.1f} to {last:.1f}" in chart.alt
+    for word in ("image", "png", "picture"):
+        assert word not in chart.alt.lower()
+
+
+def test_trend_alt_text_falling_unchanged_and_outside_range():
+    falling = trend_chart(linear(2400, 1800).round(), measure="thefts", area="Shropshire",
+                          usual_range=(1900, 2500))
+    assert "fell from 2,400 to 1,800" in falling.alt
+    assert "the latest month is below the usual range (1,900 to 2,500)" in falling.alt
+    flat = trend_chart(linear(100, 101).round(), measure="thefts", area="Shropshire")
+    assert "Monthly thefts in Shropshire stayed broadly level (100 and 101) between" in flat.alt
+    same = trend_chart(pd.Series(7.0, index=MONTHS), measure="thefts", area="Shropshire")
+    assert "started and ended at 7 between" in same.alt
+    high = trend_chart(linear(100, 200).round(), measure="thefts", area="Shropshire",
+                       usual_range=(80, 150))
+    assert "the latest month is above the usual range" in high.alt
+
+
+def test_trend_gaps_are_breaks_not_zero():
+    counts = linear(95, 120).round()
+    counts.iloc[10] = np.nan
+    counts = counts.drop(MONTHS[20])  # a month missing from the index is a gap too
+    chart = trend_chart(counts, measure="offences", area="Herefordshire")
+    line = chart.figure.axes[0].lines[0]
+    y = np.asarray(line.get_ydata(), dtype=float)
+    assert len(y) == 36
+    assert np.isnan(y[10]) and np.isnan(y[20])
+    assert (np.nan_to_num(y, nan=1) > 0).all()  # nothing drawn at zero
+    assert "The line has gaps for 2 months with no data." in chart.alt
+    assert pd.isna(chart.data.iloc[10, 0]) and pd.isna(chart.data.iloc[20, 0])
+    # The rolling mean needs a full window, so a gap leaves the average undefined near it.
+    rolling = chart.data["12-month rolling average"]
+    assert rolling.iloc[11:22].isna().all() and rolling.iloc[32:].notna().all()
+
+
+def test_trend_suppressed_months_are_gaps_marked_c():
+    counts = linear(5, 20).round()
+    suppressed = pd.Series(False, index=MONTHS)
+    suppressed.iloc[[0, 1]] = True
+    chart = trend_chart(counts, measure="hate crimes", area="Worcester", suppressed=suppressed)
+    column = chart.data["Hate crimes"]
+    assert list(column.iloc[:3]) == ["[c]", "[c]", counts.iloc[2]]
+    assert np.isnan(chart.figure.axes[0].lines[0].get_ydata()[:2].astype(float)).all()
+    assert "2 months withheld to protect confidentiality" in chart.alt
+    # The alt text starts from the first published month, never a suppressed one.
+    assert f"from {counts.iloc[2]:.0f} to 20 between June 2023" in chart.alt
+
+
+def test_trend_direct_labels_and_no_legend_or_dual_axis():
+    sa = linear(95, 120) + 1
+    chart = trend_chart(linear(95, 120), measure="offences", area="Herefordshire", adjusted=sa,
+                        usual_range=(70, 134))
+    texts = all_texts(chart)
+    for label in ("Monthly count", "12-month average", "Seasonally adjusted"):
+        assert label in texts
+    assert "Seasonally adjusted" in chart.data.columns
+
+
+@pytest.mark.parametrize("builder", ["trend", "spc", "seasonal", "forecast", "funnel", "bar"])
+def test_every_chart_is_single_axis_horizontal_and_legend_free(builder):
+    chart = build(builder)
+    assert len(chart.figure.axes) == 1  # no dual axes
+    axes = chart.figure.axes[0]
+    assert axes.get_legend() is None  # direct labels instead
+    chart.figure.canvas.draw()
+    for label in axes.get_xticklabels() + axes.get_yticklabels():
+        assert label.get_rotation() == 0
+        if label.get_text():
+            assert label.get_fontsize() >= 10
+    assert chart.alt and chart.caption and not chart.data.empty
+    assert plt.get_fignums() == []  # never registered with pyplot: nothing to leak or re-show
+
+
+def build(kind: str):
+    values = linear(95, 120).round()
+    if kind == "trend":
+        return trend_chart(values, measure="offences", area="Herefordshire")
+    if kind == "spc":
+        return spc_chart(spc_frame(values), measure="offences", area="Herefordshire")
+    if kind == "seasonal":
+        return seasonal_profile_chart(values, measure="offences", area="Herefordshire")
+    if kind == "forecast":
+        future = pd.date_range("2026-04-01", periods=6, freq="MS")
+        fc = pd.DataFrame({"mean": 120.0, "lower": 100.0, "upper": 140.0}, index=future)
+        return forecast_chart(values, fc, measure="offences", area="Herefordshire")
+    if kind == "funnel":
+        points = pd.DataFrame(
+            {"area": ["A", "B"], "population": [100_000, 200_000], "rate": [44.0, 47.0]}
+        )
+        return funnel_chart(points, funnel_grid(), 45.0, measure="offences")
+    return bar_chart(pd.Series({"Burglary": 10, "Robbery": 4}), measure="offences",
+                     area="Herefordshire", by="crime type")
+
+
+def test_png_is_compact_deterministic_and_carries_no_metadata():
+    chart = build("trend")
+    png = chart.png()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = png_size(png)
+    assert 900 <= width <= 1500 and 450 <= height <= 900  # 8 inches at 150 dpi, trimmed
+    assert len(png) < 80_000
+    assert b"matplotlib" not in png.lower() and b"Software" not in png
+    assert chart.png() == png  # same figure, same bytes: re-runs do not churn reports
+    with pytest.raises(AnalysisError, match="not a PNG"):
+        png_size(b"GIF89a" + b"\0" * 30)
+
+
+# --------------------------------------------------------------------------- SPC
+
+
+def test_spc_alt_text_lists_special_causes_and_latest_position():
+    values = pd.Series(100.0, index=MONTHS)
+    values.iloc[5] = 140  # above the upper limit: concerning
+    values.iloc[9] = 60  # below the lower limit: improving
+    values.iloc[-1] = 135
+    special = values.ne(100)
+    kinds = np.where(values > 100, "concerning", np.where(values < 100, "improving", None))
+    chart = spc_chart(spc_frame(values, special=special, kinds=kinds), measure="burglaries",
+                      area="Telford and Wrekin")
+    assert chart.alt.startswith(
+        "Monthly burglaries in Telford and Wrekin from April 2023 to March 2026, with a mean of "
+        "100.0 and a usual range (process limits) of 70.0 to 130.0."
+    )
+    assert (
+        "3 months show special cause variation (concerning: September 2023 and March 2026; "
+        "improving: January 2024)." in chart.alt
+    )
+    assert "The latest month, March 2026, was 135, above the usual range." in chart.alt
+    texts = all_texts(chart)
+    assert "Concerning special cause" in texts and "Improving special cause" in texts
+    assert "Mean 100.0" in texts and "Upper limit 130.0" in texts and "Lower limit 70.0" in texts
+    # Special causes differ from common cause by marker AND colour, not colour alone.
+    axes = chart.figure.axes[0]
+    markers = {line.get_marker(): line.get_color() for line in axes.lines}
+    assert markers["^"] == SPC_STYLES["concerning"]["color"]
+    assert markers["s"] == SPC_STYLES["improving"]["color"]
+    assert list(chart.data["Special cause"].iloc[[5, 9, 0]]) == [
+        "Yes (concerning)", "Yes (improving)", "No"]
+
+
+def test_spc_without_special_causes_or_types():
+    chart = spc_chart(spc_frame(pd.Series(100.0, index=MONTHS)), measure="thefts", area="X")
+    assert "No month shows special cause variation" in chart.alt
+    assert "within the usual range" in chart.alt
+    special = pd.Series(False, index=MONTHS)
+    special.iloc[3] = True
+    chart = spc_chart(spc_frame(pd.Series(100.0, index=MONTHS), special=special),
+                      measure="thefts", area="X")
+    assert "1 month shows special cause variation (other: July 2023)" in chart.alt
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda f: f.drop(columns="ucl"), "missing column"),
+        (lambda f: f.assign(type="worrying", special_cause=True), "unknown type 'worrying'"),
+        (lambda f: f.assign(special_cause="yes"), "special_cause must be True or False"),
+        (lambda f: f.assign(mean=np.nan), "column mean has no numbers"),
+    ],
+)
+def test_spc_validation(change, message):
+    with pytest.raises(AnalysisError, match=message):
+        spc_chart(change(spc_frame(pd.Series(100.0, index=MONTHS))), measure="x", area="y")
+
+
+# --------------------------------------------------------------------------- seasonal
+
+
+def test_seasonal_profile_reference_values():
+    # Three financial years; July is always 30 above April-level 100, February always 80.
+    values = pd.Series(100.0, index=MONTHS)
+    values[values.index.month == 7] = 130
+    values[values.index.month == 2] = 80
+    chart = seasonal_profile_chart(values, measure="assaults", area="Worcester")
+    assert list(chart.data.columns) == ["2023/24", "2024/25", "2025/26"]
+    assert list(chart.data.index[:2]) == ["April", "May"] and chart.data.index[-1] == "March"
+    average_month = (130 + 80 + 10 * 100) / 12  # 100.8
+    assert chart.alt.startswith(
+        "Monthly assaults in Worcester for each financial year from 2023/24 to 2025/26, April "
+        "to March. Averaged over 3 financial years, the highest month is July (130.0) and the "
+        "lowest is February (80.0)"
+    )
+    above = round((130 / average_month - 1) * 100)
+    below = round((1 - 80 / average_month) * 100)
+    assert f"{above}% above and {below}% below the average month." in chart.alt
+    assert set(all_texts(chart)) >= {"2023/24", "2024/25", "2025/26"}
+
+
+def test_seasonal_profile_limits_years_drawn_not_tabled():
+    months = pd.date_range("2019-04-01", periods=84, freq="MS")  # seven financial years
+    chart = seasonal_profile_chart(pd.Series(10.0, index=months), measure="x", area="y",
+                                   max_years=3)
+    assert len(chart.data.columns) == 7
+    assert len(chart.figure.axes[0].lines) == 3
+    assert "Earlier years are in the data table only." in chart.alt
+    with pytest.raises(AnalysisError, match="max_years must be 1 to 5"):
+        seasonal_profile_chart(pd.Series(10.0, index=months), measure="x", area="y", max_years=6)
+
+
+# --------------------------------------------------------------------------- forecast
+
+
+def test_forecast_alt_text_and_table():
+    future = pd.date_range("2026-04-01", periods=12, freq="MS")
+    fc = pd.DataFrame(
+        {"mean": 120.0, "lower": np.linspace(110, 90, 12), "upper": np.linspace(130, 150, 12)},
+        index=future,
+    )
+    history = linear(100, 118).round()
+    chart = forecast_chart(history, fc, measure="vehicle crimes", area="Wyre Forest")
+    last12 = history.iloc[-12:].mean()
+    assert chart.alt == (
+        "Monthly vehicle crimes in Wyre Forest: recorded from April 2023 to March 2026 (latest "
+        "118), then a forecast for April 2026 to March 2027. The forecast averages 120 a month "
+        f"(1,440 in total) against {last12:,.0f} a month over the last 12 recorded months; the "
+        "95% prediction interval for March 2027 is 90 to 150."
+    )
+    assert list(chart.data.columns) == [
+        "Recorded", "Forecast", "95% prediction interval: lower", "95% prediction interval: upper"
+    ]
+    assert len(chart.data) == 48 and chart.data["Forecast"].notna().sum() == 12
+    assert {"Forecast", "Upper 95%", "Lower 95%", "Recorded"} <= set(all_texts(chart))
+
+
+def test_forecast_validation():
+    history = linear(100, 118)
+    overlap = pd.DataFrame({"mean": [1.0], "lower": [0.0], "upper": [2.0]}, index=[MONTHS[-1]])
+    with pytest.raises(AnalysisError, match="not after the last recorded month March 2026"):
+        forecast_chart(history, overlap, measure="x", area="y")
+    future = [pd.Timestamp("2026-04-01")]
+    crossed = pd.DataFrame({"mean": [1.0], "lower": [3.0], "upper": [2.0]}, index=future)
+    with pytest.raises(AnalysisError, match="lower is above upper for April 2026"):
+        forecast_chart(history, crossed, measure="x", area="y")
+    with pytest.raises(AnalysisError, match="missing column"):
+        forecast_chart(history, crossed.drop(columns="upper"), measure="x", area="y")
+
+
+# --------------------------------------------------------------------------- funnel
+
+
+@pytest.mark.parametrize(
+    ("rate", "expected"),
+    [
+        (45.0, "within the 95% limits"),
+        (51.0, "above the 95% upper limit"),
+        (54.0, "above the 99.8% upper limit"),
+        (39.0, "below the 95% lower limit"),
+        (36.0, "below the 99.8% lower limit"),
+    ],
+)
+def test_funnel_position(rate, expected):
+    assert funnel_position(200_000, rate, funnel_grid()) == expected
+
+
+def test_funnel_alt_text_names_highlight_and_outliers():
+    points = pd.DataFrame(
+        {
+            "area": ["Herefordshire", "Shropshire", "Telford and Wrekin", "Worcester"],
+            "population": [189_890, 329_260, 191_915, 103_000],
+            "rate": [40.1, 45.0, 58.0, 36.5],
+        }
+    )
+    chart = funnel_chart(points, funnel_grid(), 45.0, measure="violent offences",
+                         highlight="Herefordshire")
+    assert chart.alt == (
+        "Violent offences per 1,000 residents for 4 areas, plotted against population with 95% "
+        "and 99.8% funnel limits around the average of 45.0. Herefordshire (rate 40.1, "
+        "population 189,890) is within the 95% limits. Telford and Wrekin is above the 99.8% "
+        "upper limit. Worcester is below the 99.8% lower limit."
+    )
+    assert {"Herefordshire", "Shropshire", "Telford and Wrekin", "Worcester"} <= {
+        t.get_text() for t in chart.figure.axes[0].texts
+    }
+    assert chart.data.loc["Telford and Wrekin", "Compared with the funnel limits"] == (
+        "Above the 99.8% upper limit"
+    )
+
+
+def test_funnel_validation():
+    points = pd.DataFrame({"area": ["A"], "population": [10_000], "rate": [40.0]})
+    with pytest.raises(AnalysisError, match="cover populations 50,000 to 500,000, not 10,000"):
+        funnel_chart(points, funnel_grid(), 45.0, measure="x")
+    points = pd.DataFrame({"area": ["A"], "population": [100_000], "rate": [40.0]})
+    with pytest.raises(AnalysisError, match="highlight 'B' is not one of the areas"):
+        funnel_chart(points, funnel_grid(), 45.0, measure="x", highlight="B")
+    with pytest.raises(AnalysisError, match="missing column"):
+        funnel_chart(points.drop(columns="rate"), funnel_grid(), 45.0, measure="x")
+    twice = pd.concat([points, points])
+    with pytest.raises(AnalysisError, match="area 'A' appears twice"):
+        funnel_chart(twice, funnel_grid(), 45.0, measure="x")
+
+
+# --------------------------------------------------------------------------- bars
+
+
+def test_bar_chart_alt_text_order_and_suppression():
+    values = pd.Series({"Shoplifting": 980, "Burglary": 500, "Violence": 4210, "Drugs": 300,
+                        "Weapons": 3})
+    chart = bar_chart(values, measure="offences in the year ending March 2026",
+                      area="Herefordshire", by="crime type", average=1100,
+                      average_label="West Mercia average", highlight="Shoplifting",
+                      suppressed=pd.Series({"Weapons": True}))
+    assert chart.alt == (
+        "Offences in the year ending March 2026 in Herefordshire by crime type, 5 categories. "
+        "The highest are Violence (4,210), Shoplifting (980) and Burglary (500); the lowest is "
+        "Drugs (300). Shoplifting is 980, 2nd of 4, below the West Mercia average of 1,100. "
+        "1 value is withheld to protect confidentiality."
+    )
+    assert list(chart.data.index) == ["Violence", "Shoplifting", "Burglary", "Drugs", "Weapons"]
+    assert chart.data.loc["Weapons", "Offences"] == "[c]"
+    texts = all_texts(chart)
+    assert "West Mercia average 1,100" in texts and " [c]" in texts and " 4,210" in texts
+    # The highlighted bar differs by hatching as well as colour.
+    hatched = [p for p in chart.figure.axes[0].patches if p.get_hatch()]
+    assert len(hatched) == 1
+
+
+def test_bar_chart_validation():
+    with pytest.raises(AnalysisError, match="non-empty pandas Series"):
+        bar_chart(pd.Series(dtype=float), measure="x", area="y", by="z")
+    with pytest.raises(AnalysisError, match="value 'lots' for 'A' is not a number"):
+        bar_chart(pd.Series({"A": "lots"}), measure="x", area="y", by="z")
+    with pytest.raises(AnalysisError, match="highlight 'B' is not one of the categories"):
+        bar_chart(pd.Series({"A": 1}), measure="x", area="y", by="z", highlight="B")
+    with pytest.raises(AnalysisError, match="every value is missing or suppressed"):
+        bar_chart(pd.Series({"A": 1}), measure="x", area="y", by="z",
+                  suppressed=pd.Series({"A": True}))
+    with pytest.raises(AnalysisError, match="suppressed names 'Q', which is not in the data"):
+        bar_chart(pd.Series({"A": 1}), measure="x", area="y", by="z",
+                  suppressed=pd.Series({"Q": True}))
+
+
+# --------------------------------------------------------------------------- series validation
+
+
+@pytest.mark.parametrize(
+    ("series", "message"),
+    [
+        ([1, 2, 3], "expected a pandas Series"),
+        (pd.Series([1, 2]), "must be month-start Timestamps"),
+        (pd.Series([1.0], index=[pd.Timestamp("2024-01-15")]), "2024-01-15 is not"),
+        (pd.Series([1.0, 2.0], index=[pd.Timestamp("2024-01-01")] * 2), "January 2024 appears twice"),
+        (pd.Series(["a"], index=[pd.Timestamp("2024-01-01")]), "'a' for January 2024 is not a number"),
+        (pd.Series([np.nan], index=[pd.Timestamp("2024-01-01")]), "every value is missing"),
+        (pd.Series([], index=pd.DatetimeIndex([]), dtype=float), "the series is empty"),
+    ],
+)
+def test_monthly_series_validation(series, message):
+    with pytest.raises(AnalysisError, match=message):
+        trend_chart(series, measure="x", area="y")
+
+
+def test_rolling_window_validation():
+    with pytest.raises(AnalysisError, match="rolling_window must be at least 2"):
+        trend_chart(linear(1, 2), measure="x", area="y", rolling_window=1)
