@@ -238,7 +238,9 @@ class _Extract:
 
 
 class _CrimeStats:
-    """Counts kept while crimes stream past: rows per CSP and month, unassigned by reason."""
+    """Counts kept while crimes stream past: rows per CSP and month, unassigned by reason,
+    force-months seen and rows by source. Tallied on the assignment's entry indices with
+    numpy, so the cost per file is a few array passes, not a group-by over strings."""
 
     def __init__(self):
         self.by_csp_month: Counter = Counter()
@@ -246,21 +248,63 @@ class _CrimeStats:
         self.unassigned: Counter = Counter()
         self.by_source: Counter = Counter()
 
-    def add(self, table: pa.Table) -> None:
-        grouped = table.group_by(["csp_code", "month", "force", "unassigned_reason"]).aggregate(
-            [([], "count_all")]
+    def merge(self, other: _CrimeStats) -> None:
+        self.by_csp_month.update(other.by_csp_month)
+        self.force_months |= other.force_months
+        self.unassigned.update(other.unassigned)
+        self.by_source.update(other.by_source)
+
+    def add(self, table: pa.Table, assignment, source: str) -> None:
+        n = table.num_rows
+        if n == 0:
+            return
+        self.by_source[source] += n
+        keys: dict[tuple, int] = {}
+        entry_key = np.array(
+            [
+                keys.setdefault(("csp", e[1]) if e[3] is None else ("reason", e[3]), len(keys))
+                for e in assignment.entries
+            ],
+            dtype=np.int64,
         )
-        for csp, month, force, reason, count in zip(
-            *(grouped.column(i).to_pylist() for i in range(5)), strict=True
-        ):
-            if reason is None:
-                self.by_csp_month[(csp, month)] += count
+        key_list = list(keys)
+        days = _single(table.column("month")).to_numpy(zero_copy_only=False).astype("int64")
+        if days.min() == days.max():  # the usual case: one file, one month
+            months, month_index = days[:1], np.zeros(n, dtype=np.int64)
+        else:
+            months, month_index = np.unique(days, return_inverse=True)
+        width = len(key_list)
+        counts = np.bincount(
+            month_index * width + entry_key[assignment.entry_index], minlength=len(months) * width
+        ).reshape(len(months), width)
+        month_dates = [date.fromordinal(_EPOCH + int(d)) for d in months]
+        for m, k in zip(*np.nonzero(counts), strict=True):
+            kind, value = key_list[k]
+            if kind == "csp":
+                self.by_csp_month[(value, month_dates[m])] += int(counts[m, k])
             else:
-                self.unassigned[reason] += count
-            if force is not None:
-                self.force_months.add((force, month))
-        source = table.column("source")[0].as_py() if table.num_rows else None
-        self.by_source[source] += table.num_rows
+                self.unassigned[value] += int(counts[m, k])
+        force = _single(table.column("force"))
+        if pa.types.is_dictionary(force.type):
+            names = force.dictionary.to_pylist()
+            force_index = force.indices.fill_null(-1).to_numpy(zero_copy_only=False)
+        else:
+            encoded = pc.dictionary_encode(force)
+            names = encoded.dictionary.to_pylist()
+            force_index = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False)
+        for combo in np.unique(force_index.astype(np.int64) * len(months) + month_index):
+            f, m = divmod(int(combo), len(months))
+            if f >= 0:
+                self.force_months.add((names[f], month_dates[m]))
+
+
+_EPOCH = date(1970, 1, 1).toordinal()
+
+
+def _single(column) -> pa.Array:
+    if isinstance(column, pa.ChunkedArray):
+        return column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
+    return column
 
 
 def _month_range(first: date, last: date) -> list[date]:
@@ -295,17 +339,52 @@ def _coverage(stats: _CrimeStats, areas: AreasConfig) -> tuple[dict, dict, dict]
     return months_per_csp, missing_per_csp, rows_per_csp
 
 
+# The schema written to parquet: strings as dictionaries, so the per-file dictionaries from the
+# CSV reader and the LSOA assignment go to disk without being expanded and re-hashed. The file
+# is written without the Arrow schema, so readers see CRIMES_SCHEMA's plain strings.
+_DICT = pa.dictionary(pa.int32(), pa.string())
+CRIMES_WRITE_SCHEMA = pa.schema(
+    [pa.field(f.name, _DICT if f.type == pa.string() else f.type) for f in CRIMES_SCHEMA]
+)
+
+
 def _crime_table(columns: dict[str, pa.Array], n: int) -> pa.Table:
-    """A table in CRIMES_SCHEMA order and types; absent columns are all null."""
+    """A table in CRIMES_WRITE_SCHEMA order and types; absent columns are all null."""
     arrays = []
-    for schema_field in CRIMES_SCHEMA:
+    for schema_field in CRIMES_WRITE_SCHEMA:
         array = columns.get(schema_field.name)
+        if isinstance(array, pa.ChunkedArray):
+            array = _single(array)
         if array is None:
-            array = pa.nulls(n, schema_field.type)
-        elif array.type != schema_field.type:
+            if schema_field.type == _DICT:
+                array = pa.DictionaryArray.from_arrays(
+                    pa.nulls(n, pa.int32()), pa.array([], pa.string())
+                )
+            else:
+                array = pa.nulls(n, schema_field.type)
+        elif schema_field.type == _DICT and not pa.types.is_dictionary(array.type):
+            array = pc.dictionary_encode(array.cast(pa.string()))
+        if array.type != schema_field.type:
             array = array.cast(schema_field.type)
         arrays.append(array)
-    return pa.Table.from_arrays(arrays, schema=CRIMES_SCHEMA)
+    return pa.Table.from_arrays(arrays, schema=CRIMES_WRITE_SCHEMA)
+
+
+def _lsoa_names(from_file, assignment) -> pa.Array:
+    """The file's LSOA names, falling back to the lookup's where the file gives a code only."""
+    names = _single(from_file)
+    codes_without_name = names.null_count - int(
+        (assignment.entry_index == len(assignment.entries) - 1).sum()
+    )
+    if codes_without_name <= 0:
+        return names
+    return pc.coalesce(names.cast(pa.string()), assignment.lsoa_name.cast(pa.string()))
+
+
+def _flush(writer, pending: list[pa.Table]) -> None:
+    """Write pending batches as one row group with one dictionary per column."""
+    table = pa.concat_tables(pending).unify_dictionaries().combine_chunks()
+    writer.write_table(table, row_group_size=max(table.num_rows, 1))
 
 
 def _constant(value, n: int) -> pa.Array:
@@ -420,8 +499,8 @@ def ingest(
     staging.mkdir()
     try:
         metadata = {
-            b"csp_analysis.synthetic": b"true" if synthetic else b"false",
-            b"csp_analysis.source": b"demo" if synthetic else b"police_uk",
+            "csp_analysis.synthetic": "true" if synthetic else "false",
+            "csp_analysis.source": "demo" if synthetic else "police_uk",
         }
         stats = _CrimeStats()
         crimes_table = _Table()
@@ -429,9 +508,11 @@ def ingest(
         duplicates: list[dict] = []
         with pq.ParquetWriter(
             staging / paths.CRIMES_PARQUET,
-            CRIMES_SCHEMA.with_metadata(metadata),
+            CRIMES_WRITE_SCHEMA,
             compression="zstd",
+            store_schema=False,
         ) as writer:
+            writer.add_key_value_metadata(metadata)
             if police_uk:
                 source_label = "demo" if synthetic else "police_uk"
                 files_info = _ingest_police_uk(
@@ -591,13 +672,11 @@ def _ingest_police_uk(
         from tqdm import tqdm
 
         bar = tqdm(total=len(discovery.files), unit="file", desc="police.uk", file=sys.stderr)
-    for batch in reader:
-        crimes_table.rows_read += batch.rows_read
-        crimes_table.rejections.extend(batch.rejections)
-        notes.extend(batch.notes)
+
+    def transform(batch):
+        """Per-file work, run in the reader's worker threads: assign, build, count."""
         table = batch.table
         n = table.num_rows
-        crimes_table.rows_loaded += n
         assignment = assigner.assign(table.column("lsoa_code"))
         columns = {
             "month": table.column("month"),
@@ -606,9 +685,7 @@ def _ingest_police_uk(
             "csp_name": assignment.csp_name,
             "lad_code": assignment.lad_code,
             "lsoa_code": table.column("lsoa_code"),
-            "lsoa_name": pc.coalesce(
-                table.column("lsoa_name").cast(pa.string()), assignment.lsoa_name
-            ),
+            "lsoa_name": _lsoa_names(table.column("lsoa_name"), assignment),
             "crime_type": table.column("crime_type"),
             "outcome": table.column("outcome"),
             "source": _constant(source_label, n),
@@ -617,13 +694,23 @@ def _ingest_police_uk(
             "unassigned_reason": assignment.unassigned_reason,
         }
         if extract is not None:
-            columns.update(extract.enrich(table.column("crime_id").combine_chunks()))
+            columns.update(extract.enrich(_single(table.column("crime_id"))))
+        batch_stats = _CrimeStats()
         out_table = _crime_table(columns, n)
-        stats.add(out_table)
+        batch_stats.add(out_table, assignment, source_label)
+        return out_table, batch_stats
+
+    for batch, (out_table, batch_stats) in reader.iter_transformed(transform):
+        crimes_table.rows_read += batch.rows_read
+        crimes_table.rejections.extend(batch.rejections)
+        notes.extend(batch.notes)
+        n = out_table.num_rows
+        crimes_table.rows_loaded += n
+        stats.merge(batch_stats)
         pending.append(out_table)
         pending_rows += n
         if pending_rows >= ROW_GROUP_ROWS:
-            writer.write_table(pa.concat_tables(pending), row_group_size=pending_rows)
+            _flush(writer, pending)
             pending, pending_rows = [], 0
         file_info = {
             "name": batch.file.name,
@@ -643,7 +730,7 @@ def _ingest_police_uk(
         if bar is not None:
             bar.update(1)
     if pending:
-        writer.write_table(pa.concat_tables(pending), row_group_size=max(pending_rows, 1))
+        _flush(writer, pending)
     if bar is not None:
         bar.close()
     duplicates.extend(d.to_dict() for d in reader.duplicates)
@@ -695,8 +782,8 @@ def _ingest_extract_as_crimes(result: LoadResult, assigner, areas, writer, stats
     for name in ("crime_type", "outcome", *_ENRICHED):
         columns[name] = column(name)
     table = _crime_table(columns, n)
-    stats.add(table)
-    writer.write_table(table)
+    stats.add(table, assignment, "local_extract")
+    _flush(writer, [table])
 
 
 # --------------------------------------------------------------------------- summary

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import csv
 import re
+import threading
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -312,13 +313,21 @@ def check_csp_lookup(csp_lookup: dict[str, list[CspLookupRow]], areas: AreasConf
 
 @dataclass
 class Assignment:
-    """Per-row geography for one batch: equal-length Arrow string arrays (nulls where none)."""
+    """Per-row geography for one batch.
 
-    lad_code: pa.Array
-    csp_code: pa.Array
-    csp_name: pa.Array
-    unassigned_reason: pa.Array
-    lsoa_name: pa.Array  # the lookup's LSOA name, to fill rows whose source lacks one
+    ``lad_code``, ``csp_code``, ``csp_name``, ``unassigned_reason`` and ``lsoa_name`` (the
+    lookup's name) are dictionary-encoded string arrays sharing one set of indices: row ``i``
+    takes entry ``entry_index[i]`` of ``entries``, the resolved distinct LSOA codes (the last
+    entry is "no location"). Counting by entry is how the ingest tallies rows cheaply.
+    """
+
+    lad_code: pa.DictionaryArray
+    csp_code: pa.DictionaryArray
+    csp_name: pa.DictionaryArray
+    unassigned_reason: pa.DictionaryArray
+    lsoa_name: pa.DictionaryArray
+    entry_index: np.ndarray
+    entries: list[tuple]
 
 
 @dataclass
@@ -338,6 +347,10 @@ class Assigner:
     areas: AreasConfig
     lsoa11_lad: dict[str, str] | None = None
     _cache: dict[str, tuple] = field(default_factory=dict, repr=False)
+    _entry_codes: dict[tuple, tuple] = field(default_factory=dict, repr=False)
+    _code_of: dict[str, int] = field(default_factory=dict, repr=False)
+    _values: list[str] = field(default_factory=list, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def __post_init__(self) -> None:
         self._csp_of_lad = {
@@ -373,18 +386,58 @@ class Assigner:
     def assign(self, lsoa_codes: pa.Array | pa.ChunkedArray) -> Assignment:
         """Assign a column of LSOA codes (empty or null = no location), vectorised.
 
-        Each distinct code is resolved once; rows then take their code's result by index.
+        Each distinct code is resolved once; the per-row columns are dictionary arrays over the
+        resolved entries, so no per-row strings are built.
         """
         if isinstance(lsoa_codes, pa.ChunkedArray):
-            lsoa_codes = lsoa_codes.combine_chunks()
+            lsoa_codes = (
+                lsoa_codes.chunk(0) if lsoa_codes.num_chunks == 1 else lsoa_codes.combine_chunks()
+            )
         if not pa.types.is_dictionary(lsoa_codes.type):
             lsoa_codes = pc.dictionary_encode(lsoa_codes)
         dictionary = lsoa_codes.dictionary.to_pylist()
-        indices = lsoa_codes.indices.fill_null(len(dictionary))
-        resolved = [self.resolve(code) for code in dictionary] + [self.resolve(None)]
-        index_array = indices.to_numpy(zero_copy_only=False).astype(np.int32, copy=False)
+        entries = [self.resolve(code) for code in dictionary] + [self.resolve(None)]
+        entry_index = (
+            lsoa_codes.indices.fill_null(len(dictionary))
+            .to_numpy(zero_copy_only=False)
+            .astype(np.int32, copy=False)
+        )
+        # Global integer codes of each entry's five values (-1 = null), then per column the
+        # codes this batch uses: one small np.unique per column, one take per row.
+        entry_codes = np.array([self._codes(entry) for entry in entries], dtype=np.int64)
         columns = []
         for position in range(5):
-            values = pa.array([r[position] for r in resolved], type=pa.string())
-            columns.append(values.take(pa.array(index_array)))
-        return Assignment(*columns)
+            used, local = np.unique(entry_codes[:, position], return_inverse=True)
+            row_codes = local.astype(np.int32)[entry_index]
+            if used[0] == -1:  # nulls sort first: shift so -1 marks a null index
+                row_codes -= 1
+                used = used[1:]
+            values = pa.array([self._values[c] for c in used], type=pa.string())
+            indices = pa.array(row_codes, mask=row_codes < 0, type=pa.int32())
+            columns.append(pa.DictionaryArray.from_arrays(indices, values))
+        return Assignment(*columns, entry_index=entry_index, entries=entries)
+
+    def _codes(self, entry: tuple) -> tuple:
+        codes = self._entry_codes.get(entry)
+        if codes is None:
+            with self._lock:  # batches are assigned in worker threads
+                codes = tuple(
+                    -1 if value is None else self._code_of.setdefault(value, len(self._code_of))
+                    for value in entry
+                )
+                if len(self._values) < len(self._code_of):
+                    self._values.extend(list(self._code_of)[len(self._values) :])
+                self._entry_codes[entry] = codes
+        return codes
+
+
+def dictionary_column(values: list[str | None], index: np.ndarray) -> pa.DictionaryArray:
+    """Rows taking ``values[index[i]]``, as a dictionary array whose dictionary holds no nulls
+    (Arrow cannot unify dictionaries that contain nulls; a None value becomes a null index)."""
+    codes: dict[str, int] = {}
+    code_of = np.array(
+        [-1 if v is None else codes.setdefault(v, len(codes)) for v in values], dtype=np.int32
+    )
+    row_codes = code_of[index] if len(code_of) else np.zeros(len(index), dtype=np.int32)
+    indices = pa.array(row_codes, mask=row_codes < 0, type=pa.int32())
+    return pa.DictionaryArray.from_arrays(indices, pa.array(list(codes), type=pa.string()))

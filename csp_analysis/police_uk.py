@@ -27,7 +27,7 @@ import threading
 import zipfile
 import zlib
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
@@ -39,6 +39,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from .exceptions import IngestError, InputFileError
+from .lookups import dictionary_column
 from .rejections import LoadResult, RejectionLog
 from .schema import LEGACY_POLICE_UK_CRIME_TYPES, POLICE_UK_CRIME_TYPES
 
@@ -503,7 +504,9 @@ def _validate(file: StreetFile, table: pa.Table, source_rows: np.ndarray, reject
     else:
         reported = _single(table.column("Reported by"))
         slugs = [force_slug(v or "") or None for v in reported.dictionary.to_pylist()]
-        force = pa.DictionaryArray.from_arrays(reported.indices, pa.array(slugs, pa.string()))
+        force = dictionary_column(
+            slugs, reported.indices.to_numpy(zero_copy_only=False).astype(np.int32)
+        )
     columns = {}
     if "crime_id" in table.column_names:
         crime_id = _single(table.column("crime_id"))
@@ -578,24 +581,46 @@ class StreetReader:
         self._seen: dict[tuple[str, str], str] = {}
 
     def __iter__(self) -> Iterator[StreetBatch]:
+        for batch, _ in self.iter_transformed(None):
+            yield batch
+
+    def iter_transformed(self, transform: Callable | None) -> Iterator[tuple[StreetBatch, object]]:
+        """Yield ``(batch, transform(batch))`` in file order.
+
+        ``transform`` runs in the worker thread right after the parse, so per-file work (the
+        ingest's LSOA assignment and table building) runs in parallel too. If deduplication
+        then removes rows from a batch (rare), ``transform`` is run again on what is left.
+        """
+
+        def work(file: StreetFile):
+            batch = read_street_file(file, self.keep_crime_id)
+            return batch, (transform(batch) if transform is not None else None)
+
+        def finish(batch: StreetBatch, result):
+            before = batch.table.num_rows
+            batch = self._deduplicate(batch)
+            if transform is not None and batch.table.num_rows != before:
+                result = transform(batch)
+            return batch, result
+
         if self.workers == 1 or len(self.files) == 1:
             for file in self.files:
-                yield self._deduplicate(read_street_file(file, self.keep_crime_id))
+                yield finish(*work(file))
             return
         with ThreadPoolExecutor(self.workers) as pool:
             pending: deque = deque()
             queue = iter(self.files)
             # A small window bounds memory: at most 2 x workers parsed files wait at once.
             for file in queue:
-                pending.append(pool.submit(read_street_file, file, self.keep_crime_id))
+                pending.append(pool.submit(work, file))
                 if len(pending) >= 2 * self.workers:
                     break
             while pending:
-                batch = pending.popleft().result()
+                batch, result = pending.popleft().result()
                 next_file = next(queue, None)
                 if next_file is not None:
-                    pending.append(pool.submit(read_street_file, next_file, self.keep_crime_id))
-                yield self._deduplicate(batch)
+                    pending.append(pool.submit(work, next_file))
+                yield finish(batch, result)
 
     def _deduplicate(self, batch: StreetBatch) -> StreetBatch:
         table = batch.table
