@@ -402,7 +402,10 @@ def fit_trend(
 
     def pct(term: str) -> tuple[float, float, float]:
         b, se = params[term], np.sqrt(cov.loc[term, term])
-        return tuple(100 * (np.exp(v) - 1) for v in (b, b - z * se, b + z * se))
+        # A month with a zero count has an effect near -100% and a huge standard error; let
+        # its upper bound be inf rather than warn.
+        with np.errstate(over="ignore"):
+            return tuple(100 * (np.exp(v) - 1) for v in (b, b - z * se, b + z * se))
 
     est, lo, hi = pct("years")
     b, se = params["years"], np.sqrt(cov.loc["years", "years"])
