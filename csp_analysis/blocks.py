@@ -703,12 +703,14 @@ BLOCKS_CSS = """\
 .csp-headline dt { font-weight: 400; }
 .csp-headline dd { margin: 0; }
 .csp-headline-value { font-size: 2rem; font-weight: 700; line-height: 1.2; }
+.csp-headline-context { color: #0b0c0c; }
 .csp-findings ul { padding-left: 1.25rem; }
 .csp-findings li { margin-bottom: 0.4rem; }
 .csp-caveat {
   border-left: 5px solid #b1b4b6; background: #f3f2f1; padding: 0.75rem 1rem; margin: 1rem 0;
 }
 .csp-caveat p { margin: 0.25rem 0; }
+.csp-caveat-title { font-weight: 700; }
 @media (max-width: 40rem) {
   .csp-headline-value { font-size: 1.5rem; }
 }
