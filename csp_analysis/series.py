@@ -225,8 +225,10 @@ def month_label(date) -> str:
     return f"{MONTH_NAMES[month.month - 1]} {month.year}"
 
 
-def period_label(start: pd.Timestamp, end: pd.Timestamp) -> str:
-    """ "April to September 2025", "April 2025 to January 2026" or "April 2025"."""
+def period_label(start, end) -> str:
+    """Label of a run of months: "April to September 2025", "April 2025 to January 2026" or
+    "April 2025"."""
+    start, end = _month_scalar(start), _month_scalar(end)
     if start == end:
         return month_label(start)
     if start.year == end.year:
