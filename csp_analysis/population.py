@@ -1,7 +1,7 @@
 """CSP populations from the ONS mid-year population estimates.
 
 Source: Office for National Statistics, "Mid-Year Population Estimates, England and Wales"
-(the June 2024 release covers mid-2011 to mid-2023 on 2023 local authority boundaries), workbook
+(the mid-2023 edition covers mid-2011 to mid-2023 on 2023 local authority boundaries), workbook
 as published, sheet ``MYE4`` ("Population estimates: Summary for England and Wales"). MYE4 holds
 one row per area (country, region, county, district) with columns ``Code``, ``Name``,
 ``Geography`` and one ``Mid-YYYY`` column per year, newest first. Its header sits on spreadsheet
