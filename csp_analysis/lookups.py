@@ -298,6 +298,9 @@ def check_csp_lookup(csp_lookup: dict[str, list[CspLookupRow]], areas: AreasConf
                     f"{name} splits this district between CSPs {', '.join(codes)}; LSOAs are "
                     "placed by district, so a split district cannot be assigned to one CSP",
                 )
+    # Extra districts are checked only once every configured district is known to be right,
+    # so a district moved between two configured CSPs is reported as moved.
+    for csp in areas.csps:
         in_lookup = {
             lad for lad, listed in csp_lookup.items() for r in listed if r.csp_code == csp.code
         }

@@ -419,6 +419,13 @@ def read_street_file(file: StreetFile, keep_crime_id: bool = True) -> StreetBatc
         lines = data.count(b"\n", start) + (0 if data.endswith(b"\n") else 1)
         if lines - 1 != table.num_rows:
             table = None
+        elif not data.isascii():
+            # Arrow checks UTF-8 only in the columns it converts; a bad byte in, say,
+            # Location would pass unseen. isascii() is nearly free on police.uk's ASCII files.
+            try:
+                data.decode("utf-8")
+            except UnicodeDecodeError:
+                table = None
     careful = table is None
     if careful:
         table, source_rows, rows_read, rejections = _careful_parse(
