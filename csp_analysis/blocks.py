@@ -65,7 +65,11 @@ NumberFormat = int | Callable[[object], str] | Mapping[str, int | Callable[[obje
 # kernel) plus a content hash keeps ids unique AND reproducible between runs.
 _ids = itertools.count(1)
 _YEARISH = re.compile(r"\b(year|years)\b", re.IGNORECASE)
-_NOT_COUNT = re.compile(r"population|year|rank|rate|per |%|percent|average|mean", re.IGNORECASE)
+_NOT_COUNT = re.compile(
+    r"population|year|rank|rate|per |%|percent|average|mean|median|limit|forecast|interval|"
+    r"adjusted|expected|change|lower|upper|score|ratio|index",
+    re.IGNORECASE,
+)
 
 
 def _esc(text: object) -> str:
@@ -471,7 +475,12 @@ def figure_block(chart: Chart, *, download_name: str | None = None) -> str:
     filename = slugify(download_name or chart.name) + ".csv"
     # The byte-order mark makes Excel read the file as UTF-8 (names with accents, the pound sign).
     csv_payload = ("\ufeff" + csv_text(chart.data, chart.decimals)).encode("utf-8")
-    table = table_block(chart.data, f"Data for: {chart.caption}", number_format=chart.decimals)
+    table = table_block(
+        chart.data,
+        f"Data for: {chart.caption}",
+        number_format=chart.decimals,
+        count_columns=[c for c in chart.count_columns if c in chart.data.columns],
+    )
     return "\n".join(
         [
             '<div class="csp-chart">',

@@ -118,6 +118,9 @@ class Chart:
         A file-name slug, used for the CSV download.
     decimals : dict of str to int
         Decimal places per data column for the table and CSV.
+    count_columns : list of str
+        Data columns holding counts (not rates or model values); the table marks their cells
+        so the published-page checks can verify small counts were suppressed.
     """
 
     figure: Figure
@@ -126,6 +129,7 @@ class Chart:
     caption: str
     name: str
     decimals: dict[str, int] = field(default_factory=dict)
+    count_columns: list[str] = field(default_factory=list)
 
     def png(self) -> bytes:
         """Render the figure to PNG bytes (see :func:`render_png`)."""
@@ -671,6 +675,7 @@ def trend_chart(
         f"{format_month(values.index[-1])}",
         name=slugify(f"{measure}-{area}-monthly"),
         decimals=col_decimals,
+        count_columns=[count_col] if decimals == 0 else [],
     )
 
 
@@ -867,6 +872,7 @@ def spc_chart(
         caption=caption or f"Control chart of monthly {measure} in {area}",
         name=slugify(f"{measure}-{area}-control-chart"),
         decimals={value_col: decimals, "Mean": 1, "Lower limit": 1, "Upper limit": 1},
+        count_columns=[value_col] if decimals == 0 else [],
     )
 
 
@@ -982,6 +988,7 @@ def seasonal_profile_chart(
         caption=caption or f"Monthly {measure} in {area} by financial year",
         name=slugify(f"{measure}-{area}-seasonal-profile"),
         decimals={year: decimals for year in years},
+        count_columns=list(years) if decimals == 0 else [],
     )
 
 
@@ -1143,6 +1150,7 @@ def forecast_chart(
         caption=caption or f"Monthly {measure} in {area}: recorded and forecast",
         name=slugify(f"{measure}-{area}-forecast"),
         decimals={"Recorded": decimals, "Forecast": 1, f"{band}: lower": 1, f"{band}: upper": 1},
+        count_columns=["Recorded"] if decimals == 0 else [],
     )
 
 
@@ -1341,6 +1349,7 @@ def funnel_chart(
         caption=caption or f"{_sentence_start(measure)} {rate_label} against population",
         name=slugify(f"{measure}-funnel"),
         decimals={"Population": 0, f"Rate {rate_label}": 1},
+        count_columns=[],
     )
 
 
@@ -1360,6 +1369,7 @@ def bar_chart(
     suppressed: pd.Series | None = None,
     sort: bool = True,
     decimals: int | None = None,
+    counts: bool = True,
     caption: str | None = None,
 ) -> Chart:
     """Horizontal bars, largest at the top, values labelled at the bar ends.
@@ -1388,6 +1398,9 @@ def bar_chart(
         Sort largest first; False keeps the given order (e.g. for ordered bands).
     decimals : int, optional
         Decimal places for value labels; inferred from the data when None.
+    counts : bool, default True
+        Whether the values are counts (False for rates, percentages, scores): counts are marked
+        for the published-page disclosure checks.
     caption : str, optional
 
     Returns
@@ -1504,6 +1517,7 @@ def bar_chart(
         caption=caption or f"{_sentence_start(measure)} in {area} by {by}",
         name=slugify(f"{measure}-{area}-by-{by}"),
         decimals={column: decimals},
+        count_columns=[column] if decimals == 0 and counts else [],
     )
 
 
