@@ -659,6 +659,11 @@ def expected_monthly(truth: dict) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
+def is_demo_data(directory: str | Path) -> bool:
+    """Whether ``directory`` was written by ``csp-analysis demo-data`` (has the marker file)."""
+    return (Path(directory) / MARKER_FILE).is_file()
+
+
 def load_truth(demo_dir: str | Path = DEMO_RAW_DIR) -> dict:
     """Read ``truth.json`` from a demonstration data directory.
 
@@ -825,7 +830,18 @@ def _draw_counts(rng, truth: dict, months: np.ndarray):
     return expected, observed, no_location, outside
 
 
-def _assign_rows(rng, geo: _Geography, months, observed, no_location, outside) -> pd.DataFrame:
+def _lsoa_shares(geo: _Geography) -> dict:
+    """Per in-force LSOA, the probability that a crime of each type in its CSP falls there."""
+    shares = {}
+    for c in range(len(CSPS)):
+        members = np.flatnonzero(geo.lsoa_csp == c)
+        within = geo.weights[members] / geo.weights[members].sum(axis=0)
+        for lsoa, row in zip(members, within, strict=True):
+            shares[str(geo.lsoa_code[lsoa])] = [round(float(v), 6) for v in row]
+    return {"crime_types": list(POLICE_UK_CRIME_TYPES), "shares": shares}
+
+
+def _assign_rows(rng, geo: _Geography, observed, no_location, outside) -> pd.DataFrame:
     """One row per crime or incident: month, type, LSOA index (-1 = no location), street point."""
     n_csp, n_types, n_months = observed.shape
     cells = observed.reshape(-1)
@@ -1154,7 +1170,7 @@ def generate_demo_data(
 
     geo = _build_geography(rng)
     expected, observed, no_location, outside = _draw_counts(rng, truth, months)
-    rows = _assign_rows(rng, geo, months, observed, no_location, outside)
+    rows = _assign_rows(rng, geo, observed, no_location, outside)
     crime_types = np.asarray(POLICE_UK_CRIME_TYPES, dtype=object)[rows["type"].to_numpy()]
     is_crime = crime_types != ASB
     n_rows = len(rows)
@@ -1208,6 +1224,7 @@ def generate_demo_data(
             for i, s in enumerate(truth["series"])
         },
     }
+    truth["lsoa_weights"] = _lsoa_shares(geo)
     truth["generated_rows"] = {
         "street": n_rows,
         "crimes": int(is_crime.sum()),

@@ -460,3 +460,26 @@ def test_truth_json_is_plain_json(short):
     assert "NaN" not in text and "Infinity" not in text
     assert json.loads(text)["expected_monthly"]["months"][0] == "2020-01"
     assert re.search(r'"synthetic": true', text)
+
+
+@pytest.mark.slow
+def test_lsoa_weights_in_the_truth_locate_the_hot_spots(full):
+    _, street, truth = full
+    weights = truth["lsoa_weights"]
+    assert weights["crime_types"] == list(POLICE_UK_CRIME_TYPES)
+    shares = pd.DataFrame(weights["shares"], index=weights["crime_types"]).T
+    lookup_csp = street.dropna(subset=["csp"]).groupby("LSOA code")["csp"].first()
+    per_csp = shares.groupby(lookup_csp.reindex(shares.index)).sum()
+    np.testing.assert_allclose(per_csp.to_numpy(), 1.0, atol=1e-4)
+    shoplifting = street[street["Crime type"] == "Shoplifting"].groupby(["csp", "LSOA code"]).size()
+    for csp in per_csp.index:
+        busiest = shoplifting.loc[csp].idxmax()
+        in_csp = shares.loc[lookup_csp.index[lookup_csp == csp], "Shoplifting"]
+        assert busiest in in_csp.nlargest(3).index
+        # Gamma weights make hot spots: the top tenth of LSOAs hold far more than a tenth.
+        assert in_csp.nlargest(max(1, len(in_csp) // 10)).sum() > 0.3
+
+
+def test_is_demo_data(short, tmp_path):
+    assert dd.is_demo_data(short)
+    assert not dd.is_demo_data(tmp_path)
