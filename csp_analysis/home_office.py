@@ -137,14 +137,17 @@ def _tables(path: Path) -> list[tuple[str, pd.DataFrame, int]]:
     """Each table in the file as (label, frame of strings, spreadsheet line of its header)."""
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        try:
-            frame = pd.read_csv(
-                path, dtype=str, keep_default_na=False, encoding="utf-8-sig", skip_blank_lines=True
-            )
-        except UnicodeDecodeError:
-            frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="cp1252")
-        except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-            raise InputFileError(path, f"not a readable CSV table: {exc}") from None
+        # The publisher's CSVs are UTF-8; copies re-saved by Excel on Windows are cp1252.
+        for encoding in ("utf-8-sig", "cp1252"):
+            try:
+                frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding=encoding)
+                break
+            except UnicodeDecodeError:
+                continue
+            except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+                raise InputFileError(path, f"not a readable CSV table: {exc}") from None
+        else:
+            raise InputFileError(path, "not text in UTF-8 or cp1252")
         return [(path.name, frame, 1)]
     engine = _ENGINES.get(suffix)
     if engine is None:

@@ -206,6 +206,23 @@ def test_missing_required_columns_is_an_input_error(tmp_path):
         read_home_office_table(path)
 
 
+def test_csv_encodings_and_empty_file(tmp_path):
+    path = tmp_path / "cp1252.csv"
+    rows = [
+        ["2023/24", "1", "Kent", "Café theft", "Theft offences", "Other theft offences", "49", "3"]
+    ]
+    path.write_bytes(
+        pd.DataFrame(rows, columns=PUBLISHER_HEADER).to_csv(index=False).encode("cp1252")
+    )
+    assert read_home_office_table(path).frame["offence_description"].iloc[0] == "Café theft"
+    (tmp_path / "empty.csv").write_text("")
+    with pytest.raises(InputFileError, match="not a readable CSV table"):
+        read_home_office_table(tmp_path / "empty.csv")
+    (tmp_path / "binary.csv").write_bytes(b"Financial_Year\n\x81\x8d\x8f\n")
+    with pytest.raises(InputFileError, match="not text in UTF-8 or cp1252"):
+        read_home_office_table(tmp_path / "binary.csv")
+
+
 def test_unreadable_inputs(tmp_path):
     with pytest.raises(InputFileError, match="Home Office table not found"):
         read_home_office_table(tmp_path / "absent.csv")
