@@ -25,6 +25,13 @@ _SYNTHETIC_BANNER = (
     "demonstrate the analysis; they are not real crime figures.</div>"
 )
 _STATUS_TEXT = {"ok": "Ready", "failed": "Failed", "not run": "Not run yet"}
+_FAILURE_TEXT = {
+    "error": "notebook error",
+    "kernel died": "kernel died",
+    "timeout": "timed out",
+    "export": "HTML export failed",
+    "worker died": "worker process died",
+}
 
 
 def _e(value: Any) -> str:
@@ -88,8 +95,11 @@ def render_index(rows: list[dict[str, Any]], synthetic: bool, generated: str) ->
         else:
             link = _e(row["title"])
         if status == "failed":
-            kind = f" ({_e(row.get('error_kind'))})" if row.get("error_kind") else ""
-            status_html += f'<span class="error-text">{_e(row.get("error"))}{kind}</span>'
+            kind = _FAILURE_TEXT.get(row.get("error_kind"), row.get("error_kind") or "error")
+            status_html = (
+                f'<span class="status-failed">Failed: {_e(kind)}</span>'
+                f'<span class="error-text">{_e(row.get("error"))}</span>'
+            )
             if row.get("executed"):
                 status_html += (
                     f'<a href="{_e(row["executed"])}">Executed notebook for '
