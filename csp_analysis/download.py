@@ -236,7 +236,7 @@ def fetch(url: str, dest: str | Path, timeout: float = TIMEOUT_SECONDS, progress
             progress(f"{verb} {url}{size}")
         try:
             with open(part, "ab" if resumed else "wb") as handle:
-                shutil.copyfileobj(response, handle, CHUNK_BYTES)
+                _copy_with_progress(response, handle, offset, expected, progress)
         except (urllib.error.URLError, http.client.HTTPException, OSError) as exc:
             raise DownloadError(
                 f"{url}: transfer interrupted ({exc}); {part.name} kept, rerun to resume"
@@ -248,6 +248,20 @@ def fetch(url: str, dest: str | Path, timeout: float = TIMEOUT_SECONDS, progress
         )
     part.replace(dest)
     return dest
+
+
+def _copy_with_progress(source, sink, done: int, expected: int | None, progress) -> None:
+    # Archives are over a gigabyte: say something every tenth (or every 100 MB if the size is
+    # unknown) so a slow transfer is not mistaken for a hang.
+    step = max(expected // 10, CHUNK_BYTES) if expected else 100 * CHUNK_BYTES
+    next_report = done + step
+    while chunk := source.read(CHUNK_BYTES):
+        sink.write(chunk)
+        done += len(chunk)
+        if progress and done >= next_report:
+            share = f" ({done / expected:.0%})" if expected else ""
+            progress(f"  {done / CHUNK_BYTES:,.0f} MB{share}")
+            next_report = done + step
 
 
 def verify_zip(path: str | Path) -> None:

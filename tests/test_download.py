@@ -184,10 +184,13 @@ def test_resume_after_truncated_part_file(server, tmp_path):
     cache.mkdir()
     (cache / "2023-03.zip.part").write_bytes(archive[:1000])
     out = tmp_path / "out"
+    messages: list[str] = []
     summary = download_police_uk(
-        "west-mercia", MONTHS, out, base_url=server.url, cache_dir=cache, progress=quiet
+        "west-mercia", MONTHS, out, base_url=server.url, cache_dir=cache, progress=messages.append
     )
     assert server.requests == [("2023-03.zip", "bytes=1000-")]
+    assert messages[0].startswith(f"resuming at 1,000 bytes {server.url}2023-03.zip")
+    assert messages[0].endswith(f"of {len(archive):,} bytes")
     assert (cache / "2023-03.zip").read_bytes() == archive
     assert not (cache / "2023-03.zip.part").exists()
     assert len(summary.written) == 3
