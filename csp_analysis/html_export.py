@@ -101,7 +101,7 @@ class PageInfo:
             "index_href": self.index_href,
             "accessibility_href": self.accessibility_href,
             "attributions": self.attributions(),
-            "css": read_css(),
+            "css": report_css(),
         }
 
 
@@ -119,6 +119,15 @@ def public_parameters(parameters: dict[str, Any]) -> dict[str, Any]:
 def read_css() -> str:
     """The pages' inline stylesheet (also used by the index and accessibility pages)."""
     return CSS_FILE.read_text(encoding="utf-8")
+
+
+@lru_cache(maxsize=1)
+def report_css() -> str:
+    """The report pages' stylesheet: the page shell's plus the ``csp-`` classes of the HTML
+    fragments that :mod:`csp_analysis.blocks` gives notebooks (its ``BLOCKS_CSS``)."""
+    from .blocks import BLOCKS_CSS
+
+    return read_css() + "\n/* csp_analysis.blocks */\n" + BLOCKS_CSS
 
 
 @lru_cache(maxsize=1)

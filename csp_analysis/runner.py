@@ -494,9 +494,10 @@ def _worker_main(conn, log_path: str | None = None) -> None:
     skip_slow_optional_imports()
     import papermill  # noqa: F401
 
-    from .html_export import make_exporter
+    from .html_export import make_exporter, report_css
 
     make_exporter()
+    report_css()
     while True:
         try:
             task = conn.recv()

@@ -1,0 +1,129 @@
+"""Time the report batch against the loop a user would otherwise write, and the no-change re-run.
+
+Three timings on the same matrix (by default the full demo batch of config/reports.yaml, 51
+reports), each as a user would see it from the shell:
+
+1. ``csp-analysis run --force`` into a fresh folder (workers = cores unless --workers);
+2. the same command again with nothing changed (every report skipped);
+3. the naive loop: for each report, the ``papermill`` CLI, then
+   ``jupyter nbconvert --to html --no-input``, one report at a time.
+
+Targets (issue #4): the batch at least 3x faster than the naive loop; the re-run under 3 s.
+``--naive-limit N`` times the naive loop on N reports spread over the report types and scales
+it to the matrix (reported as an estimate); the default runs it on every report.
+
+Usage::
+
+    .venv/bin/python benchmarks/batch.py [--config FILE] [--processed-dir DIR] [--workers N]
+                                         [--naive-limit N] [--keep DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from csp_analysis.paths import PROCESSED_DIR, REPORTS_CONFIG  # noqa: E402
+from csp_analysis.runner import RunOptions, plan_batch  # noqa: E402
+
+BIN = Path(sys.executable).parent
+
+
+def _timed(cmd: list[str], **kw) -> tuple[float, subprocess.CompletedProcess]:
+    started = time.perf_counter()
+    done = subprocess.run(cmd, capture_output=True, text=True, **kw)
+    return time.perf_counter() - started, done
+
+
+def _spread(items: list, n: int) -> list:
+    """n items spread over the list (every report type gets its share)."""
+    if n >= len(items):
+        return items
+    step = len(items) / n
+    return [items[int(i * step)] for i in range(n)]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--config", type=Path, default=REPORTS_CONFIG)
+    parser.add_argument("--processed-dir", type=Path, default=PROCESSED_DIR)
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--naive-limit", type=int, default=None, metavar="N")
+    parser.add_argument("--keep", type=Path, default=None, help="keep outputs in this folder")
+    args = parser.parse_args(argv)
+
+    work = Path(tempfile.mkdtemp(prefix="csp-batch-bench-")) if args.keep is None else args.keep
+    work.mkdir(parents=True, exist_ok=True)
+    batch_out, naive_out = work / "batch", work / "naive"
+    shutil.rmtree(batch_out, ignore_errors=True)
+    shutil.rmtree(naive_out, ignore_errors=True)
+
+    plan = plan_batch(RunOptions(config=args.config, out_dir=batch_out,
+                                 processed_dir=args.processed_dir, progress=False))
+    planned = plan["planned"]
+    kernel = plan["batch"].kernel
+    n = len(planned)
+    print(f"matrix: {n} reports; {os.cpu_count()} cores; workers {args.workers}")
+
+    run_cmd = [str(BIN / "csp-analysis"), "run", "--config", str(args.config),
+               "--out", str(batch_out), "--processed-dir", str(args.processed_dir),
+               "--workers", str(args.workers), "--no-progress"]
+    batch_s, done = _timed(run_cmd + ["--force"])
+    print(done.stdout.strip())
+    if done.returncode != 0:
+        print(done.stderr.strip()[-2000:], file=sys.stderr)
+    rerun_s, done = _timed(run_cmd)
+    print(done.stdout.strip())
+
+    sample = _spread(planned, args.naive_limit or n)
+    naive_s = 0.0
+    naive_failed = 0
+    for item in sample:
+        job = item.job
+        executed = naive_out / job.executed_relpath
+        executed.parent.mkdir(parents=True, exist_ok=True)
+        cmd = [str(BIN / "papermill"), str(job.notebook), str(executed), "-k", kernel,
+               "--no-progress-bar", "--cwd", str(job.notebook.parent)]
+        for name, value in item.parameters.items():
+            cmd += ["-r", name, str(value)]  # -r: raw strings, as the batch passes them
+        seconds, done = _timed(cmd)
+        naive_s += seconds
+        if done.returncode != 0:
+            naive_failed += 1
+            continue
+        seconds, done = _timed([str(BIN / "jupyter"), "nbconvert", "--to", "html", "--no-input",
+                                "--output-dir", str((naive_out / job.output_relpath).parent),
+                                str(executed)])
+        naive_s += seconds
+    naive_total = naive_s * n / len(sample)
+    estimate = "" if len(sample) == n else f" (estimated from {len(sample)} reports)"
+
+    print()
+    print(f"| Batch of {n} reports | seconds | per report |")
+    print("|---|---:|---:|")
+    print(f"| `csp-analysis run --force`, {args.workers} workers | {batch_s:.1f} | "
+          f"{batch_s / n:.2f} |")
+    print(f"| naive loop: papermill CLI + nbconvert CLI{estimate} | {naive_total:.1f} | "
+          f"{naive_total / n:.2f} |")
+    print(f"| re-run, nothing changed (`csp-analysis run`) | {rerun_s:.2f} | - |")
+    print()
+    print(f"speed-up over the naive loop: {naive_total / batch_s:.1f}x (target >= 3x); "
+          f"re-run {rerun_s:.2f} s (target < 3 s)")
+    if naive_failed:
+        print(f"note: {naive_failed} naive-loop papermill runs failed", file=sys.stderr)
+    if args.keep is None:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
