@@ -511,6 +511,9 @@ def ingest(
             CRIMES_WRITE_SCHEMA,
             compression="zstd",
             store_schema=False,
+            # Statistics on every string column cost more than the rest of the write; the
+            # columns analyses filter on keep theirs (row-group pruning).
+            write_statistics=["month", "force", "csp_code"],
         ) as writer:
             writer.add_key_value_metadata(metadata)
             if police_uk:

@@ -23,6 +23,7 @@ import csv
 import io
 import os
 import re
+import struct
 import threading
 import zipfile
 import zlib
@@ -101,7 +102,11 @@ class StreetFile:
     def read_bytes(self) -> bytes:
         if self.member is None:
             return self.path.read_bytes()
-        return _zip_handle(self.path).read(self.member)
+        archive = _zip_handle(self.path)
+        info = archive.getinfo(self.member)
+        if _isal_zlib is not None and info.compress_type == zipfile.ZIP_DEFLATED:
+            return _inflate_member(self.path, info)
+        return archive.read(self.member)
 
     def crc32(self) -> str | None:
         """The archive's CRC-32 of a zip member (a content fingerprint at no cost), else None."""
@@ -128,6 +133,37 @@ def _zip_handle(path: Path) -> zipfile.ZipFile:
     if handle is None:
         handle = handles[path] = zipfile.ZipFile(path)
     return handle
+
+
+try:  # ISA-L inflates about 3x faster than zlib; optional (pip install isal)
+    from isal import isal_zlib as _isal_zlib
+except ImportError:  # pragma: no cover - depends on the environment
+    _isal_zlib = None
+
+_INFLATE_ERRORS: tuple[type[BaseException], ...] = (zlib.error,)
+if _isal_zlib is not None:
+    _INFLATE_ERRORS += (_isal_zlib.error,)
+
+
+def _inflate_member(path: Path, info: zipfile.ZipInfo) -> bytes:
+    """Read a deflated member's raw bytes and inflate them with ISA-L, checking the CRC-32
+    as zipfile does."""
+    handles = getattr(_zip_local, "raw", None)
+    if handles is None:
+        handles = _zip_local.raw = {}
+    handle = handles.get(path)
+    if handle is None:
+        handle = handles[path] = path.open("rb")
+    handle.seek(info.header_offset)
+    local_header = handle.read(30)
+    if len(local_header) != 30 or local_header[:4] != b"PK\x03\x04":
+        raise zipfile.BadZipFile(f"bad local file header for {info.filename}")
+    name_length, extra_length = struct.unpack("<HH", local_header[26:30])
+    handle.seek(info.header_offset + 30 + name_length + extra_length)
+    data = _isal_zlib.decompress(handle.read(info.compress_size), -15)
+    if _isal_zlib.crc32(data) != info.CRC or len(data) != info.file_size:
+        raise zipfile.BadZipFile(f"Bad CRC-32 for file {info.filename!r}")
+    return data
 
 
 @dataclass
@@ -404,7 +440,7 @@ def read_street_file(file: StreetFile, keep_crime_id: bool = True) -> StreetBatc
     """
     try:
         data = file.read_bytes()
-    except (OSError, zipfile.BadZipFile, EOFError, zlib.error) as exc:
+    except (OSError, zipfile.BadZipFile, EOFError, *_INFLATE_ERRORS) as exc:
         raise InputFileError(file.where, f"cannot read file (corrupt archive?): {exc}") from None
     start = 3 if data.startswith(_BOM) else 0
     if not data[start:].strip():
