@@ -86,10 +86,8 @@ def render_index(rows: list[dict[str, Any]], synthetic: bool, generated: str) ->
     lines = []
     for row in rows:
         status = row["status"]
-        status_html = (
-            f'<span class="status-{"ok" if status == "ok" else "failed"}">'
-            f"{_e(_STATUS_TEXT.get(status, status))}</span>"
-        )
+        css_class = {"ok": "status-ok", "failed": "status-failed"}.get(status, "status-pending")
+        status_html = f'<span class="{css_class}">{_e(_STATUS_TEXT.get(status, status))}</span>'
         if status == "ok" and row.get("output"):
             link = f'<a href="{_e(row["output"])}">{_e(row["title"])}</a>'
         else:

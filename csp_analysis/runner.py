@@ -550,6 +550,7 @@ def _note_in_executed(path: Path, message: str) -> None:
     if not path.is_file():
         return
     try:
+        skip_slow_optional_imports()
         import nbformat
 
         nb = nbformat.read(path, as_version=4)

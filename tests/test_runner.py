@@ -610,3 +610,28 @@ def test_cli_run_prints_failures_and_the_index(tmp_path, processed, capsys):
                      "--processed-dir", str(processed)]) == 0
     listing = capsys.readouterr().out
     assert "run  raises/telford-and-wrekin" in listing and "(failed last time)" in listing
+
+
+def test_index_rows_say_status_in_words_and_escape_text():
+    from csp_analysis.index_page import render_index
+
+    rows = [
+        {"title": "A <b>", "area": "Herefordshire", "report": "all_crime_summary",
+         "priority": None, "period": "year ending December 2025", "status": "ok",
+         "output": "herefordshire/all_crime_summary.html", "executed": "_executed/x.ipynb"},
+        {"title": "B", "area": "Shropshire", "report": "thematic_review", "priority": "Drugs",
+         "period": "year ending December 2025", "status": "failed", "error_kind": "timeout",
+         "error": "stopped after 5 s", "output": None, "executed": "_executed/s/drugs.ipynb"},
+        {"title": "C", "area": "Shropshire", "report": "thematic_review", "priority": "ASB",
+         "period": "year ending latest", "status": "not run", "output": None, "executed": None},
+    ]
+    page = render_index(rows, synthetic=False, generated="2026-01-01 10:00 UTC")
+    assert "3 reports: 1 ready, 1 failed, 1 not run yet." in page
+    assert '<a href="herefordshire/all_crime_summary.html">A &lt;b&gt;</a>' in page
+    assert '<span class="status-failed">Failed: timed out</span>' in page
+    assert '<span class="error-text">stopped after 5 s</span>' in page
+    assert '<a href="_executed/s/drugs.ipynb">Executed notebook for B</a>' in page
+    assert '<span class="status-pending">Not run yet</span>' in page
+    assert "_executed/x.ipynb" not in page  # only failures link their executed notebook
+    assert "Synthetic demonstration data" not in page
+    assert page.count("<h1") == 1 and '<main id="main"' in page
