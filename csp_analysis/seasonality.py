@@ -316,7 +316,9 @@ def decompose(
     position = _season_position(values.index, period)
     if chosen == "multiplicative":
         factors = np.exp(seasonal).groupby(position).mean()
-        adjusted = values / np.exp(seasonal)
+        # exp(seasonal) averages slightly above 1 (Jensen); divide by factors scaled to an
+        # arithmetic mean of 1 so the adjusted series sits at the level of an average month.
+        adjusted = values / (np.exp(seasonal) / factors.mean())
     else:
         level = float(trend.mean())
         factors = (level + seasonal.groupby(position).mean()) / level
