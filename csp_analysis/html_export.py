@@ -49,11 +49,12 @@ SYNTHETIC_ATTRIBUTION = (
     "Government Licence v3.0."
 )
 
-# External resources a self-contained page must not load. Hyperlinks (<a href>) are fine.
+# Resources a self-contained page must not load: any script or stylesheet file, and any
+# embedded media not given as a data: URI. Hyperlinks (<a href>) are fine.
 _EXTERNAL_RESOURCE = re.compile(
-    r"<script\b[^>]*\bsrc\s*=|<link\b[^>]*\bhref\s*=\s*[\"']?(?:https?:)?//"
-    r"|<(?:img|iframe|audio|video|source|embed)\b[^>]*\bsrc\s*=\s*[\"']?(?:https?:)?//"
-    r"|@import\s+url\(|url\(\s*[\"']?(?:https?:)?//",
+    r"<script\b[^>]*\bsrc\s*=|<link\b[^>]*\bhref\s*="
+    r"|<(?:img|iframe|audio|video|source|embed)\b[^>]*\bsrc\s*=\s*(?![\"']?data:)"
+    r"|@import\b|url\(\s*(?![\"']?data:)",
     re.IGNORECASE,
 )
 _TABLE = re.compile(r"<table\b.*?</table>", re.IGNORECASE | re.DOTALL)
@@ -244,7 +245,7 @@ def finish_html(page: str) -> str:
     return page
 
 
-def render_html(nb, page: PageInfo) -> str:
+def render_html(nb, page: PageInfo, base_dir: str | Path | None = None) -> str:
     """Render an executed notebook as a published page.
 
     Parameters
@@ -253,6 +254,9 @@ def render_html(nb, page: PageInfo) -> str:
         The executed notebook (not modified).
     page : PageInfo
         Title, period and provenance printed around the content.
+    base_dir : str or Path, optional
+        Folder that images linked from markdown cells are relative to (the notebook's); they
+        are embedded as data URIs.
 
     Returns
     -------
@@ -260,9 +264,10 @@ def render_html(nb, page: PageInfo) -> str:
         The complete, self-contained HTML document.
     """
     exporter = make_exporter()
-    body, _ = exporter.from_notebook_node(
-        prepare_for_publication(nb), resources={"report": page.as_resources()}
-    )
+    resources: dict[str, Any] = {"report": page.as_resources()}
+    if base_dir is not None:
+        resources["metadata"] = {"path": str(base_dir)}
+    body, _ = exporter.from_notebook_node(prepare_for_publication(nb), resources=resources)
     return finish_html(body)
 
 

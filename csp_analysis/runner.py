@@ -465,7 +465,7 @@ def _execute_task(task: dict[str, Any]) -> dict[str, Any]:
     else:
         try:
             page = PageInfo(**task["page"])
-            write_atomic(task["html_path"], render_html(nb, page))
+            write_atomic(task["html_path"], render_html(nb, page, base_dir=task["cwd"]))
             result.update(status=STATUS_OK, error_kind=None)
         except Exception as exc:
             result.update(error_kind="export",

@@ -438,6 +438,8 @@ def test_images_without_alt_text_get_one():
         '<link rel="stylesheet" href="https://fonts.example/css">',
         '<img src="http://example.org/x.png" alt="x">',
         "<style>@import url(https://example.org/x.css);</style>",
+        '<img src="figures/chart.png" alt="a chart beside the page, not in it">',
+        '<div style="background: url(/img/x.png)">',
     ],
 )
 def test_pages_loading_external_resources_are_refused(resource):
@@ -446,9 +448,23 @@ def test_pages_loading_external_resources_are_refused(resource):
         finish_html(page)
 
 
-def test_links_to_other_sites_are_allowed():
-    page = '<main id="main"><a href="https://www.police.uk/">police.uk</a></main>'
+def test_links_to_other_sites_and_data_uris_are_allowed():
+    page = ('<main id="main"><a href="https://www.police.uk/">police.uk</a>'
+            '<img src="data:image/png;base64,AAAA" alt="x"><a href="data:text/csv,a">CSV</a>'
+            "</main>")
     assert finish_html(page) == page
+
+
+def test_markdown_images_are_embedded(tmp_path):
+    import base64
+
+    png = base64.b64decode(
+        "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
+    )
+    (tmp_path / "logo.png").write_bytes(png)
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("![Partnership logo](logo.png)")])
+    page = render_html(nb, _page(), base_dir=tmp_path)
+    assert re.search(r'<img alt="Partnership logo" src="data:image/png;base64,', page)
 
 
 def test_write_atomic_replaces_whole_file(tmp_path):
