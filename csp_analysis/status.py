@@ -69,10 +69,14 @@ def months_by_csp(crimes: pd.DataFrame) -> dict[str, dict]:
     """
     if crimes.empty:
         return {}
-    months = pd.to_datetime(crimes["month"]).dt.to_period("M")
     key = crimes["csp_name"] if "csp_name" in crimes else crimes["csp_code"]
     if "csp_name" in crimes and "csp_code" in crimes:
         key = crimes["csp_name"].fillna(crimes["csp_code"])
+    # One row per CSP and month is all that matters; a million crimes reduce to a few hundred.
+    pairs = pd.DataFrame({"csp": key, "month": crimes["month"]}).dropna(subset=["csp"])
+    pairs = pairs.drop_duplicates()
+    months = pd.to_datetime(pairs["month"]).dt.to_period("M")
+    key = pairs["csp"]
     span = _month_span(months.dropna())
     result = {}
     for csp, group in months.groupby(key.to_numpy(), sort=True):
