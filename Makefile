@@ -10,7 +10,11 @@ STAMP := $(VENV)/.installed
 SHARED := ../shared/data
 WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: help setup data demo-data ingest ingest-real reports test lint bench screenshots clean
+DEMO_DIR := data/raw/demo
+DEMO_STAMP := $(DEMO_DIR)/DEMO_DATA
+PROCESSED_STAMP := data/processed/ingest_report.json
+
+.PHONY: help setup data demo-data ingest-real reports test lint bench screenshots clean
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -24,11 +28,16 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP) ## Create .venv, install the package with dev extras, register the csp-analysis kernel
 
-demo-data: $(STAMP) ## Generate the synthetic demonstration data into data/raw/demo
-	$(BIN)/csp-analysis demo-data --out data/raw/demo
+# File targets, so a second `make reports` or `make test` does not regenerate the data.
+$(DEMO_STAMP): $(STAMP) csp_analysis/demo_data.py
+	$(BIN)/csp-analysis demo-data --out $(DEMO_DIR)
 
-data: demo-data ## Demo data + ingest into data/processed
-	$(BIN)/csp-analysis ingest --demo data/raw/demo --out data/processed
+$(PROCESSED_STAMP): $(DEMO_STAMP)
+	$(BIN)/csp-analysis ingest --demo $(DEMO_DIR) --out data/processed
+
+demo-data: $(DEMO_STAMP) ## Generate the synthetic demonstration data into data/raw/demo
+
+data: $(PROCESSED_STAMP) ## Demo data + ingest into data/processed (skipped when up to date)
 
 ingest-real: $(STAMP) ## Ingest the real West Mercia 2025 files from ../shared/data into data/processed
 	$(BIN)/csp-analysis ingest --police-uk $(SHARED)/police_uk/west-mercia \
@@ -39,14 +48,17 @@ ingest-real: $(STAMP) ## Ingest the real West Mercia 2025 files from ../shared/d
 reports: data ## Set up, build demo data, ingest and run the full report batch
 	$(BIN)/csp-analysis run --workers $(WORKERS)
 
-test: $(STAMP) ## Run the test suite (unit, real-data loaders, notebooks)
-	$(BIN)/python -m pytest
+test: data ## Run the test suite: unit, real-data loaders, end-to-end, notebooks (nbval), browser
+	$(BIN)/python -m pytest tests
+	$(BIN)/python -m pytest --nbval-lax notebooks -p no:cacheprovider
 
 lint: $(STAMP) ## ruff over the package, tests and benchmarks
 	$(BIN)/ruff check csp_analysis tests benchmarks
 
-bench: $(STAMP) ## Run the benchmarks and print figures (see docs/benchmarks.md)
+bench: data ## Run the benchmarks and print figures (see docs/benchmarks.md)
 	$(BIN)/python benchmarks/ingest.py
+	$(BIN)/python benchmarks/models.py
+	$(BIN)/python benchmarks/batch.py
 
 clean: ## Remove generated data, reports and caches (keeps .venv)
 	rm -rf data/processed/* data/raw/demo reports/* .pytest_cache
