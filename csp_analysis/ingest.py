@@ -185,8 +185,9 @@ def _resolve_demo(demo, police_uk, lsoa_lookup, local_extract, indicators):
         candidate = directory / name
         return str(candidate) if candidate.exists() else None
 
+    street = default(None, "police_uk")
     return (
-        police_uk or [default(None, "police_uk")],
+        police_uk or ([street] if street else None),
         default(lsoa_lookup, "lsoa_lookup.csv"),
         default(local_extract, "local_extract.csv"),
         default(indicators, "indicators.csv"),
@@ -200,6 +201,7 @@ class _Extract:
         self.result = result
         frame = result.frame.reset_index(drop=True)
         ids = frame["crime_id"].astype("string")
+        ids = ids.mask(ids.str.strip() == "")  # a blank reference cannot match anything
         duplicated = ids.notna() & ids.duplicated(keep="first")
         self.duplicate_rows = frame.loc[duplicated, "source_row"].tolist()
         self.file = frame["source_file"].iloc[0] if len(frame) else ""

@@ -391,3 +391,17 @@ def test_real_west_yorkshire_2016_file(shared_data):
     assert result.rows_read == 27_176 and result.rows_loaded == 27_176
     assert set(result.frame["month"]) == {date(2016, 7, 1)}
     assert set(result.frame["force"].astype(str)) == {"west-yorkshire"}
+
+
+@pytest.mark.parametrize("use_isal", [True, False])
+def test_archive_reads_the_same_with_and_without_isal(tmp_path, monkeypatch, use_isal):
+    import csp_analysis.police_uk as police_uk
+
+    if not use_isal:
+        monkeypatch.setattr(police_uk, "_isal_zlib", None)
+    elif police_uk._isal_zlib is None:
+        pytest.skip("isal is not installed")
+    archive = build_archive(tmp_path / "2025-02.zip")
+    result, _ = load(archive)
+    assert result.rows_loaded == 8
+    assert result.frame["source_row"].tolist() == [2, 3] * 4
