@@ -174,8 +174,11 @@ def main() -> None:
             f"{archive.stat().st_size / 1e9:.2f} GB zipped, in {time.perf_counter() - start:.0f} s",
             flush=True,
         )
-        _compare(f"National archive ({args.forces} forces x {args.months} months)",
-                 [str(archive)], f"{tmp}/national")
+        _compare(
+            f"National archive ({args.forces} forces x {args.months} months)",
+            [str(archive)],
+            f"{tmp}/national",
+        )
         print(f"load average after: {os.getloadavg()[0]:.2f} (1 min)")
 
 
