@@ -146,23 +146,22 @@ def read_lsoa_lookup(path: str | Path) -> LsoaLookup:
         if lad_name_col in table.column_names
         else [""] * len(codes)
     )
-    lad_of: dict[str, str] = {}
-    name_of: dict[str, str] = {}
-    lad_name_of: dict[str, str] = {}
-    for index, (code, lad, name, lad_name) in enumerate(
-        zip(codes, lads, names, lad_names, strict=True)
-    ):
-        line = index + 2
-        if not code or not lad:
-            raise InputFileError(path, f"blank LSOA21CD or {lad_col}", row=line)
-        previous = lad_of.setdefault(code, lad)
-        if previous != lad:
-            raise InputFileError(
-                path, f"LSOA {code} is listed twice, in {previous} and in {lad}", row=line
-            )
-        name_of[code] = name
-        if lad_name:
-            lad_name_of[lad] = lad_name
+    blank = [
+        i for i, (code, lad) in enumerate(zip(codes, lads, strict=True)) if not code or not lad
+    ]
+    if blank:
+        raise InputFileError(path, f"blank LSOA21CD or {lad_col}", row=blank[0] + 2)
+    lad_of = dict(zip(codes, lads, strict=True))
+    if len(lad_of) != len(codes):  # a code listed twice: fine only with the same district
+        first: dict[str, str] = {}
+        for index, (code, lad) in enumerate(zip(codes, lads, strict=True)):
+            previous = first.setdefault(code, lad)
+            if previous != lad:
+                raise InputFileError(
+                    path, f"LSOA {code} is listed twice, in {previous} and in {lad}", row=index + 2
+                )
+    name_of = dict(zip(codes, names, strict=True))
+    lad_name_of = {lad: name for lad, name in zip(lads, lad_names, strict=True) if name}
     return LsoaLookup(lad_of, name_of, lad_name_of, path.name)
 
 
