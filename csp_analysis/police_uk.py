@@ -45,7 +45,7 @@ import pyarrow.csv as pacsv
 
 from .exceptions import IngestError, InputFileError
 from .lookups import dictionary_column
-from .rejections import LoadResult, RejectionLog
+from .rejections import MAX_EXAMPLES_PER_REASON, LoadResult, RejectionLog
 from .schema import LEGACY_POLICE_UK_CRIME_TYPES, POLICE_UK_CRIME_TYPES
 
 STREET_HEADER = (
@@ -390,7 +390,7 @@ def _careful_parse(file: StreetFile, body: bytes, header: list[str], wanted: lis
         raise InputFileError(file.where, f"cannot parse CSV: {exc}", row=reader.line_num) from None
     for reason, bad in ((REJECT_FIELD_COUNT, bad_width), (REJECT_NOT_UTF8, bad_bytes)):
         if bad:
-            rejections.add_many(file.name, [b[0] for b in bad], reason, [b[1] for b in bad[:5]])
+            rejections.add_many(file.name, [b[0] for b in bad], reason, [b[1] for b in bad])
     table = pa.table(
         {
             name: pa.array(col, type=pa.string())
@@ -499,7 +499,9 @@ def _reject_codes(file, rejections, reason, codes, index, values, keep, source_r
     bad = np.isin(index, codes) & keep
     if bad.any():
         lines = source_rows[bad]
-        details = [detail(values[c]) for c in index[bad][:5]]
+        # Only the first few become examples: describe those, pad the rest (same length).
+        details = [detail(values[c]) for c in index[bad][:MAX_EXAMPLES_PER_REASON]]
+        details += [""] * (len(lines) - len(details))
         rejections.add_many(file.name, lines, reason, details)
     return keep & ~bad
 

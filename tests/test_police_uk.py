@@ -6,6 +6,8 @@ import zipfile
 from datetime import date
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from csp_analysis.exceptions import IngestError, InputFileError
 from csp_analysis.police_uk import (
@@ -22,6 +24,7 @@ from csp_analysis.police_uk import (
     load_street_files,
     read_street_file,
 )
+from csp_analysis.schema import POLICE_UK_CRIME_TYPES
 from tests.conftest import WEST_MERCIA_DIR, WEST_YORKSHIRE_FILE
 
 HEADER = ",".join(STREET_HEADER)
@@ -374,9 +377,7 @@ def test_real_west_mercia_files(shared_data):
     assert result.rows_read == 102_105 and result.rows_loaded == 102_105
     assert result.rejections.total == 0 and duplicates == []
     assert frame["lsoa_code"].isna().sum() == 1_962  # "No location" rows
-    assert set(frame["crime_type"].astype(str)) <= set(
-        __import__("csp_analysis.schema", fromlist=["x"]).POLICE_UK_CRIME_TYPES
-    )
+    assert set(frame["crime_type"].astype(str)) <= set(POLICE_UK_CRIME_TYPES)
     assert frame["crime_type"].nunique() == 14
     asb = frame["crime_type"].astype(str) == "Anti-social behaviour"
     assert frame.loc[asb, "crime_id"].isna().all() and frame.loc[~asb, "crime_id"].notna().all()
@@ -405,3 +406,48 @@ def test_archive_reads_the_same_with_and_without_isal(tmp_path, monkeypatch, use
     result, _ = load(archive)
     assert result.rows_loaded == 8
     assert result.frame["source_row"].tolist() == [2, 3] * 4
+
+
+KINDS = {
+    "good": lambda: row(),
+    "quoted": lambda: row(lsoa_name='"Herefordshire, County of 001A"'),
+    "multiline": lambda: row(location='"On or near\nSomewhere"'),
+    "truncated": lambda: row()[:70],
+    "extra": lambda: row() + ",surplus",
+    "bad month": lambda: row(month="2025-99"),
+    "bad type": lambda: row(crime_type="Nonsense"),
+    "blank": lambda: "",
+}
+REASON = {
+    "truncated": REJECT_FIELD_COUNT,
+    "extra": REJECT_FIELD_COUNT,
+    "bad month": REJECT_BAD_MONTH,
+    "bad type": REJECT_UNKNOWN_CRIME_TYPE,
+}
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.lists(st.sampled_from(sorted(KINDS)), max_size=12), st.booleans())
+def test_every_row_is_loaded_or_rejected_at_its_physical_line(tmp_path, kinds, crlf):
+    """Property: any mix of good and bad rows is fully accounted for, line numbers exact."""
+    lines, expected_loaded, expected_rejected, line = [HEADER], [], {}, 2
+    for kind in kinds:
+        text = KINDS[kind]()
+        lines.append(text)
+        if kind in REASON:
+            expected_rejected.setdefault(REASON[kind], []).append(line)
+        elif kind != "blank":
+            expected_loaded.append(line)
+        line += text.count("\n") + 1
+    path = write(
+        tmp_path / "2025-01-west-mercia-street.csv", lines, newline="\r\n" if crlf else "\n"
+    )
+    result, _ = load(path)
+    assert result.rows_read == len(expected_loaded) + sum(map(len, expected_rejected.values()))
+    assert result.frame["source_row"].tolist() == expected_loaded
+    for reason, lines_rejected in expected_rejected.items():
+        assert result.rejections.counts[reason] == len(lines_rejected)
+        wheres = [e["where"] for e in result.rejections.to_dict()[reason]["examples"]]
+        assert wheres == [f"2025-01-west-mercia-street.csv:{n}" for n in lines_rejected[:5]]
