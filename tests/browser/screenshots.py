@@ -37,7 +37,11 @@ def pages_by_type(reports_dir: Path = REPORTS_DIR) -> dict[str, Path]:
 
 
 def take_screenshots(
-    out_dir: Path, reports_dir: Path = REPORTS_DIR, full_page: bool = True, max_height: int = 20000
+    out_dir: Path,
+    reports_dir: Path = REPORTS_DIR,
+    full_page: bool = True,
+    max_height: int = 20000,
+    context=None,
 ) -> list[Path]:
     """Write the screenshots and return their paths.
 
@@ -50,36 +54,40 @@ def take_screenshots(
         Capture the whole page, not just the first screen.
     max_height : int, default 20000
         Clip very long pages to this many CSS pixels (a PNG taller than that is unwieldy).
+    context : playwright BrowserContext, optional
+        A running browser (the tests pass theirs); by default one is launched for the run.
 
     Returns
     -------
     list of Path
     """
-    from playwright.sync_api import sync_playwright
+    if context is None:
+        from playwright.sync_api import sync_playwright
 
+        with sync_playwright() as playwright, tempfile.TemporaryDirectory() as profile:
+            own = launch(playwright, Path(profile))
+            try:
+                return take_screenshots(out_dir, reports_dir, full_page, max_height, own)
+            finally:
+                own.close()
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
-    with sync_playwright() as playwright, tempfile.TemporaryDirectory() as profile:
-        context = launch(playwright, Path(profile))
-        try:
-            page = context.new_page()
-            for kind, path in sorted(pages_by_type(reports_dir).items()):
-                for label, width in WIDTHS.items():
-                    page.set_viewport_size({"width": width, "height": 900})
-                    page.goto(path.as_uri(), wait_until="load")
-                    height = page.evaluate("() => document.documentElement.scrollHeight")
-                    target = out_dir / f"{kind}-{label}.png"
-                    if full_page and height > max_height:
-                        page.screenshot(
-                            path=str(target),
-                            full_page=True,
-                            clip={"x": 0, "y": 0, "width": width, "height": max_height},
-                        )
-                    else:
-                        page.screenshot(path=str(target), full_page=full_page)
-                    written.append(target)
-        finally:
-            context.close()
+    page = context.new_page()
+    try:
+        for kind, path in sorted(pages_by_type(reports_dir).items()):
+            for label, width in WIDTHS.items():
+                page.set_viewport_size({"width": width, "height": 900})
+                page.goto(path.as_uri(), wait_until="load")
+                height = page.evaluate("() => document.documentElement.scrollHeight")
+                target = out_dir / f"{kind}-{label}.png"
+                if full_page and height > max_height:
+                    clip = {"x": 0, "y": 0, "width": width, "height": max_height}
+                    page.screenshot(path=str(target), full_page=True, clip=clip)
+                else:
+                    page.screenshot(path=str(target), full_page=full_page)
+                written.append(target)
+    finally:
+        page.close()
     return written
 
 

@@ -269,6 +269,22 @@ def test_has_print_stylesheet_and_prints_within_the_page(loaded):
     assert overflow == 0, f"{overflow} images or tables run off the printed page"
 
 
+def test_blocks_print_their_data_tables(loaded):
+    """On paper nothing can be expanded, so the blocks' CSS prints the chart data open."""
+    page = loaded.fresh()
+    if not page.evaluate("() => document.querySelectorAll('details.csp-chart-data').length"):
+        return
+    try:
+        page.emulate_media(media="print")
+        hidden = page.evaluate(
+            """() => [...document.querySelectorAll('details.csp-chart-data table')]
+                 .filter(t => !t.checkVisibility()).length"""
+        )
+    finally:
+        page.emulate_media(media="screen")
+    assert hidden == 0, f"{hidden} chart data tables are hidden in print"
+
+
 # --------------------------------------------------------------------------- keyboard
 
 
@@ -303,11 +319,11 @@ def test_collapsible_tables_open_from_the_keyboard_with_visible_focus(loaded):
     page.keyboard.press("Enter")
     state = page.evaluate(
         """(s) => { const d = s.parentElement; const t = d.querySelector('table');
-                    return {open: d.open, tableHeight: t ? t.getBoundingClientRect().height : -1}; }""",
+                    return {open: d.open, shown: !!t && t.checkVisibility()}; }""",
         summary,
     )
     assert state["open"], "Enter on the summary did not open the data table"
-    assert state["tableHeight"] != 0, "the opened section shows no table"
+    assert state["shown"], "the opened section shows no table"
     page.keyboard.press("Tab")
     inside = page.evaluate("(s) => s.parentElement.contains(document.activeElement)", summary)
     assert inside, "Tab after opening did not move into the data (scroll region or download link)"
@@ -331,7 +347,8 @@ def test_collapsible_tables_open_from_the_keyboard_with_visible_focus(loaded):
         page.evaluate("(i) => document.querySelectorAll('details > summary')[i].focus()", index)
         page.keyboard.press("Enter")
     closed = page.evaluate(
-        "() => [...document.querySelectorAll('details')].filter(d => !d.open).length"
+        """() => [...document.querySelectorAll('details')].filter(d => !d.open
+                  || [...d.querySelectorAll('table')].some(t => !t.checkVisibility())).length"""
     )
     assert closed == 0, f"{closed} of {count} data sections did not open with Enter"
 

@@ -9,7 +9,6 @@ import pytest
 
 from csp_analysis.charts import png_size
 
-from .conftest import require_browser
 from .pages import build_gallery, is_sensitive, published_pages, report_pages, report_type
 from .screenshots import pages_by_type, take_screenshots
 
@@ -81,14 +80,13 @@ def test_pages_types_and_sensitivity(reports):
 
 
 @pytest.mark.browser
-def test_screenshots_at_desktop_and_phone_width(tmp_path):
-    require_browser()
+def test_screenshots_at_desktop_and_phone_width(tmp_path, browser_context):
     root = tmp_path / "reports"
     gallery = build_gallery(tmp_path / "built")
     (root / "csp").mkdir(parents=True)
     shutil.copy(gallery, root / "csp" / "overview.html")
     shutil.copy(gallery, root / "index.html")
-    written = take_screenshots(tmp_path / "shots", root, full_page=False)
+    written = take_screenshots(tmp_path / "shots", root, full_page=False, context=browser_context)
     assert sorted(p.name for p in written) == [
         "index-desktop.png",
         "index-phone.png",
