@@ -37,7 +37,7 @@ _SCRIPT_MIMETYPES = (
     "application/vnd.jupyter.widget-state+json",
     "text/vnd.mermaid",
 )
-DEFAULT_ALT = "Chart: the notebook gave no text description for this image."
+_IMAGE_MIMETYPES = ("image/png", "image/jpeg", "image/svg+xml")
 
 OGL_POLICE = (
     "Contains public sector information licensed under the Open Government Licence v3.0."
@@ -152,8 +152,8 @@ def prepare_for_publication(nb):
     """A copy of an executed notebook with everything unfit for stakeholders removed.
 
     Removes cells tagged ``remove``, ``parameters`` or ``injected-parameters`` and code cells'
-    stream, error and script/widget outputs; demotes markdown ``#`` headings to ``##``; gives
-    images without alt text a default one. The input is left unchanged.
+    stream, error and script/widget outputs; demotes markdown ``#`` headings to ``##``. The
+    input is left unchanged.
 
     Parameters
     ----------
@@ -162,10 +162,17 @@ def prepare_for_publication(nb):
     Returns
     -------
     nbformat.NotebookNode
+
+    Raises
+    ------
+    ReportError
+        An image output has no alt text: a page is never published with an undescribed
+        image (WCAG 2.2 SC 1.1.1). Show charts with ``csp_analysis.blocks.figure_block``, or
+        give the output ``metadata={"image/png": {"alt": "..."}}``.
     """
     nb = copy.deepcopy(nb)
     kept = []
-    for cell in nb.cells:
+    for number, cell in enumerate(nb.cells, start=1):
         tags = set(cell.get("metadata", {}).get("tags", []))
         if tags & REMOVED_TAGS:
             continue
@@ -180,11 +187,7 @@ def prepare_for_publication(nb):
                         data.pop(mimetype, None)
                     if not data:
                         continue
-                    for image in ("image/png", "image/jpeg", "image/svg+xml"):
-                        if image in data:
-                            meta = output.setdefault("metadata", {}).setdefault(image, {})
-                            if not meta.get("alt") and not cell.metadata.get("alt"):
-                                meta["alt"] = DEFAULT_ALT
+                    _require_alt_text(cell, output, number)
                 outputs.append(output)
             cell.outputs = outputs
             if not outputs:
@@ -197,6 +200,20 @@ def prepare_for_publication(nb):
     nb.cells = kept
     nb.metadata.pop("widgets", None)
     return nb
+
+
+def _require_alt_text(cell, output, number: int) -> None:
+    for image in _IMAGE_MIMETYPES:
+        if image not in output.get("data", {}):
+            continue
+        metadata = output.get("metadata", {})
+        alt = (metadata.get(image) or {}).get("alt") or metadata.get("alt")
+        if not (alt or cell.get("metadata", {}).get("alt")):
+            raise ReportError(
+                f"cell {number} shows an image ({image}) without alt text; show charts with "
+                "csp_analysis.blocks.figure_block, or display the image with "
+                f'metadata={{"{image}": {{"alt": "what it shows"}}}}'
+            )
 
 
 def _wrap_tables(body: str) -> str:

@@ -424,11 +424,14 @@ def test_real_data_pages_carry_the_licence_attributions_and_no_banner():
     assert "Synthetic demonstration data." not in page
 
 
-def test_images_without_alt_text_get_one():
+def test_images_without_alt_text_are_refused_and_with_it_published():
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x")])
     nb.cells[0].outputs = [nbformat.v4.new_output("display_data", data={"image/png": "iVBORw0K"})]
+    with pytest.raises(ReportError, match=r"cell 1 shows an image \(image/png\) without alt text"):
+        render_html(nb, _page())
+    nb.cells[0].outputs[0].metadata = {"image/png": {"alt": "Crimes fell by 5%"}}
     page = render_html(nb, _page())
-    assert re.search(r'<img alt="Chart: [^"]+" src="data:image/png;base64,iVBORw0K"', page)
+    assert '<img alt="Crimes fell by 5%" src="data:image/png;base64,iVBORw0K"' in page
 
 
 @pytest.mark.parametrize(
@@ -523,6 +526,8 @@ def test_batch_isolates_failures_writes_outputs_and_skips_on_rerun(tmp_path, pro
     assert "Herefordshire: ok_report, year ending December 2025" in page
     assert "Period ending 2025-12; 2 data files." in page  # processed_dir was passed
     assert "Synthetic demonstration data." in page
+    assert '<img alt="A one-pixel test image standing in for a chart"' in page
+    assert "debug output" not in page and "must not be published" not in page
     assert str(processed) not in page and "processed_dir" not in page
     drugs = (out / "herefordshire" / "drugs.html").read_text()
     assert "Herefordshire: Drugs review, year ending December 2025" in drugs
