@@ -34,17 +34,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import matplotlib
+import matplotlib.dates as mdates
+import matplotlib.transforms
+import numpy as np
+import pandas as pd
 
-matplotlib.use("Agg")  # reports are rendered headless; never ask for a display
+# The Agg canvas is attached to each figure directly, so importing this module never changes
+# the pyplot backend a notebook has chosen (e.g. inline).
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator
 
-import matplotlib.dates as mdates  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator  # noqa: E402
-
-from .exceptions import AnalysisError  # noqa: E402
+from .exceptions import AnalysisError
 
 # --------------------------------------------------------------------------- style
 
@@ -694,11 +695,12 @@ def spc_chart(
 
     Parameters
     ----------
-    spc : pandas.DataFrame
+    spc : pandas.DataFrame or csp_analysis.spc.SpcResult
         Indexed by month-start Timestamps, with columns ``value``, ``mean``, ``lcl``, ``ucl``
-        and ``special_cause`` (bool), and optionally ``type`` (``"improving"``,
-        ``"concerning"`` or ``"neither"``) classifying each special cause. Limits may change
-        between phases; they are drawn as steps.
+        and ``special_cause`` (bool), and optionally ``type`` (or ``special_cause_type``, as
+        :func:`csp_analysis.spc.xmr` gives it): ``"improving"``, ``"concerning"`` or
+        ``"neither"`` for each special cause (empty for common cause). An ``SpcResult`` is read
+        through its ``frame``. Limits may change between segments; they are drawn as steps.
     measure, area : str
         As for :func:`trend_chart`.
     unit : str
@@ -714,9 +716,12 @@ def spc_chart(
     AnalysisError
         On missing columns, a non-monthly index or unknown ``type`` values.
     """
+    spc = getattr(spc, "frame", spc)  # an SpcResult carries its table as .frame
     _require_columns(spc, ["value", "mean", "lcl", "ucl", "special_cause"], "spc_chart")
     values = _monthly(spc["value"], "spc_chart value")
     frame = spc.copy()
+    if "type" not in frame.columns and "special_cause_type" in frame.columns:
+        frame["type"] = frame["special_cause_type"].replace("", None)
     frame.index = pd.DatetimeIndex(frame.index)
     frame = frame.sort_index().reindex(values.index)
     for column in ("mean", "lcl", "ucl"):
@@ -1001,7 +1006,7 @@ def forecast_chart(
     *,
     measure: str,
     area: str,
-    interval_label: str = "95% prediction interval",
+    interval_label: str | None = None,
     unit: str = "Offences per month",
     caption: str | None = None,
 ) -> Chart:
@@ -1011,13 +1016,15 @@ def forecast_chart(
     ----------
     history : pandas.Series
         Recorded monthly counts (month-start index).
-    forecast : pandas.DataFrame
+    forecast : pandas.DataFrame or csp_analysis.forecast.ForecastResult
         Indexed by the forecast months, which must follow the history, with columns
-        ``mean``, ``lower`` and ``upper``.
+        ``mean`` (or ``forecast``), ``lower`` and ``upper``; or a ``ForecastResult`` (its
+        ``mean``, ``lower``, ``upper`` and ``level`` are used).
     measure, area : str
         As for :func:`trend_chart`.
-    interval_label : str, default "95% prediction interval"
-        Names the band in the chart, table and alt text.
+    interval_label : str, optional
+        Names the band in the chart, table and alt text; defaults to "95% prediction
+        interval" (or the ForecastResult's level).
     unit : str
         The y-axis title.
     caption : str, optional
@@ -1033,6 +1040,18 @@ def forecast_chart(
         above its upper bound.
     """
     recorded = _monthly(history, "forecast_chart history")
+    if not isinstance(forecast, pd.DataFrame) and all(
+        hasattr(forecast, a) for a in ("mean", "lower", "upper")
+    ):
+        level = getattr(forecast, "level", None)
+        if interval_label is None and level is not None:
+            interval_label = f"{format_number(float(level) * 100, 0)}% prediction interval"
+        forecast = pd.DataFrame(
+            {"mean": forecast.mean, "lower": forecast.lower, "upper": forecast.upper}
+        )
+    elif isinstance(forecast, pd.DataFrame) and "mean" not in forecast and "forecast" in forecast:
+        forecast = forecast.rename(columns={"forecast": "mean"})
+    interval_label = interval_label or "95% prediction interval"
     _require_columns(forecast, ["mean", "lower", "upper"], "forecast_chart forecast")
     future = forecast[["mean", "lower", "upper"]].apply(pd.to_numeric, errors="coerce")
     future.index = pd.DatetimeIndex(future.index)

@@ -483,3 +483,31 @@ def test_monthly_series_validation(series, message):
 def test_rolling_window_validation():
     with pytest.raises(AnalysisError, match="rolling_window must be at least 2"):
         trend_chart(linear(1, 2), measure="x", area="y", rolling_window=1)
+
+
+# --------------------------------------------------------------------------- analysis outputs
+
+
+def test_spc_chart_reads_xmr_results_directly():
+    from csp_analysis.spc import xmr
+
+    values = pd.Series(100.0 + np.tile([3, -2, 1, -1, 2, -3], 6), index=MONTHS)
+    values.iloc[-1] = 160  # far above the limits: special cause, concerning (lower is better)
+    result = xmr(values, direction="lower")
+    assert result.frame["special_cause"].iloc[-1]
+    chart = spc_chart(result, measure="burglaries", area="Worcester")
+    assert "concerning: March 2026" in chart.alt
+    assert "The latest month, March 2026, was 160, above the usual range." in chart.alt
+    assert chart.data["Special cause"].iloc[-1] == "Yes (concerning)"
+
+
+def test_forecast_chart_reads_forecast_results_and_their_level():
+    from csp_analysis.forecast import forecast
+
+    history = pd.Series(100.0 + 10 * np.sin(np.arange(36) / 12 * 2 * np.pi), index=MONTHS)
+    result = forecast(history, horizon=6, model="seasonal_naive", level=0.8)
+    chart = forecast_chart(history, result, measure="thefts", area="Shropshire")
+    assert "the 80% prediction interval for September 2026 is" in chart.alt
+    assert "80% prediction interval: lower" in chart.data.columns
+    renamed = forecast_chart(history, result.frame(), measure="thefts", area="Shropshire")
+    assert "the 95% prediction interval for September 2026" in renamed.alt
