@@ -616,9 +616,17 @@ def execute_tasks(
             _Worker(ctx, log_for(slot)) for slot in range(max(1, min(workers, len(tasks))))
         )
         while pending or any(w.task for w in pool):
-            for worker in pool:
+            for worker in list(pool):
                 if worker.task is None and pending:
-                    worker.assign(pending.popleft())
+                    task = pending.popleft()
+                    try:
+                        worker.assign(task)
+                    except (OSError, ValueError):  # the idle worker died (broken pipe)
+                        finish(worker, {"key": task["key"], "status": STATUS_FAILED,
+                                        "error_kind": "worker died",
+                                        "error": "the worker process could not take the report",
+                                        "duration_s": 0.0})
+                        replace(worker)
             busy = [w for w in pool if w.task]
             ready = wait_for_connections([w.conn for w in busy], timeout=0.2)
             for worker in busy:
@@ -867,6 +875,10 @@ def run_batch(options: RunOptions) -> BatchResult:
                 "cwd": str(job.notebook.parent),
                 "page": _page_info(item, provenance, generated),
             })
+        # Longest first (by last run's duration; reports never timed go first), so a slow
+        # report does not start last and leave the other workers idle at the end.
+        tasks.sort(key=lambda t: -(plan["previous"].get(t["key"], {}).get("duration_s")
+                                   or float("inf")))
         workers = options.workers or os.cpu_count() or 1
         results = execute_tasks(
             tasks, workers, progress=options.progress, log_dir=out_dir / EXECUTED_DIR / "logs"

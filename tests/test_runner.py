@@ -608,8 +608,9 @@ def test_batch_isolates_failures_writes_outputs_and_skips_on_rerun(tmp_path, pro
 
 
 @pytest.mark.slow
-def test_cli_run_prints_failures_and_the_index(tmp_path, processed, capsys):
+def test_cli_run_survives_a_killed_worker_and_prints_failures(tmp_path, processed, capsys):
     config = _batch(tmp_path, [
+        _report("kills_worker", "kills_worker.ipynb", csps=["telford-and-wrekin"]),
         _report("ok_report", "ok_report.ipynb", csps=["telford-and-wrekin"]),
         _report("raises", "raises_error.ipynb", csps=["telford-and-wrekin"]),
     ], period_end="2025-06")
@@ -618,7 +619,10 @@ def test_cli_run_prints_failures_and_the_index(tmp_path, processed, capsys):
                      "--processed-dir", str(processed), "--no-progress"])
     captured = capsys.readouterr()
     assert code == 1
-    assert "2 reports: 2 run, 0 up to date, 1 failed" in captured.out
+    # One worker: the batch goes on in a fresh worker after the first one is killed.
+    assert "3 reports: 3 run, 0 up to date, 2 failed" in captured.out
+    assert "FAILED kills_worker/telford-and-wrekin (worker died): the worker process running " \
+           "the report died" in captured.err
     assert f"Index: {out / 'index.html'}" in captured.out
     assert "FAILED raises/telford-and-wrekin (error): ValueError: no data for " \
            "telford-and-wrekin in crimes.parquet" in captured.err
