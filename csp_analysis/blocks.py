@@ -114,10 +114,16 @@ def _is_missing(value: object) -> bool:
 
 
 def _numeric_column(values: pd.Series) -> bool:
-    """True when every cell is a number, a marker or missing, and at least one is a number."""
-    seen_number = False
+    """True when every cell is a number, a marker or missing, and at least one is a number or a
+    marker ([c] and [x] stand in for numbers), or the column's dtype is numeric."""
+    seen_number = pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(
+        values.dtype
+    )
     for value in values:
-        if _is_missing(value) or _is_marker(value):
+        if _is_missing(value):
+            continue
+        if _is_marker(value):
+            seen_number = True
             continue
         if isinstance(value, bool | np.bool_):
             return False
@@ -229,8 +235,9 @@ def table_block(
 
     Parameters
     ----------
-    df : pandas.DataFrame
-        The table. Its index names the rows (``<th scope="row">``); with an unnamed default
+    df : pandas.DataFrame or csp_analysis.disclosure.SuppressedTable
+        The table (a ``SuppressedTable`` publishes its ``display`` with its ``note``, every
+        column marked as counts). Its index names the rows (``<th scope="row">``); with an unnamed default
         RangeIndex the first column does instead. Month-start Timestamps read as "April 2023".
         Cells may hold numbers, text, ``"[c]"`` (suppressed; e.g. the ``display`` of
         :func:`csp_analysis.disclosure.suppress`, whose strings such as ``"1,234"`` are read as
@@ -262,6 +269,13 @@ def table_block(
     """
     if not str(caption or "").strip():
         raise ReportError("table_block: every table needs a caption")
+    if not isinstance(df, pd.DataFrame) and hasattr(df, "display") and hasattr(df, "mask"):
+        # A disclosure.SuppressedTable: publish its display (never its values) with its note;
+        # every cell of it, totals included, is a count.
+        suppression_note = suppression_note or (df.note or None)
+        df = df.display
+        if count_columns is None:
+            count_columns = [str(c) for c in df.columns]
     body, header_name, headers = _prepare(df, "table_block")
     body = body.apply(_numbers_from_display)
     numeric = {c: _numeric_column(body[c]) for c in body.columns}

@@ -332,3 +332,20 @@ def test_stylesheet_covers_every_class_the_blocks_use():
     assert used - defined - {"csp-corner"} == set()
     assert "@media print" in BLOCKS_CSS and ":focus-visible" in BLOCKS_CSS
     assert "url(" not in BLOCKS_CSS and "@import" not in BLOCKS_CSS
+
+
+def test_suppressed_tables_from_the_disclosure_module():
+    from csp_analysis.disclosure import suppress
+
+    counts = pd.DataFrame({"Female": [3, 40], "Male": [12, 25]},
+                          index=pd.Index(["Herefordshire", "Worcester"], name="Partnership"))
+    table = suppress(counts, sensitive=True)
+    html = table_block(table, "Victims by sex")
+    assert table.note and table.note in html and blocks.SUPPRESSED_NOTE not in html
+    assert ">3<" not in html  # the primary-suppressed count never reaches the page
+    rows = re.findall(r"<tr>(.*?)</tr>", html, re.S)
+    assert len(rows) == 4 and "Total" in rows[-1]
+    # Every cell, totals included, is a count; secondary suppression left >1 [c] per line.
+    assert all(c == "num count" for c, _ in cells(html, "td"))
+    hereford = [t for _, t in cells(rows[1], "td")]
+    assert hereford.count("[c]") >= 2
