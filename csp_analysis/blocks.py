@@ -64,6 +64,7 @@ NumberFormat = int | Callable[[object], str] | Mapping[str, int | Callable[[obje
 # Element ids must be unique in a page. A per-kernel counter (reports run one notebook per fresh
 # kernel) plus a content hash keeps ids unique AND reproducible between runs.
 _ids = itertools.count(1)
+_anchors: dict[str, int] = {}
 _YEARISH = re.compile(r"\b(year|years)\b", re.IGNORECASE)
 _NOT_COUNT = re.compile(
     r"population|year|rank|rate|per |%|percent|average|mean|median|limit|forecast|interval|"
@@ -537,7 +538,8 @@ def section(title: str, level: int = 2, *, anchor: str | None = None) -> str:
         2 to 4: the page's single h1 belongs to the template, and headings must not skip a
         level (h2 then h3), which the browser tests check.
     anchor : str, optional
-        The heading's id (for links); defaults to a slug of the title.
+        The heading's id (for links); defaults to a slug of the title, made unique in the
+        page by a numeric suffix when a title repeats.
 
     Returns
     -------
@@ -549,7 +551,13 @@ def section(title: str, level: int = 2, *, anchor: str | None = None) -> str:
         )
     if not str(title).strip():
         raise ReportError("section: empty heading")
-    return f'<h{level} id="{_esc(anchor or slugify(title))}">{_esc(title)}</h{level}>'
+    if anchor is None:
+        # Ids must be unique in a page: a repeated title gets "-2", "-3"... (per kernel, so
+        # reproducible between runs).
+        base = slugify(title)
+        _anchors[base] = _anchors.get(base, 0) + 1
+        anchor = base if _anchors[base] == 1 else f"{base}-{_anchors[base]}"
+    return f'<h{level} id="{_esc(anchor)}">{_esc(title)}</h{level}>'
 
 
 def paragraph_block(*paragraphs: str) -> str:

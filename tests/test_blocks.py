@@ -78,6 +78,7 @@ def cells(fragment: str, tag: str) -> list[tuple[str, str]]:
 def fresh_ids(monkeypatch):
     # Each notebook runs in a fresh kernel; each test gets a fresh id counter the same way.
     monkeypatch.setattr(blocks, "_ids", itertools.count(1))
+    monkeypatch.setattr(blocks, "_anchors", {})
 
 
 # --------------------------------------------------------------------------- tables
@@ -277,6 +278,7 @@ def test_output_is_deterministic(monkeypatch):
 def test_section_headings():
     assert section("Trends & patterns") == '<h2 id="trends-patterns">Trends &amp; patterns</h2>'
     assert section("Detail", 3, anchor="d1") == '<h3 id="d1">Detail</h3>'
+    assert section("Trends & patterns", 3) == '<h3 id="trends-patterns-2">Trends &amp; patterns</h3>'
     with pytest.raises(ReportError, match="heading level must be 2, 3 or 4"):
         section("Title", 1)
     with pytest.raises(ReportError, match="empty heading"):
