@@ -256,6 +256,8 @@ def _monthly(series: pd.Series, what: str) -> pd.Series:
     """
     if not isinstance(series, pd.Series):
         raise AnalysisError(f"{what}: expected a pandas Series, got {type(series).__name__}")
+    if isinstance(series.index, pd.PeriodIndex):
+        series = series.set_axis(_month_index(series.index))
     if not isinstance(series.index, pd.DatetimeIndex):
         raise AnalysisError(
             f"{what}: the index must be month-start Timestamps (a DatetimeIndex), "
@@ -288,12 +290,20 @@ def _monthly(series: pd.Series, what: str) -> pd.Series:
     return values
 
 
+def _month_index(index: pd.Index) -> pd.DatetimeIndex:
+    """Month-start Timestamps from a DatetimeIndex or a monthly PeriodIndex (tz dropped)."""
+    if isinstance(index, pd.PeriodIndex):
+        return index.to_timestamp(how="start")
+    index = pd.DatetimeIndex(index)
+    return index.tz_localize(None) if index.tz is not None else index
+
+
 def _suppression_mask(suppressed, index: pd.Index, what: str) -> pd.Series:
     if suppressed is None:
         return pd.Series(False, index=index)
     mask = pd.Series(suppressed).astype(bool)
     if isinstance(index, pd.DatetimeIndex):
-        mask.index = pd.DatetimeIndex(mask.index)
+        mask.index = _month_index(mask.index)
     unknown = mask.index.difference(index)
     if len(unknown):
         raise AnalysisError(f"{what}: suppressed names {unknown[0]!r}, which is not in the data")
@@ -688,6 +698,7 @@ def spc_chart(
     *,
     measure: str,
     area: str,
+    suppressed: pd.Series | None = None,
     unit: str = "Offences per month",
     caption: str | None = None,
 ) -> Chart:
@@ -703,6 +714,10 @@ def spc_chart(
         through its ``frame``. Limits may change between segments; they are drawn as steps.
     measure, area : str
         As for :func:`trend_chart`.
+    suppressed : pandas.Series of bool, optional
+        Months withheld for disclosure control: not drawn, ``"[c]"`` in the table. The mean
+        and limits are still drawn, so with few points they may narrow down a withheld value:
+        do not chart small sensitive counts this way.
     unit : str
         The y-axis title.
     caption : str, optional
@@ -719,10 +734,12 @@ def spc_chart(
     spc = getattr(spc, "frame", spc)  # an SpcResult carries its table as .frame
     _require_columns(spc, ["value", "mean", "lcl", "ucl", "special_cause"], "spc_chart")
     values = _monthly(spc["value"], "spc_chart value")
+    mask = _suppression_mask(suppressed, values.index, "spc_chart")
+    values = values.mask(mask)
     frame = spc.copy()
     if "type" not in frame.columns and "special_cause_type" in frame.columns:
         frame["type"] = frame["special_cause_type"].replace("", None)
-    frame.index = pd.DatetimeIndex(frame.index)
+    frame.index = _month_index(frame.index)
     frame = frame.sort_index().reindex(values.index)
     for column in ("mean", "lcl", "ucl"):
         frame[column] = pd.to_numeric(frame[column], errors="coerce")
@@ -862,7 +879,7 @@ def spc_chart(
     data = pd.DataFrame(index=x)
     data.index.name = "Month"
     value_col = _sentence_start(measure)
-    data[value_col] = values
+    data[value_col] = _with_markers(values, mask, decimals)
     data["Mean"] = frame["mean"].round(1)
     data["Lower limit"] = frame["lcl"].round(1)
     data["Upper limit"] = frame["ucl"].round(1)
@@ -890,6 +907,7 @@ def seasonal_profile_chart(
     measure: str,
     area: str,
     max_years: int = 4,
+    suppressed: pd.Series | None = None,
     unit: str = "Offences per month",
     caption: str | None = None,
 ) -> Chart:
@@ -904,6 +922,8 @@ def seasonal_profile_chart(
     max_years : int, default 4
         Draw the most recent financial years only (at most 5, one per palette colour); the
         data table holds all of them.
+    suppressed : pandas.Series of bool, optional
+        Months withheld for disclosure control: not drawn or averaged, ``"[c]"`` in the table.
     unit : str
         The y-axis title.
     caption : str, optional
@@ -915,18 +935,26 @@ def seasonal_profile_chart(
     if not 1 <= max_years <= len(PALETTE):
         raise AnalysisError(f"seasonal_profile_chart: max_years must be 1 to {len(PALETTE)}")
     values = _monthly(counts, "seasonal_profile_chart counts")
+    mask = _suppression_mask(suppressed, values.index, "seasonal_profile_chart")
+    values = values.mask(mask)
     decimals = _auto_decimals(values)
-    table = pd.DataFrame(
-        {
-            "year": [financial_year(m) for m in values.index],
-            "month": [m.strftime("%B") for m in values.index],
-            "value": values.to_numpy(),
-        }
-    ).pivot(index="month", columns="year", values="value")
     month_names = [pd.Timestamp(2000, m, 1).strftime("%B") for m in _FY_MONTHS]
-    table = table.reindex(month_names)
-    table.index.name = "Month"
-    table.columns.name = None
+
+    def by_year(column: pd.Series) -> pd.DataFrame:
+        grid = pd.DataFrame(
+            {
+                "year": [financial_year(m) for m in column.index],
+                "month": [m.strftime("%B") for m in column.index],
+                "value": column.to_numpy(),
+            }
+        ).pivot(index="month", columns="year", values="value")
+        grid = grid.reindex(month_names)
+        grid.index.name = "Month"
+        grid.columns.name = None
+        return grid
+
+    table = by_year(values).astype(float)
+    published = by_year(_with_markers(values, mask, decimals))
     years = list(table.columns)
     shown = years[-max_years:]
 
@@ -989,7 +1017,7 @@ def seasonal_profile_chart(
     return Chart(
         figure=figure,
         alt=alt,
-        data=table,
+        data=published,
         caption=caption or f"Monthly {measure} in {area} by financial year",
         name=slugify(f"{measure}-{area}-seasonal-profile"),
         decimals={year: decimals for year in years},
@@ -1007,6 +1035,7 @@ def forecast_chart(
     measure: str,
     area: str,
     interval_label: str | None = None,
+    suppressed: pd.Series | None = None,
     unit: str = "Offences per month",
     caption: str | None = None,
 ) -> Chart:
@@ -1025,6 +1054,8 @@ def forecast_chart(
     interval_label : str, optional
         Names the band in the chart, table and alt text; defaults to "95% prediction
         interval" (or the ForecastResult's level).
+    suppressed : pandas.Series of bool, optional
+        Recorded months withheld for disclosure control: not drawn, ``"[c]"`` in the table.
     unit : str
         The y-axis title.
     caption : str, optional
@@ -1040,6 +1071,8 @@ def forecast_chart(
         above its upper bound.
     """
     recorded = _monthly(history, "forecast_chart history")
+    mask = _suppression_mask(suppressed, recorded.index, "forecast_chart")
+    recorded = recorded.mask(mask)
     if not isinstance(forecast, pd.DataFrame) and all(
         hasattr(forecast, a) for a in ("mean", "lower", "upper")
     ):
@@ -1054,7 +1087,7 @@ def forecast_chart(
     interval_label = interval_label or "95% prediction interval"
     _require_columns(forecast, ["mean", "lower", "upper"], "forecast_chart forecast")
     future = forecast[["mean", "lower", "upper"]].apply(pd.to_numeric, errors="coerce")
-    future.index = pd.DatetimeIndex(future.index)
+    future.index = _month_index(future.index)
     future = future.sort_index()
     _monthly(future["mean"], "forecast_chart forecast")
     if future.index[0] <= recorded.index[-1]:
@@ -1157,7 +1190,7 @@ def forecast_chart(
     )
     data = pd.DataFrame(index=recorded.index.union(future.index))
     data.index.name = "Month"
-    data["Recorded"] = recorded
+    data["Recorded"] = _with_markers(recorded, mask.reindex(data.index, fill_value=False), decimals)
     data["Forecast"] = future["mean"].round(1)
     band = interval_label[:1].upper() + interval_label[1:]
     data[f"{band}: lower"] = future["lower"].round(1)

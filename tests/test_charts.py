@@ -511,3 +511,32 @@ def test_forecast_chart_reads_forecast_results_and_their_level():
     assert "80% prediction interval: lower" in chart.data.columns
     renamed = forecast_chart(history, result.frame(), measure="thefts", area="Shropshire")
     assert "the 95% prediction interval for September 2026" in renamed.alt
+
+
+def test_period_index_is_read_as_months():
+    periods = pd.period_range("2023-04", periods=36, freq="M")
+    chart = trend_chart(pd.Series(np.linspace(95, 120, 36).round(), index=periods),
+                        measure="thefts", area="Worcester")
+    assert "between April 2023 and March 2026" in chart.alt
+
+
+def test_suppression_in_spc_seasonal_and_forecast():
+    counts = pd.Series(np.tile([3.0, 8.0, 12.0], 12), index=MONTHS)
+    withheld = counts.between(1, 4)
+    spc = spc_chart(spc_frame(counts, mean=7.7, lcl=0.0, ucl=20.0), measure="hate crimes",
+                    area="Worcester", suppressed=withheld)
+    assert (spc.data.loc[withheld, "Hate crimes"] == "[c]").all()
+    assert np.isnan(np.asarray(spc.figure.axes[0].lines[0].get_ydata(), float)[withheld]).all()
+    seasonal = seasonal_profile_chart(counts, measure="hate crimes", area="Worcester",
+                                      suppressed=withheld)
+    assert (seasonal.data.loc[["April", "July", "October", "January"]] == "[c]").all().all()
+    assert (seasonal.data.loc["May"] == 8).all()
+    assert "the lowest is May (8.0)" in seasonal.alt  # averages skip withheld months
+    future = pd.date_range("2026-04-01", periods=3, freq="MS")
+    fc = pd.DataFrame({"mean": 8.0, "lower": 2.0, "upper": 14.0}, index=future)
+    forecast = forecast_chart(counts, fc, measure="hate crimes", area="Worcester",
+                              suppressed=withheld)
+    assert (forecast.data["Recorded"].iloc[:36][withheld.to_numpy()] == "[c]").all()
+    assert forecast.data["Recorded"].iloc[36:].isna().all()
+    for chart in (spc, seasonal, forecast):  # a withheld 3 never reaches the alt text
+        assert "(3" not in chart.alt and "was 3," not in chart.alt and "latest 3)" not in chart.alt
