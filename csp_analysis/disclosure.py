@@ -13,17 +13,19 @@ Follows the Government Statistical Service guidance on disclosure control of tab
   no individual) and is shown. Published totals are subject to the same rule.
 * **Secondary suppression.** A suppressed cell must not be recoverable from the published
   totals. The table with its margins is a set of linear equations (each row of inner cells sums
-  to its row total, each column to its column total, the totals to the grand total). A
-  suppressed cell is recoverable exactly when its unit vector lies in the row space of the
-  equations restricted to the suppressed cells, i.e. when every solution of the homogeneous
-  system has a zero in that position; we test this with a null-space basis (SVD). While any
-  suppressed cell is recoverable, the smallest non-zero published cell sharing a row or column
-  with it is also suppressed: the one that leaves the fewest cells exposed, inner cells before
-  totals, smallest first (a greedy heuristic, not the optimal pattern, which is NP-hard). Complements are never zeros, so every suppressed cell is at least 1; since the
-  equations form a totally unimodular network matrix, every unrecoverable cell then lies on a
-  +/-1 circuit and can move by at least 1 either way without any cell going negative - the
-  non-negativity of counts cannot pin it down either (the property tests check this with linear
-  programming).
+  to its row total, each column to its column total, the totals to the grand total). Every cell
+  lies in at most two equations with coefficients +/-1, and after flipping the signs of some
+  equations these form the incidence matrix of a directed graph (lines are nodes, hidden cells
+  are edges), so the unknowns' free directions are exactly its cycle flows: a hidden cell is
+  recoverable if and only if its edge is a *bridge* (on no cycle). Bridges are found in linear
+  time (Tarjan). While any hidden cell is recoverable, a published non-zero cell sharing a row
+  or column with it is also hidden: the one that leaves the fewest cells recoverable, inner
+  cells before totals, smallest count first (a greedy heuristic; the optimal pattern is an
+  NP-hard problem).
+* Complements are never zeros, so every hidden cell is at least 1, and every unrecoverable cell
+  lies on a cycle along which the hidden cells can shift by +/-1 without any going negative: the
+  non-negativity of counts cannot pin it down either. The property tests check both claims
+  against linear algebra and linear programming.
 """
 
 from __future__ import annotations
@@ -33,7 +35,6 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from scipy import linalg
 
 from .exceptions import AnalysisError
 
@@ -135,65 +136,90 @@ def _with_totals(table: pd.DataFrame, totals: str) -> pd.DataFrame:
     return out
 
 
-def _equations(shape: tuple[int, int], totals: str) -> np.ndarray:
-    """Linear equations (one per row) linking the cells of the extended table, row-major."""
-    n_rows, n_cols = shape
-    index = np.arange(n_rows * n_cols).reshape(shape)
-    equations = []
-    inner_rows = n_rows - (1 if totals in ("both", "row") else 0)
-    inner_cols = n_cols - (1 if totals in ("both", "column") else 0)
-    if totals in ("both", "column"):
-        # Every row (the total row too) sums its inner cells to its Total-column cell.
-        for r in range(n_rows):
-            eq = np.zeros(n_rows * n_cols)
-            eq[index[r, :inner_cols]] = 1
-            eq[index[r, n_cols - 1]] = -1
-            equations.append(eq)
-    if totals in ("both", "row"):
-        for c in range(n_cols):
-            eq = np.zeros(n_rows * n_cols)
-            eq[index[:inner_rows, c]] = 1
-            eq[index[n_rows - 1, c]] = -1
-            equations.append(eq)
-    if not equations:
-        return np.zeros((0, n_rows * n_cols))
-    return np.vstack(equations)
+def _constrained_lines(totals: str) -> tuple[bool, bool]:
+    """(rows have a published sum, columns have a published sum)."""
+    return totals in ("both", "column"), totals in ("both", "row")
 
 
-def recoverable_cells(mask: np.ndarray, equations: np.ndarray) -> np.ndarray:
-    """Which suppressed cells the published cells and equations determine exactly.
+def recoverable_cells(mask: np.ndarray, totals: str) -> np.ndarray:
+    """Which suppressed cells of an extended table (totals included) the published cells fix.
+
+    Each row with a published sum and each column with a published sum is an equation; each
+    cell lies in at most two of them (its row's and its column's) with coefficients +/-1, and
+    after flipping the signs of the total row's and the inner columns' equations every cell has
+    one +1 and one -1: the equations are the incidence matrix of a directed graph whose nodes are
+    the lines and whose edges are the hidden cells (a line without a published sum is merged into
+    one "ground" node, as it carries no equation). The homogeneous solutions are then exactly the
+    cycle flows of that graph, so a hidden cell is determined by the published figures if and
+    only if its edge lies on no cycle - it is a bridge. Bridges are found with Tarjan's
+    depth-first lowlink algorithm in linear time.
 
     Parameters
     ----------
-    mask : numpy.ndarray of bool
-        Suppressed cells of the extended table (any shape; flattened row-major).
-    equations : numpy.ndarray
-        One linear equation per row over the flattened cells (``A x = 0``).
+    mask : numpy.ndarray of bool, shape (rows, columns)
+        Suppressed cells of the table with its published totals.
+    totals : {"both", "row", "column", "none"}
+        Which totals the table carries (see :func:`suppress`).
 
     Returns
     -------
     numpy.ndarray of bool
-        Same shape as ``mask``: True for suppressed cells whose value is determined.
+        Same shape as ``mask``: True for suppressed cells whose value can be worked out.
     """
-    flat = mask.ravel()
-    suppressed = np.flatnonzero(flat)
-    result = np.zeros(flat.shape, dtype=bool)
-    if suppressed.size == 0:
-        return result.reshape(mask.shape)
-    restricted = equations[:, suppressed]
-    restricted = restricted[np.any(restricted != 0, axis=1)]
-    if restricted.shape[0] == 0:
-        return result.reshape(mask.shape)
-    null = linalg.null_space(restricted)
-    # A cell is free when some null-space direction moves it.
-    if null.size == 0:
-        determined = np.ones(suppressed.size, dtype=bool)
-    else:
-        determined = np.all(np.abs(null) < 1e-8, axis=1)
-    # Cells in no equation at all are not determined by the totals.
-    in_equation = np.any(equations[:, suppressed] != 0, axis=0)
-    result[suppressed] = determined & in_equation
-    return result.reshape(mask.shape)
+    n_rows, n_cols = mask.shape
+    rows_constrained, cols_constrained = _constrained_lines(totals)
+    ground = n_rows + n_cols
+    cells = [tuple(ix) for ix in np.argwhere(mask)]
+    adjacency: dict[int, list[tuple[int, int]]] = {}
+    for edge, (r, c) in enumerate(cells):
+        a = r if rows_constrained else ground
+        b = n_rows + c if cols_constrained else ground
+        if a == b:  # in no equation at all: nothing can pin it down
+            continue
+        adjacency.setdefault(a, []).append((b, edge))
+        adjacency.setdefault(b, []).append((a, edge))
+    bridges = _bridges(adjacency)
+    result = np.zeros(mask.shape, dtype=bool)
+    for edge in bridges:
+        result[cells[edge]] = True
+    return result
+
+
+def _bridges(adjacency: dict[int, list[tuple[int, int]]]) -> set[int]:
+    """Edge ids that are bridges of an undirected multigraph (iterative Tarjan)."""
+    order: dict[int, int] = {}
+    low: dict[int, int] = {}
+    bridges: set[int] = set()
+    counter = 0
+    for root in adjacency:
+        if root in order:
+            continue
+        order[root] = low[root] = counter
+        counter += 1
+        # Stack of (node, id of the edge used to reach it, iterator over its neighbours).
+        stack = [(root, -1, iter(adjacency[root]))]
+        while stack:
+            node, via, neighbours = stack[-1]
+            advanced = False
+            for nxt, edge in neighbours:
+                if edge == via:  # the same edge back; a parallel edge is a genuine cycle
+                    continue
+                if nxt in order:
+                    low[node] = min(low[node], order[nxt])
+                else:
+                    order[nxt] = low[nxt] = counter
+                    counter += 1
+                    stack.append((nxt, edge, iter(adjacency[nxt])))
+                    advanced = True
+                    break
+            if not advanced:
+                stack.pop()
+                if stack:
+                    parent = stack[-1][0]
+                    low[parent] = min(low[parent], low[node])
+                    if low[node] > order[parent]:
+                        bridges.add(via)
+    return bridges
 
 
 def suppress(table: pd.DataFrame, sensitive: bool, totals: Totals = "both") -> SuppressedTable:
@@ -230,7 +256,6 @@ def suppress(table: pd.DataFrame, sensitive: bool, totals: Totals = "both") -> S
     values = extended.to_numpy()
     primary = (values >= 1) & (values <= threshold)
     mask = primary.copy()
-    equations = _equations(values.shape, totals)
     is_total = np.zeros(values.shape, dtype=bool)
     if totals in ("both", "column"):
         is_total[:, -1] = True
@@ -238,11 +263,11 @@ def suppress(table: pd.DataFrame, sensitive: bool, totals: Totals = "both") -> S
         is_total[-1, :] = True
 
     for _ in range(values.size):
-        exposed = recoverable_cells(mask, equations)
+        exposed = recoverable_cells(mask, totals)
         if not exposed.any():
             break
         r, c = np.argwhere(exposed)[0]
-        complement = _choose_complement(values, mask, is_total, equations, totals, r, c)
+        complement = _choose_complement(values, mask, is_total, totals, r, c)
         if complement is None:
             raise AnalysisError(
                 f"suppress: cannot protect the cell at row {extended.index[r]!r}, column "
@@ -269,7 +294,7 @@ def suppress(table: pd.DataFrame, sensitive: bool, totals: Totals = "both") -> S
     )
 
 
-def _choose_complement(values, mask, is_total, equations, totals, r, c):
+def _choose_complement(values, mask, is_total, totals, r, c):
     """A published non-zero cell to suppress with exposed cell (r, c).
 
     Candidates share a constrained line (a row when row sums are published, a column when
@@ -301,7 +326,7 @@ def _choose_complement(values, mask, is_total, equations, totals, r, c):
     for is_tot, value, rr, cc in candidates:
         trial = mask.copy()
         trial[rr, cc] = True
-        exposed = recoverable_cells(trial, equations)
+        exposed = recoverable_cells(trial, totals)
         # Rank: protects (r, c) first, then leaves fewest cells exposed, then inner before
         # total, then the smallest count (least information lost).
         score = (bool(exposed[r, c]), int(exposed.sum()), is_tot, value)

@@ -152,17 +152,74 @@ def test_suppress_series_one_column_and_total():
     assert no_total.n_secondary == 0 and TOTAL not in no_total.display.index
 
 
-def test_recoverable_cells_detects_a_lone_suppression_and_a_bridge():
-    # 3x3 inner table with both totals (4x4 extended). A single suppressed cell is recoverable.
-    from csp_analysis.disclosure import _equations
+def _equations(shape: tuple[int, int], totals: str) -> np.ndarray:
+    """The published sums as linear equations over the flattened extended table (A x = 0)."""
+    n_rows, n_cols = shape
+    index = np.arange(n_rows * n_cols).reshape(shape)
+    inner_rows = n_rows - (1 if totals in ("both", "row") else 0)
+    inner_cols = n_cols - (1 if totals in ("both", "column") else 0)
+    equations = []
+    if totals in ("both", "column"):
+        for r in range(n_rows):
+            eq = np.zeros(n_rows * n_cols)
+            eq[index[r, :inner_cols]] = 1
+            eq[index[r, -1]] = -1
+            equations.append(eq)
+    if totals in ("both", "row"):
+        for c in range(n_cols):
+            eq = np.zeros(n_rows * n_cols)
+            eq[index[:inner_rows, c]] = 1
+            eq[index[-1, c]] = -1
+            equations.append(eq)
+    return np.array(equations).reshape(len(equations), n_rows * n_cols)
 
-    equations = _equations((4, 4), "both")
-    mask = np.zeros((4, 4), dtype=bool)
+
+def _recoverable_by_linear_algebra(mask: np.ndarray, totals: str) -> np.ndarray:
+    """Hidden cells fixed by the equations: zero in every null-space vector of the restricted
+    system (and present in some equation)."""
+    from scipy.linalg import null_space
+
+    equations = _equations(mask.shape, totals)
+    hidden = np.flatnonzero(mask.ravel())
+    result = np.zeros(mask.size, dtype=bool)
+    if hidden.size == 0 or equations.shape[0] == 0:
+        return result.reshape(mask.shape)
+    restricted = equations[:, hidden]
+    in_equation = np.any(restricted != 0, axis=0)
+    null = null_space(restricted)
+    free = np.any(np.abs(null) > 1e-9, axis=1) if null.size else np.zeros(hidden.size, bool)
+    result[hidden] = in_equation & ~free
+    return result.reshape(mask.shape)
+
+
+def test_recoverable_cells_lone_cell_and_rectangle():
+    mask = np.zeros((4, 4), dtype=bool)  # a 3x3 table with both totals
     mask[0, 0] = True
-    assert recoverable_cells(mask, equations)[0, 0]
-    # A 2x2 rectangle is not recoverable.
-    mask[0, 1] = mask[1, 0] = mask[1, 1] = True
-    assert not recoverable_cells(mask, equations).any()
+    assert recoverable_cells(mask, "both")[0, 0]
+    mask[0, 1] = mask[1, 0] = mask[1, 1] = True  # a 2x2 rectangle is safe
+    assert not recoverable_cells(mask, "both").any()
+    # Two rectangles joined by one cell: that cell is a bridge and can be worked out.
+    mask = np.zeros((6, 6), dtype=bool)
+    for r, c in [(0, 0), (0, 1), (1, 0), (1, 1), (2, 2), (2, 3), (3, 2), (3, 3), (1, 2)]:
+        mask[r, c] = True
+    exposed = recoverable_cells(mask, "both")
+    assert exposed[1, 2] and exposed.sum() == 1
+    assert not recoverable_cells(mask, "none").any()
+
+
+@given(
+    st.integers(1, 6),
+    st.integers(1, 6),
+    st.sampled_from(["both", "row", "column", "none"]),
+    st.data(),
+)
+@settings(max_examples=400, deadline=None)
+def test_graph_criterion_matches_linear_algebra(n_rows, n_cols, totals, data):
+    cells = data.draw(st.lists(st.booleans(), min_size=n_rows * n_cols, max_size=n_rows * n_cols))
+    mask = np.array(cells).reshape(n_rows, n_cols)
+    np.testing.assert_array_equal(
+        recoverable_cells(mask, totals), _recoverable_by_linear_algebra(mask, totals)
+    )
 
 
 @pytest.mark.parametrize(
