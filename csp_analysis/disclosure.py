@@ -51,7 +51,9 @@ __all__ = [
 SUPPRESSED = "[c]"
 TOTAL = "Total"
 Totals = Literal["both", "row", "column", "none"]
-_TOLERANCE = 1e-9
+# Complement candidates tried before settling for the best that makes progress (keeps large
+# tables fast; small tables try every candidate).
+MAX_CANDIDATES = 40
 
 
 def primary_threshold(sensitive: bool) -> int:
@@ -322,8 +324,9 @@ def _choose_complement(values, mask, is_total, totals, r, c):
         )
     if not candidates:
         return None
+    exposed_now = int(recoverable_cells(mask, totals).sum())
     best = None
-    for is_tot, value, rr, cc in candidates:
+    for tried, (is_tot, value, rr, cc) in enumerate(candidates):
         trial = mask.copy()
         trial[rr, cc] = True
         exposed = recoverable_cells(trial, totals)
@@ -332,6 +335,11 @@ def _choose_complement(values, mask, is_total, totals, r, c):
         score = (bool(exposed[r, c]), int(exposed.sum()), is_tot, value)
         if best is None or score < best[0]:
             best = (score, (rr, cc))
+        # Candidates come smallest first: once one protects (r, c) and leaves nothing exposed,
+        # nothing later can beat it; and on large tables stop after a bounded search.
+        progress = score[1] == 0 or (tried >= MAX_CANDIDATES and score[1] < exposed_now)
+        if not score[0] and progress:
+            break
     return best[1]
 
 
