@@ -209,3 +209,21 @@ def test_validation_errors(call, error, message):
 def test_constant_seasonal_pattern_has_no_mase_scale():
     with pytest.raises(AnalysisError, match="MASE scale is zero"):
         fc.backtest(monthly(list(range(12)) * 4))
+
+
+def test_airline_mle_matches_statsmodels_maximum_likelihood():
+    import warnings
+
+    from statsmodels.tsa.statespace.sarimax import SARIMAX
+
+    for seed in (1, 2, 3):
+        z = np.log1p(simulate(seed=seed).to_numpy())
+        ours = fc.airline_mle(z, 12)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            theirs = SARIMAX(z, order=(0, 1, 1), seasonal_order=(0, 1, 1, 12),
+                             concentrate_scale=True, simple_differencing=True).fit(disp=False)
+        # Both maximise the same likelihood; ours stops at the invertibility bound 0.995.
+        np.testing.assert_allclose(ours, np.clip(theirs.params, -0.995, 0.995), atol=0.01)
+    with pytest.raises(AnalysisError, match="too few months after differencing"):
+        fc.airline_mle(np.arange(14.0), 12)
