@@ -44,6 +44,7 @@ __all__ = [
     "funnel_position",
     "peer_comparison",
     "poisson_ci",
+    "population_for_year",
     "rate_per_1000",
     "round_half_up",
 ]
@@ -395,3 +396,61 @@ def funnel_position(
         positions[out["rate"] < out[f"lower_{name}"]] = f"below {name}% limit"
     out["position"] = positions
     return out
+
+
+def population_for_year(
+    population: pd.DataFrame, year: int, area: str = "csp_code"
+) -> pd.DataFrame:
+    """Each area's population for a year, falling back to the latest earlier estimate.
+
+    ONS mid-year estimates are published about a year in arrears, so rates for the latest year
+    of crime usually rest on the previous year's (or an earlier) estimate; the year used is
+    returned and must be quoted with the rate.
+
+    Parameters
+    ----------
+    population : pandas.DataFrame
+        The processed population table (``csp_code, csp_name, year, population``).
+    year : int
+        Mid-year wanted (e.g. 2025 for calendar 2025, or the first year of a financial year).
+    area : str, default "csp_code"
+        The area column.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per area: the area columns, ``population``, ``population_year`` and ``note``
+        ("" when the wanted year was available, else e.g. "mid-2023 estimate, the latest
+        available for 2025").
+
+    Raises
+    ------
+    AnalysisError
+        Missing columns, non-positive populations (naming the area and year), or an area with
+        no estimate for the year or any earlier one.
+    """
+    for col in (area, "year", "population"):
+        if col not in population:
+            raise AnalysisError(f"population_for_year: column {col!r} not in the population table")
+    bad = population.loc[~(population["population"] > 0)]
+    if len(bad):
+        row = bad.iloc[0]
+        raise AnalysisError(
+            f"population for {row[area]!r} in {row['year']} must be positive, got "
+            f"{row['population']!r}"
+        )
+    rows = []
+    for key, part in population.groupby(area, sort=True):
+        usable = part.loc[part["year"] <= year]
+        if usable.empty:
+            raise AnalysisError(
+                f"no population estimate for {key!r} for {year} or earlier (it has "
+                f"{', '.join(map(str, sorted(part['year'])))})"
+            )
+        chosen = usable.loc[usable["year"].idxmax()]
+        used = int(chosen["year"])
+        note = "" if used == year else f"mid-{used} estimate, the latest available for {year}"
+        row = {col: chosen[col] for col in population.columns if col not in ("year", "source")}
+        row.update(population=int(chosen["population"]), population_year=used, note=note)
+        rows.append(row)
+    return pd.DataFrame(rows)

@@ -22,6 +22,7 @@ Method
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -474,6 +475,11 @@ def monthly_counts(
     pandas.DataFrame
         Columns ``month, *by, count`` (``count`` float: NaN where the month is not covered for
         that group - for groups spanning several forces, where any of them is not covered).
+        ``attrs`` counts the records left out: ``rows_outside_range`` (before ``start`` or
+        after ``end``), ``rows_in_gap_months`` (in a group-month that is a gap because another
+        force of the group has no data), ``rows_contradicting_coverage`` (in a force-month the
+        given coverage table says is not covered) and ``rows_with_missing_group`` (a null value
+        in a ``by`` column); the last two also raise a warning.
     """
     by = [by] if isinstance(by, str) else list(by or [])
     _require(crimes, ["month", "force", *by], "monthly_counts")
@@ -541,9 +547,29 @@ def monthly_counts(
         counted["_group"] = 0
     grid = grid.merge(counted, on=["month", *group_cols, *other_by], how="left")
     grid["count"] = np.where(grid["covered"], grid["n"].fillna(0), np.nan).astype("float64")
-    outside = counted.loc[~counted["month"].between(first, last), "n"].sum()
+    # Account for every record: outside the range (by request), in a month the coverage table
+    # says is not covered (a coverage table from other data), or with a missing grouping value.
+    in_range = counted["month"].between(first, last)
+    outside = int(counted.loc[~in_range, "n"].sum())
+    # Records of a group-month that is a gap because another force in the group is missing.
+    in_gaps = int(grid.loc[~grid["covered"], "n"].sum())
+    not_placed = int(counted.loc[in_range, "n"].sum() - grid["n"].sum())
+    own_month = pd.MultiIndex.from_arrays([data["force"].to_numpy(), months_in.to_numpy()])
+    contradicted = int((~own_month.isin(cov_flags[cov_flags].index)).sum()) if len(data) else 0
+    if contradicted or not_placed:
+        warnings.warn(
+            f"monthly_counts: {contradicted:,} record(s) fall in force-months the coverage table "
+            f"marks as not covered (was it made from other data?) and {not_placed:,} have a "
+            f"missing value in {by}; they are not in the counts (see the result's attrs)",
+            stacklevel=2,
+        )
     result = grid[["month", *by, "count"]].sort_values([*by, "month"]).reset_index(drop=True)
-    result.attrs = {"rows_outside_range": int(outside)}
+    result.attrs = {
+        "rows_outside_range": outside,
+        "rows_in_gap_months": in_gaps,
+        "rows_contradicting_coverage": contradicted,
+        "rows_with_missing_group": not_placed,
+    }
     return result
 
 
@@ -582,12 +608,14 @@ def _aggregate_periods(monthly: pd.DataFrame, period_of, months_per_period: int)
     frame["month"] = _to_month(frame["month"])
     frame["_period_start"] = period_of(frame["month"])
     keys = [*by, "_period_start"]
+    frame["_has_data"] = frame["count"].notna().astype("int64")
     grouped = frame.groupby(keys, dropna=False, sort=True)
-    out = grouped.agg(
-        count=("count", lambda s: s.sum(min_count=1)),
-        months_with_data=("count", lambda s: int(s.notna().sum())),
-        first_month=("month", "min"),
-        last_month=("month", "max"),
+    out = pd.DataFrame(
+        {
+            # min_count=1: a period with no data at all is NaN, not 0
+            "count": grouped["count"].sum(min_count=1),
+            "months_with_data": grouped["_has_data"].sum(),
+        }
     ).reset_index()
     out["months_expected"] = months_per_period
     out["complete"] = out["months_with_data"] == months_per_period

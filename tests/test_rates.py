@@ -17,6 +17,7 @@ from csp_analysis.rates import (
     funnel_position,
     peer_comparison,
     poisson_ci,
+    population_for_year,
     rate_per_1000,
     round_half_up,
 )
@@ -302,3 +303,40 @@ def test_peer_comparison_matches_west_mercia_reference():
     # Shropshire (50.5 per 1,000) is the lowest of the five and well below their average (63.4).
     assert garwood.loc["E22000360", "rank"] == 5
     assert garwood.loc["E22000360", "comparison"] == "significantly lower"
+
+
+# --------------------------------------------------------------------------- population
+
+
+@pytest.fixture
+def population():
+    return pd.DataFrame(
+        {
+            "csp_code": ["E22000326", "E22000326", "E22000360", "E22000360"],
+            "csp_name": ["Herefordshire", "Herefordshire", "Shropshire", "Shropshire"],
+            "year": [2022, 2023, 2022, 2023],
+            # ONS mid-year estimates (MYE4, June 2023 release)
+            "population": [188_696, 189_890, 327_479, 329_260],
+            "source": "ons",
+        }
+    )
+
+
+def test_population_for_year_exact_and_fallback(population):
+    exact = population_for_year(population, 2022).set_index("csp_code")
+    assert exact.loc["E22000360", "population"] == 327_479
+    assert exact.loc["E22000360", "note"] == ""
+    latest = population_for_year(population, 2025).set_index("csp_code")
+    assert latest.loc["E22000326", "population"] == 189_890
+    assert latest.loc["E22000326", "population_year"] == 2023
+    assert latest.loc["E22000326", "note"] == "mid-2023 estimate, the latest available for 2025"
+    assert latest.loc["E22000326", "csp_name"] == "Herefordshire"
+
+
+def test_population_for_year_validation(population):
+    with pytest.raises(AnalysisError, match="no population estimate for 'E22000326' for 2019"):
+        population_for_year(population, 2019)
+    with pytest.raises(AnalysisError, match="population for 'E22000360' in 2023 must be positive"):
+        population_for_year(population.assign(population=[1, 2, 3, 0]), 2023)
+    with pytest.raises(AnalysisError, match="column 'year' not in the population table"):
+        population_for_year(population.drop(columns="year"), 2023)

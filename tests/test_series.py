@@ -273,6 +273,30 @@ def test_monthly_counts_multi_force_total_is_gap_when_any_force_missing():
     assert counts_of(by_force, force="f2") == pytest.approx([1, np.nan], nan_ok=True)
 
 
+def test_monthly_counts_accounts_for_every_record(crimes):
+    result = monthly_counts(crimes, by="csp_name", start="2025-02", end="2025-04")
+    assert result.attrs["rows_outside_range"] == 3  # the three January records
+    assert result.attrs["rows_with_missing_group"] == 0
+    # A record with no crime type cannot be placed in a by-crime-type table: counted and warned.
+    broken = pd.concat([crimes, frame([record("2025-02-01", crime_type=None)])], ignore_index=True)
+    with pytest.warns(UserWarning, match="1 have a missing value in \\['crime_type'\\]"):
+        result = monthly_counts(broken, by="crime_type")
+    assert result.attrs["rows_with_missing_group"] == 1
+    # A coverage table from other data that says February is not covered.
+    coverage = month_coverage(crimes)
+    coverage.loc[coverage["month"] == pd.Timestamp("2025-02-01"), "covered"] = False
+    with pytest.warns(UserWarning, match="1 record\\(s\\) fall in force-months"):
+        result = monthly_counts(crimes, coverage=coverage)
+    assert result.attrs["rows_contradicting_coverage"] == 1
+
+
+def test_multi_force_gap_records_are_counted_in_attrs():
+    crimes = frame(
+        [record("2025-01-01"), record("2025-02-01"), record("2025-01-01", csp="C", force="f2")]
+    )
+    assert monthly_counts(crimes).attrs["rows_in_gap_months"] == 1
+
+
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
