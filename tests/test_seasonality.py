@@ -157,3 +157,29 @@ def test_validate_monthly_errors_and_normalisation():
     assert validate_monthly(-full, allow_negative=True).iloc[0] == -1.0
     assert len(trim_gaps(pd.concat([pd.Series([np.nan], index=[pd.Timestamp("2019-12-01")]),
                                     full]))) == 3
+
+
+def test_recovers_demo_generator_seasonal_factors():
+    """Demo truth (truth.json when generated, else the generator's own truth document)."""
+    demo = pytest.importorskip("csp_analysis.demo_data")
+    try:
+        truth = demo.load_truth()
+    except Exception:  # noqa: BLE001 - no generated demo data: use the same truth in memory
+        truth = demo.build_truth()
+    expected = demo.expected_monthly(truth)
+    grouped = dict(tuple(expected.groupby(["csp_code", "crime_type"])))
+    rng = np.random.default_rng(12)
+    checked = 0
+    for spec in truth["series"]:
+        if spec["base_monthly_mean"] < 100:
+            continue  # small counts: the sampling error swamps the pattern
+        mean = grouped[(spec["csp_code"], spec["crime_type"])].set_index("month")["expected"]
+        size = spec["dispersion"]
+        counts = rng.negative_binomial(size, size / (size + mean.to_numpy()))
+        result = decompose(pd.Series(counts.astype(float), index=mean.index))
+        cv = np.sqrt(1 / spec["base_monthly_mean"] + 1 / size)
+        bound = 1.5 * cv / np.sqrt(len(mean) / 12)
+        error = np.abs(result.seasonal_indices.to_numpy() - np.asarray(spec["seasonal_factors"]))
+        assert error.mean() < bound, (spec["csp_code"], spec["crime_type"])
+        checked += 1
+    assert checked >= 5
