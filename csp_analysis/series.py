@@ -146,14 +146,22 @@ def load_population(processed_dir=None) -> pd.DataFrame:
 
 
 def _to_month(values) -> pd.Series:
-    """Normalise dates, strings or timestamps to datetime64 at the first of the month."""
+    """Normalise dates, strings or timestamps to datetime64 at the first of the month.
+
+    Conversion is done once per distinct value (a table holds few distinct months but may hold
+    millions of records), which keeps it fast on large tables.
+    """
     series = pd.Series(values) if not isinstance(values, pd.Series) else values
-    converted = pd.to_datetime(series, errors="coerce")
-    bad = converted.isna() & series.notna()
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    distinct = pd.Series(np.asarray(uniques, dtype=object) if len(uniques) else [], dtype=object)
+    converted = pd.to_datetime(distinct, errors="coerce")
+    bad = converted.isna() & distinct.notna()
     if bad.any():
-        first = series[bad].iloc[0]
-        raise AnalysisError(f"month value {first!r} is not a date")
-    return converted.dt.to_period("M").dt.to_timestamp().astype("datetime64[ns]")
+        raise AnalysisError(f"month value {distinct[bad].iloc[0]!r} is not a date")
+    firsts = converted.dt.to_period("M").dt.to_timestamp().to_numpy(dtype="datetime64[ns]")
+    taken = firsts[np.clip(codes, 0, None)] if len(firsts) else np.full(len(codes), np.nan)
+    out = np.where(codes >= 0, taken, np.datetime64("NaT", "ns")).astype("datetime64[ns]")
+    return pd.Series(out, index=series.index, name=series.name)
 
 
 def _month_scalar(value) -> pd.Timestamp:
@@ -395,17 +403,33 @@ def month_coverage(crimes: pd.DataFrame) -> pd.DataFrame:
     columns = ["force", "csp_code", "csp_name", "month", "force_records", "csp_records", "covered"]
     if crimes.empty:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
-    months = _to_month(crimes["month"])
-    frame = pd.DataFrame({"force": crimes["force"].to_numpy(), "month": months.to_numpy()})
+    months = _to_month(crimes["month"]).rename("month")
+    # One groupby over the records; everything else works on its small result.
+    assigned = (
+        crimes["unassigned_reason"].isna()
+        if "unassigned_reason" in crimes
+        else pd.Series(True, index=crimes.index)
+    ).rename("_assigned")
+    keys = [crimes["force"].rename("force"), months, assigned]
     for col in ("csp_code", "csp_name"):
-        frame[col] = crimes[col].to_numpy() if col in crimes else None
-    if "unassigned_reason" in crimes:
-        assigned = crimes["unassigned_reason"].isna().to_numpy()
-        frame.loc[~assigned, ["csp_code", "csp_name"]] = None
+        keys.append(
+            crimes[col].rename(col)
+            if col in crimes
+            else pd.Series(None, index=crimes.index, name=col)
+        )
+    sizes = (
+        pd.Series(np.ones(len(crimes), dtype=np.int64), index=crimes.index)
+        .groupby(keys, dropna=False, observed=True)
+        .sum()
+        .rename("n")
+        .reset_index()
+    )
+    sizes.loc[~sizes["_assigned"].astype(bool), ["csp_code", "csp_name"]] = None
     all_months = pd.date_range(months.min(), months.max(), freq="MS")
-    force_counts = frame.groupby(["force", "month"]).size().rename("force_records")
-    csps = frame.dropna(subset=["csp_code"])[list(CSP_KEYS)].drop_duplicates()
-    forces_without = sorted(set(frame["force"].dropna()) - set(csps["force"]))
+    force_counts = sizes.groupby(["force", "month"])["n"].sum().rename("force_records")
+    placed = sizes.dropna(subset=["csp_code"])
+    csps = placed[list(CSP_KEYS)].drop_duplicates()
+    forces_without = sorted(set(sizes["force"].dropna()) - set(csps["force"]))
     if forces_without:
         csps = pd.concat(
             [csps, pd.DataFrame({"force": forces_without, "csp_code": None, "csp_name": None})],
@@ -413,12 +437,7 @@ def month_coverage(crimes: pd.DataFrame) -> pd.DataFrame:
         )
     grid = csps.merge(pd.DataFrame({"month": all_months}), how="cross")
     grid = grid.merge(force_counts.reset_index(), on=["force", "month"], how="left")
-    csp_counts = (
-        frame.dropna(subset=["csp_code"])
-        .groupby(["csp_code", "month"])
-        .size()
-        .rename("csp_records")
-    )
+    csp_counts = placed.groupby(["csp_code", "month"])["n"].sum().rename("csp_records")
     grid = grid.merge(csp_counts.reset_index(), on=["csp_code", "month"], how="left")
     grid["force_records"] = grid["force_records"].fillna(0).astype("int64")
     grid["csp_records"] = grid["csp_records"].fillna(0).astype("int64")
@@ -537,9 +556,9 @@ def monthly_counts(
     for level in levels:
         grid = grid.merge(level.to_frame(), how="cross")
     counted = (
-        pd.DataFrame({"month": months_in.to_numpy(), **{c: data[c].to_numpy() for c in by}})
-        .groupby(["month", *by], dropna=False)
-        .size()
+        pd.Series(np.ones(len(data), dtype=np.int64), index=data.index)
+        .groupby([months_in.rename("month"), *[data[c] for c in by]], dropna=False, observed=True)
+        .sum()
         .rename("n")
         .reset_index()
     )
