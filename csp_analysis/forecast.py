@@ -275,11 +275,12 @@ class _SarimaFit(_LogStateSpaceFit):
         # months before o, and with fixed parameters the h-step forecast from it is
         # Z T^(h-1) a_o; this equals a filter run on y[:o] then forecast (checked in tests).
         full = self.update(y).results
-        design = np.asarray(full.model["design"])[:, :, 0] if np.ndim(
-            full.model["design"]) == 3 else np.asarray(full.model["design"])
-        transition = np.asarray(full.model["transition"])
-        if transition.ndim == 3:
-            transition = transition[:, :, 0]
+        # Time-invariant system matrices may still carry a trailing time axis of length 1.
+        design, transition = (
+            np.asarray(full.model[name]) for name in ("design", "transition")
+        )
+        design = design[:, :, 0] if design.ndim == 3 else design
+        transition = transition[:, :, 0] if transition.ndim == 3 else transition
         states = np.asarray(full.predicted_state)[:, list(origins)]
         rows = np.empty((len(origins), horizon))
         for step in range(horizon):
