@@ -9,6 +9,10 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SHARED := ../shared/data
 WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
+# Multi-threaded BLAS is 3-4x slower on the many small model fits here and fights the
+# batch's worker processes for the cores (measured: docs/benchmarks.md).
+export OPENBLAS_NUM_THREADS ?= 1
+export OMP_NUM_THREADS ?= 1
 
 DEMO_DIR := data/raw/demo
 DEMO_STAMP := $(DEMO_DIR)/DEMO_DATA
