@@ -105,6 +105,13 @@ MODEL_NAMES = {
     "ets": "an exponential smoothing (ETS) model",
     "sarima": "a seasonal ARIMA (airline) model",
 }
+FUNNEL_WORDS = {
+    "within limits": "it lies within the funnel limits (no more different than chance allows)",
+    "above 95% limit": "it lies above the 95% upper funnel limit",
+    "below 95% limit": "it lies below the 95% lower funnel limit",
+    "above 99.8% limit": "it lies above the 99.8% upper funnel limit",
+    "below 99.8% limit": "it lies below the 99.8% lower funnel limit",
+}
 SPC_WORDS = {
     "common cause": "common cause (no significant change)",
     "special cause improving": "special cause, improving",
@@ -224,6 +231,15 @@ def _count_text(value, sensitive: bool) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return charts.NOT_AVAILABLE
     return disclosure.SUPPRESSED if _small(value, sensitive) else _n(value)
+
+
+def _by_count(counts: pd.Series) -> pd.Series:
+    """Largest first, ties by name. Every table of the same categories uses this one order, so
+    that the same counts get the same secondary suppression wherever they appear (a cell hidden
+    in one table and shown in another would undo the protection)."""
+    frame = pd.DataFrame({"name": counts.index.astype(str), "count": counts.to_numpy()})
+    order = frame.sort_values(["count", "name"], ascending=[False, True], kind="stable").index
+    return counts.iloc[order]
 
 
 # --------------------------------------------------------------------------- the focus series
@@ -357,10 +373,16 @@ def overview(ctx: ReviewContext) -> str:
         if ctx.synthetic
         else "police recorded crime data"
     )
+    if ctx.csp is not None:
+        where = f"{ctx.area_name} ({ctx.force.name} police force area)"
+    else:
+        where = (
+            f"the {len(ctx.force.csps)} Community Safety Partnerships of the {ctx.force.name} "
+            "police force area"
+        )
     text = (
-        f"This report covers {ctx.area_name} ({ctx.force.name} police force area) for the "
-        f"{ctx.year_label}. It uses {data_words} covering {_span(ctx)} "
-        f"({ctx.n_months} months)."
+        f"This report covers {where} for the {ctx.year_label}. It uses {data_words} covering "
+        f"{_span(ctx)} ({ctx.n_months} months)."
     )
     if ctx.n_months < MIN_FORECAST_MONTHS:
         text += (
@@ -620,6 +642,7 @@ def year_to_date(ctx: ReviewContext) -> str:
     if table.empty:
         return "\n".join(parts)
     counts = table.set_index("crime_type")[["previous", "current"]].astype(int)
+    counts = counts.loc[_by_count(counts["current"]).index]
     counts.index.name = "Crime type"
     protected = disclosure.suppress(counts, item.sensitive, totals="row")
     shown = protected.display.copy()
@@ -676,7 +699,7 @@ def crime_type_table(ctx: ReviewContext) -> str:
     if year["count"].isna().any() or year["month"].nunique() < 12:
         raise AnalysisError(f"some months of the {ctx.year_label} have no data")
     counts = year.groupby("crime_type")["count"].sum().astype(int)
-    counts = counts[counts > 0].sort_values(ascending=False)
+    counts = _by_count(counts[counts > 0])
     if counts.empty:
         return blocks.paragraph_block(f"No {item.noun} were recorded in the {ctx.year_label}.")
     counts.index.name = "Crime type"
@@ -720,19 +743,38 @@ def crime_type_table(ctx: ReviewContext) -> str:
 # --------------------------------------------------------------------------- trend
 
 
-def _quarterly_table(ctx: ReviewContext, item: Focus, months: int = TREND_MONTHS) -> str:
-    """Complete financial quarters of the window, disclosure-controlled, for small series."""
-    window = item.window(months)
-    frame = pd.DataFrame({"month": window.index, "count": window.to_numpy()})
-    quarters = series.quarterly_counts(frame)
-    quarters = quarters[quarters["complete"]]
-    if quarters.empty:
-        return blocks.paragraph_block("There is no complete quarter to show.")
-    counts = pd.Series(
-        quarters["count"].astype(int).to_numpy(), index=pd.Index(quarters["label"], name="Quarter")
-    )
-    counts.name = item.noun.capitalize()
-    protected = disclosure.suppress_series(counts, item.sensitive, total=False)
+def _quarterly_table(ctx: ReviewContext, item: Focus, years: int = TREND_MONTHS // 12) -> str:
+    """Quarterly totals of a small series, one row per year, disclosure-controlled.
+
+    Rows are the years ending at the last complete quarter (so with a quarter-end
+    ``period_end`` the latest row total is the year total printed in the headline), columns
+    its four quarters, with a Total column. Secondary suppression therefore protects every
+    withheld quarter against the year totals published elsewhere on the page.
+    """
+    last = _last_complete_quarter(ctx)
+    rows, names = {}, None
+    for back in range(years):
+        end = last + pd.DateOffset(months=2) - pd.DateOffset(years=back)
+        starts = pd.date_range(end=end - pd.DateOffset(months=2), periods=4, freq="3MS")
+        values = []
+        for start in starts:
+            months = item.monthly.reindex(pd.date_range(start, periods=3, freq="MS"))
+            values.append(np.nan if months.isna().any() else float(months.sum()))
+        if any(np.isnan(values)):
+            continue
+        names = names or [
+            f"{calendar.month_abbr[s.month]} to {calendar.month_abbr[(s + pd.DateOffset(months=2)).month]}"
+            for s in starts
+        ]
+        rows["Year ending " + series.month_label(end)] = [int(v) for v in values]
+    if not rows:
+        return blocks.paragraph_block(
+            f"Some months have so few {item.measure} that they cannot be published month by "
+            "month, and there is no complete year of quarters to show instead."
+        )
+    table = pd.DataFrame.from_dict(rows, orient="index", columns=names).iloc[::-1]
+    table.index.name = "Year"
+    protected = disclosure.suppress(table, item.sensitive, totals="column")
     return "\n".join(
         [
             blocks.paragraph_block(
@@ -743,8 +785,7 @@ def _quarterly_table(ctx: ReviewContext, item: Focus, months: int = TREND_MONTHS
             ),
             blocks.table_block(
                 protected.display,
-                f"{item.measure[:1].upper() + item.measure[1:]} by financial quarter, "
-                f"{ctx.area_name}",
+                f"{item.measure[:1].upper() + item.measure[1:]} by quarter, {ctx.area_name}",
                 suppression_note=protected.note or None,
             ),
         ]
@@ -886,7 +927,7 @@ def control_chart(ctx: ReviewContext) -> str:
         + result.summary().split(";")[0]
         + "."
     )
-    signals = findings.spc_findings({ctx.area_name: result}, recent_points=TREND_MONTHS)
+    signals = findings.spc_findings({None: result}, recent_points=TREND_MONTHS)
     if signals:
         text += " " + " ".join(f.text for f in signals)
     return "\n".join([blocks.figure_block(chart), blocks.paragraph_block(text)])
@@ -1082,12 +1123,12 @@ def breakdowns(ctx: ReviewContext) -> str:
         if field_name not in have:
             missing.append(title.lower())
             continue
-        values = records[column].astype(object)
+        values = records[column].astype(object).replace("", None)
         if column == "victim_sex":
             values = values.map({"F": "Female", "M": "Male"}).fillna("Not recorded")
         else:
             values = values.fillna("Not recorded")
-        counts = values.value_counts().sort_values(ascending=False)
+        counts = _by_count(values.value_counts())
         if len(counts) < 2:
             parts.append(blocks.section(f"By {title.lower()}", 3))
             parts.append(blocks.paragraph_block(
@@ -1353,13 +1394,11 @@ def partnership_positions(ctx: ReviewContext) -> str:
     position = rates.funnel_position(compared)
     where = dict(zip(position["area"], position["position"], strict=True))
     sentences = []
-    for _, row in compared.sort_values("area").iterrows():
+    for _, row in compared.iterrows():  # by rank, highest rate first
         text = findings.peer_findings(
             compared, focus=row["area"], noun="crimes", period=f"in the {ctx.year_label}"
         )[0].text.rstrip(".")
-        funnel_words = {
-            "within limits": "it lies within the funnel limits",
-        }.get(where[row["area"]], f"it lies {where[row['area']]} of the funnel")
+        funnel_words = FUNNEL_WORDS.get(where[row["area"]], where[row["area"]])
         sentences.append(f"{text}; {funnel_words}.")
     return blocks.findings_block(sentences, heading=None)
 
@@ -1497,11 +1536,13 @@ def performance_indicators(ctx: ReviewContext) -> list[Indicator]:
         ) else values.index
         values = values.reindex(expected)
         targets = values.shift(4)
-        name = priority.title + (" (proxy)" if selection.method == "proxy" else "")
+        name = {"all_crime": "All recorded crime", "asb": "Anti-social behaviour incidents"}.get(
+            priority.id, f"{priority.title} offences"
+        )
         result.append(
             Indicator(
                 key=priority.id,
-                name=name + (" incidents" if priority.id == "asb" else " offences"),
+                name=name + (" (proxy)" if selection.method == "proxy" else ""),
                 source="Police recorded crime",
                 unit="count",
                 direction=priority.direction,

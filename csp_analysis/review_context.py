@@ -25,13 +25,14 @@ of the cost (the batch runs about fifty notebooks on two cores).
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.dataset as ds
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from . import paths, series
@@ -323,10 +324,14 @@ def _monthly_counts(records, by, start, end, coverage) -> pd.DataFrame:
 
 
 def _month(value, what: str) -> pd.Timestamp:
-    try:
-        stamp = pd.Timestamp(str(value).strip())
-    except (TypeError, ValueError):
-        stamp = pd.NaT
+    text = str(value).strip()
+    stamp = pd.NaT
+    # Only ISO months: pandas would read "March" as March of year 1.
+    if re.fullmatch(r"\d{4}-\d{2}(-\d{2})?", text):
+        try:
+            stamp = pd.Timestamp(text)
+        except (TypeError, ValueError):
+            stamp = pd.NaT
     if pd.isna(stamp):
         raise AnalysisError(f"{what} {value!r} is not a month; expected e.g. '2026-03' or 'latest'")
     return pd.Timestamp(stamp.year, stamp.month, 1)
@@ -408,7 +413,8 @@ def load_context(
     the_priority = priorities.get(priority) if priority else None
 
     crimes_path = directory / paths.CRIMES_PARQUET
-    available = set(pq.read_schema(crimes_path).names)
+    schema = pq.read_schema(crimes_path)
+    available = set(schema.names)
     missing = {"month", "force", "csp_code", "crime_type"} - available
     if missing:
         raise CspAnalysisError(
@@ -416,20 +422,23 @@ def load_context(
             "re-run the ingest"
         )
     columns = [c for c in CRIME_COLUMNS if c in available]
+    strings = [
+        c
+        for c in columns
+        if pa.types.is_string(schema.field(c).type) or pa.types.is_large_string(schema.field(c).type)
+    ]
     try:
-        # Read only this force's rows: a filter pushed down into the parquet reader.
-        table = ds.dataset(crimes_path).to_table(
-            columns=columns, filter=ds.field("force") == the_force.id
-        )
+        # Strings are read as dictionaries (pandas categoricals): a force's million records are
+        # filtered and grouped many times, and integer codes make that several times faster.
+        table = pq.read_table(crimes_path, columns=columns, read_dictionary=strings)
     except (OSError, ValueError) as exc:
         raise CspAnalysisError(f"{crimes_path}: cannot read the crimes table: {exc}") from None
+    in_force = pc.equal(table["force"].cast(pa.string()), the_force.id)
+    if not pc.all(in_force).as_py():
+        table = table.filter(in_force)
     month_index = table.schema.get_field_index("month")
     table = table.set_column(month_index, "month", table["month"].cast(pa.timestamp("ns")))
-    # Categorical strings: a force's million records are filtered and grouped many times, and
-    # taking rows of integer codes is far cheaper than of Arrow-backed strings.
-    crimes = table.to_pandas(
-        types_mapper={pa.bool_(): pd.BooleanDtype()}.get, strings_to_categorical=True
-    )
+    crimes = table.to_pandas(types_mapper={pa.bool_(): pd.BooleanDtype()}.get)
     if crimes.empty:
         raise CspAnalysisError(
             f"the processed data hold no records for {the_force.name} (force id "
