@@ -39,6 +39,7 @@ from .exceptions import AnalysisError, CspAnalysisError
 __all__ = [
     "PRIORITY_FIELD_COLUMNS",
     "YearToDate",
+    "all_priority_monthly_counts",
     "available_fields",
     "data_source",
     "financial_quarter",
@@ -307,7 +308,10 @@ def _clause_mask(crimes: pd.DataFrame, clause) -> pd.Series:
 
 
 def select_priority(
-    crimes: pd.DataFrame, priority: Priority, source: str | None = None
+    crimes: pd.DataFrame,
+    priority: Priority,
+    source: str | None = None,
+    coverage: pd.DataFrame | None = None,
 ) -> tuple[pd.DataFrame, Selection]:
     """Select the records of one priority area.
 
@@ -320,6 +324,8 @@ def select_priority(
     source : str, optional
         Config data source ("police_uk", "local_extract", "home_office"); by default
         :func:`data_source` decides from the fields the data carries.
+    coverage : pandas.DataFrame, optional
+        :func:`month_coverage` of ``crimes``, when already computed (saves recomputing it).
 
     Returns
     -------
@@ -355,16 +361,16 @@ def select_priority(
         for clause in selection.clauses:
             mask |= _clause_mask(crimes, clause).to_numpy(dtype=bool)
         chosen = crimes.loc[mask].copy()
-    chosen.attrs = {COVERAGE_ATTR: _coverage_key(crimes)}
+    chosen.attrs = {COVERAGE_ATTR: _coverage_key(crimes, coverage)}
     return chosen, selection
 
 
 # --------------------------------------------------------------------------- coverage
 
 
-def _coverage_key(crimes: pd.DataFrame) -> tuple:
+def _coverage_key(crimes: pd.DataFrame, coverage: pd.DataFrame | None = None) -> tuple:
     """A hashable summary of coverage (pandas attrs must compare cheaply and safely)."""
-    cov = month_coverage(crimes)
+    cov = month_coverage(crimes) if coverage is None else coverage
     return tuple(cov.itertuples(index=False, name=None)), tuple(cov.columns)
 
 
@@ -468,6 +474,7 @@ def monthly_counts(
     end=None,
     coverage: pd.DataFrame | None = None,
     include_unassigned: bool = False,
+    levels: dict[str, Sequence] | None = None,
 ) -> pd.DataFrame:
     """Monthly counts in long format over every month of a range, gaps as NaN.
 
@@ -488,6 +495,9 @@ def monthly_counts(
     include_unassigned : bool, default False
         Count rows that belong to no CSP (only sensible without CSP grouping, e.g. force
         totals for data-quality statements).
+    levels : dict of column -> values, optional
+        Values of non-area ``by`` columns to include even when no record has them (e.g. the
+        crime types a priority is defined by), so that they get zeros rather than no rows.
 
     Returns
     -------
@@ -541,7 +551,17 @@ def monthly_counts(
     else:
         area_grid = observed.dropna(subset=area_by, how="all").copy()
         area_grid["_group"] = 0
-    levels = [pd.Series(sorted(data[c].dropna().unique()), name=c) for c in other_by]
+    extra = levels or {}
+    unknown = set(extra) - set(other_by)
+    if unknown:
+        raise AnalysisError(
+            f"monthly_counts: levels given for {', '.join(sorted(unknown))}, which is not a "
+            "non-area 'by' column"
+        )
+    levels = [
+        pd.Series(sorted(set(data[c].dropna().unique()) | set(extra.get(c, ()))), name=c)
+        for c in other_by
+    ]
     # Covered: every force under an area group published that month.
     cov_flags = cov.groupby(["force", "month"])["covered"].any()
     span = area_grid.merge(pd.DataFrame({"month": months}), how="cross")
@@ -599,8 +619,11 @@ def priority_monthly_counts(
     start=None,
     end=None,
     source: str | None = None,
+    coverage: pd.DataFrame | None = None,
 ) -> tuple[pd.DataFrame, Selection]:
     """Monthly counts of one priority area: :func:`select_priority` then :func:`monthly_counts`.
+
+    ``coverage`` is :func:`month_coverage` of ``crimes`` when already computed.
 
     Returns
     -------
@@ -608,12 +631,74 @@ def priority_monthly_counts(
         Long-format counts (all NaN when the priority is unavailable from this data) and the
         selection with its method and caveat.
     """
-    coverage = month_coverage(crimes)
-    selected, selection = select_priority(crimes, priority, source)
-    counts = monthly_counts(selected, by=by, start=start, end=end, coverage=coverage)
+    coverage = month_coverage(crimes) if coverage is None else coverage
+    selected, selection = select_priority(crimes, priority, source, coverage)
+    by_list = [by] if isinstance(by, str) else list(by or [])
+    levels = {}
+    if "crime_type" in by_list and selection.clauses:
+        # A priority defined by crime types shows each of them, with zeros when it has none.
+        named = [set(c.crime_types or ()) for c in selection.clauses]
+        if all(named):
+            levels["crime_type"] = sorted(set().union(*named))
+    counts = monthly_counts(selected, by=by, start=start, end=end, coverage=coverage, levels=levels)
     if not selection.available:
         counts["count"] = np.nan
     return counts, selection
+
+
+def all_priority_monthly_counts(
+    crimes: pd.DataFrame,
+    priorities=None,
+    by: str | Sequence[str] | None = ("csp_code", "csp_name", "crime_type"),
+    start=None,
+    end=None,
+    source: str | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Monthly counts by CSP x priority area x crime type (or any ``by``) in one long table.
+
+    Parameters
+    ----------
+    crimes : pandas.DataFrame
+        The whole processed crimes table.
+    priorities : PrioritiesConfig or iterable of Priority, optional
+        Defaults to ``config/priorities.yaml``.
+    by, start, end, source
+        As :func:`monthly_counts` and :func:`select_priority`.
+
+    Returns
+    -------
+    (pandas.DataFrame, pandas.DataFrame)
+        The counts with a leading ``priority`` column (a record counts once under every
+        priority it belongs to; unavailable priorities are left out), and one row per priority
+        with ``priority, title, method, caveat, sensitive`` saying how each was measured.
+    """
+    if priorities is None:
+        from .config import load_priorities
+
+        priorities = load_priorities()
+    items = list(getattr(priorities, "priorities", priorities))
+    coverage = month_coverage(crimes)
+    tables, described = [], []
+    for priority in items:
+        counts, selection = priority_monthly_counts(
+            crimes, priority, by=by, start=start, end=end, source=source, coverage=coverage
+        )
+        described.append(
+            {
+                "priority": priority.id,
+                "title": priority.title,
+                "method": selection.method,
+                "caveat": selection.caveat,
+                "sensitive": priority.sensitive,
+            }
+        )
+        if selection.available:
+            tables.append(counts.assign(priority=priority.id))
+    columns = ["priority", "month", *([by] if isinstance(by, str) else list(by or [])), "count"]
+    table = (
+        pd.concat(tables, ignore_index=True)[columns] if tables else pd.DataFrame(columns=columns)
+    )
+    return table, pd.DataFrame(described)
 
 
 def _group_columns(monthly: pd.DataFrame) -> list[str]:

@@ -17,6 +17,7 @@ from csp_analysis.config import load_priorities
 from csp_analysis.exceptions import AnalysisError, CspAnalysisError
 from csp_analysis.series import (
     YTD_METHOD,
+    all_priority_monthly_counts,
     available_fields,
     data_source,
     financial_quarter,
@@ -273,6 +274,36 @@ def test_monthly_counts_multi_force_total_is_gap_when_any_force_missing():
     assert counts_of(by_force, force="f2") == pytest.approx([1, np.nan], nan_ok=True)
 
 
+def test_all_priority_monthly_counts(crimes):
+    crimes = pd.concat(
+        [crimes, frame([record("2025-02-01", "Anti-social behaviour", "B")])], ignore_index=True
+    )
+    table, described = all_priority_monthly_counts(crimes)
+    assert described["priority"].tolist() == PRIORITIES.ids
+    methods = described.set_index("priority")["method"]
+    assert methods["all_crime"] == "definition" and methods["domestic_abuse"] == "proxy"
+    assert described.set_index("priority").loc["hate_crime", "sensitive"]
+    assert list(table.columns) == [
+        "priority",
+        "month",
+        "csp_code",
+        "csp_name",
+        "crime_type",
+        "count",
+    ]
+    # All crime and ASB partition the assigned records: together they give every record.
+    both = table.loc[table["priority"].isin(["all_crime", "asb"])]
+    per_month = both.groupby("month")["count"].sum(min_count=1)
+    expected = monthly_counts(crimes).set_index("month")["count"]
+    pd.testing.assert_series_equal(per_month, expected, check_names=False)
+    # Serious violence's police.uk proxy (robbery, weapons) matches nothing here: its crime
+    # types are still listed, with zeros in covered months and gaps in March.
+    proxy = table.loc[table["priority"] == "serious_violence"]
+    assert set(proxy["crime_type"]) == {"Robbery", "Possession of weapons"}
+    assert len(proxy) == 2 * 2 * 4  # CSPs x crime types x months
+    assert proxy["count"].fillna(0).eq(0).all() and proxy["count"].isna().sum() == 4
+
+
 def test_monthly_counts_accounts_for_every_record(crimes):
     result = monthly_counts(crimes, by="csp_name", start="2025-02", end="2025-04")
     assert result.attrs["rows_outside_range"] == 3  # the three January records
@@ -301,6 +332,7 @@ def test_multi_force_gap_records_are_counted_in_attrs():
     ("kwargs", "message"),
     [
         ({"by": "ward"}, r"needs column\(s\) ward"),
+        ({"by": "csp_code", "levels": {"csp_code": ["x"]}}, "not a non-area 'by' column"),
         ({"by": ["month"]}, "distinct columns other than month"),
         ({"start": "2025-04", "end": "2025-01"}, "end January 2025 is before start April 2025"),
         ({"start": "sometime"}, "'sometime' is not a date or month"),
