@@ -722,7 +722,8 @@ BLOCKS_CSS = """\
   vertical-align: top;
 }
 .csp-table thead th { border-bottom: 2px solid #0b0c0c; }
-.csp-table .num { text-align: right; white-space: nowrap; }
+.csp-table .num { text-align: right; }
+.csp-table td.num { white-space: nowrap; }
 .csp-table th.num { padding-left: 0.75rem; }
 .csp-table-notes { font-size: 0.95em; }
 .csp-table-notes p { margin: 0.25rem 0; }
@@ -752,6 +753,9 @@ BLOCKS_CSS = """\
   .csp-chart-data > summary { display: none; }
   .csp-download { display: none; }
   .csp-table-wrap { overflow: visible; }
+  .csp-table table { width: 100%; font-size: 8.5pt; }
+  .csp-table th, .csp-table td { padding: 0.15rem 0.3rem 0.15rem 0; }
+  .csp-table th.num { padding-left: 0.3rem; }
   .csp-caveat { background: none; border-left-color: #0b0c0c; }
 }
 """
