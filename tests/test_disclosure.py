@@ -300,3 +300,19 @@ def test_suppression_is_deterministic(frame, sensitive):
     first = suppress(frame, sensitive=sensitive)
     second = suppress(frame.copy(), sensitive=sensitive)
     pd.testing.assert_frame_equal(first.mask, second.mask)
+
+
+def test_duplicate_labels_rejected():
+    frame = pd.DataFrame([[1, 2], [3, 4]], index=["x", "x"], columns=["A", "B"])
+    with pytest.raises(AnalysisError, match="row label 'x' appears twice"):
+        suppress(frame, sensitive=False)
+
+
+def test_unprotectable_cell_is_an_error_not_a_leak(monkeypatch):
+    # Unreachable with real totals (a total is never smaller than its cells), so simulate a
+    # table where no complement can be found.
+    import csp_analysis.disclosure as disclosure
+
+    monkeypatch.setattr(disclosure, "_choose_complement", lambda *args: None)
+    with pytest.raises(AnalysisError, match="cannot protect the cell at row 0, column 'A'"):
+        suppress(pd.DataFrame({"A": [1, 10], "B": [10, 10]}), sensitive=False)

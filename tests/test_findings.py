@@ -295,3 +295,15 @@ def test_key_findings_validation():
         key_findings(kinds=["gossip"])
     with pytest.raises(AnalysisError, match="max_findings must be at least 1"):
         key_findings(max_findings=0)
+
+
+def test_more_input_validation():
+    with pytest.raises(AnalysisError, match=r"ytd\['X'\] is not a YearToDate result"):
+        ytd_findings({"X": 3})
+    with pytest.raises(AnalysisError, match="current must be a Series by category"):
+        contributions_from_totals([1, 2], pd.Series([1, 2]))
+    empty = pd.DataFrame(
+        {"month": pd.Series(dtype="datetime64[ns]"), "crime_type": [], "count": []}
+    )
+    with pytest.raises(AnalysisError, match="the monthly table is empty"):
+        contributions_to_change(empty, "2025-04")

@@ -340,3 +340,10 @@ def test_population_for_year_validation(population):
         population_for_year(population.assign(population=[1, 2, 3, 0]), 2023)
     with pytest.raises(AnalysisError, match="column 'year' not in the population table"):
         population_for_year(population.drop(columns="year"), 2023)
+
+
+def test_funnel_position_validation(group):
+    with pytest.raises(AnalysisError, match="funnel_position: column 'count' not in the table"):
+        funnel_position(group.drop(columns="count"))
+    with pytest.raises(AnalysisError, match="count must be whole numbers"):
+        funnel_position(group.assign(count=[1.5, 2, 3, 4]))
