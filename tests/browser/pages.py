@@ -97,16 +97,11 @@ def is_sensitive(page: Path, reports_dir: Path = REPORTS_DIR) -> bool:
 
 
 def report_type(page: Path, reports_dir: Path = REPORTS_DIR) -> str:
-    """The report type of a page: its manifest report id (thematic reviews by priority too)."""
+    """The report type of a page: its report id in the manifest (config/reports.yaml), else
+    its file name (the index and the accessibility statement)."""
     relative = page.relative_to(reports_dir)
-    if len(relative.parts) == 1:
-        return page.stem  # index, accessibility
     entry = manifest_entries(reports_dir).get(relative.as_posix())
-    if entry is None:
-        return page.stem
-    if entry.get("priority"):
-        return f"{entry['report']}-{entry['priority']}"
-    return str(entry["report"])
+    return str(entry["report"]) if entry is not None else page.stem
 
 
 # --------------------------------------------------------------------------- gallery

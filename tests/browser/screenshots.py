@@ -2,8 +2,8 @@
 
 Usage: ``.venv/bin/python -m tests.browser.screenshots`` (``make screenshots``). Writes
 ``reports/screenshots/<type>-desktop.png`` and ``<type>-phone.png`` for the index, the
-accessibility statement and the first page of each report type in ``reports/manifest.json``
-(thematic reviews once per priority), so a person can look at what the pages show. Uses the
+accessibility statement and the first page of each report type in ``reports/manifest.json``,
+so a person can look at what the pages show. Uses the
 same headless Chromium as the browser tests; exits 1 with the install command when it is
 missing, and 1 when there are no reports (run ``make reports`` first).
 """
