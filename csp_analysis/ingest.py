@@ -261,15 +261,15 @@ class _CrimeStats:
         if n == 0:
             return
         self.by_source[source] += n
-        keys: dict[tuple, int] = {}
-        entry_key = np.array(
-            [
-                keys.setdefault(("csp", e[1]) if e[3] is None else ("reason", e[3]), len(keys))
-                for e in assignment.entries
-            ],
-            dtype=np.int64,
+        # One integer key per assignment entry: the CSP's value code when assigned, else a
+        # negative number standing for the reason; numpy does the counting.
+        csp_codes = assignment.entry_codes[:, 1]
+        reason_codes = assignment.entry_codes[:, 3]
+        keys, entry_key = np.unique(
+            np.where(csp_codes >= 0, csp_codes, -2 - reason_codes), return_inverse=True
         )
-        key_list = list(keys)
+        values = assignment.values
+        key_list = [("csp", values[k]) if k >= 0 else ("reason", values[-2 - k]) for k in keys]
         days = _single(table.column("month")).to_numpy(zero_copy_only=False).astype("int64")
         if days.min() == days.max():  # the usual case: one file, one month
             months, month_index = days[:1], np.zeros(n, dtype=np.int64)
@@ -287,6 +287,10 @@ class _CrimeStats:
             else:
                 self.unassigned[value] += int(counts[m, k])
         force = _single(table.column("force"))
+        if pa.types.is_dictionary(force.type) and len(months) == 1 and force.null_count == 0:
+            if len(force.dictionary) == 1:  # the usual case again: one force, one month
+                self.force_months.add((force.dictionary[0].as_py(), month_dates[0]))
+                return
         if pa.types.is_dictionary(force.type):
             names = force.dictionary.to_pylist()
             force_index = force.indices.fill_null(-1).to_numpy(zero_copy_only=False)

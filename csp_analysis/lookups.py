@@ -330,6 +330,8 @@ class Assignment:
     lsoa_name: pa.DictionaryArray
     entry_index: np.ndarray
     entries: list[tuple]
+    entry_codes: np.ndarray  # (entries, 5) global value codes, -1 for null
+    values: list[str]  # global code -> value (only ever appended to)
 
 
 @dataclass
@@ -417,7 +419,13 @@ class Assigner:
             values = pa.array([self._values[c] for c in used], type=pa.string())
             indices = pa.array(row_codes, mask=row_codes < 0, type=pa.int32())
             columns.append(pa.DictionaryArray.from_arrays(indices, values))
-        return Assignment(*columns, entry_index=entry_index, entries=entries)
+        return Assignment(
+            *columns,
+            entry_index=entry_index,
+            entries=entries,
+            entry_codes=entry_codes,
+            values=self._values,
+        )
 
     def _codes(self, entry: tuple) -> tuple:
         codes = self._entry_codes.get(entry)
