@@ -114,9 +114,27 @@ def _is_missing(value: object) -> bool:
         return False
 
 
+# Text that reads as a number in a table cell: "1,234", "38.0%", "+4.5", "−2", "£12.50".
+_NUMERIC_TEXT = re.compile(
+    r"^[+\-−]?[£$€]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?\s?%?$"
+)
+
+
+def _numbers(values: pd.Series) -> list[float]:
+    """The cells that are real numbers (not markers, text or missing), as floats."""
+    return [
+        float(v)
+        for v in values
+        if isinstance(v, int | float | np.integer | np.floating)
+        and not isinstance(v, bool | np.bool_)
+        and not _is_missing(v)
+    ]
+
+
 def _numeric_column(values: pd.Series) -> bool:
-    """True when every cell is a number, a marker or missing, and at least one is a number or a
-    marker ([c] and [x] stand in for numbers), or the column's dtype is numeric."""
+    """True when every cell is a number, number-like text ("38.0%", already formatted), a
+    marker or missing, and at least one is not missing ([c] and [x] stand in for numbers), or
+    the column's dtype is numeric. Such columns are right-aligned."""
     seen_number = pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(
         values.dtype
     )
@@ -131,17 +149,19 @@ def _numeric_column(values: pd.Series) -> bool:
         if isinstance(value, int | float | np.integer | np.floating):
             seen_number = True
             continue
+        if isinstance(value, str) and _NUMERIC_TEXT.match(value.strip()):
+            seen_number = True
+            continue
         return False
     return seen_number
 
 
 def _whole(values: pd.Series) -> bool:
-    numbers = [float(v) for v in values if not (_is_missing(v) or _is_marker(v))]
-    return all(float(v).is_integer() for v in numbers)
+    return all(v.is_integer() for v in _numbers(values))
 
 
 def _year_like(name: str, values: pd.Series) -> bool:
-    numbers = [float(v) for v in values if not (_is_missing(v) or _is_marker(v))]
+    numbers = _numbers(values)
     return bool(_YEARISH.search(name)) and all(
         v.is_integer() and 1800 <= v <= 2200 for v in numbers
     )
@@ -286,7 +306,10 @@ def table_block(
             c
             for c in body.columns
             if numeric[c]
+            and _numbers(body[c])
             and _whole(body[c])
+            # Pre-formatted text such as "38.0%" says the column is not a plain count.
+            and not any(isinstance(v, str) and not _is_marker(v) for v in body[c])
             and not _NOT_COUNT.search(c)
             and not (isinstance(number_format, Mapping) and callable(number_format.get(c)))
         }

@@ -351,3 +351,15 @@ def test_suppressed_tables_from_the_disclosure_module():
     assert all(c == "num count" for c, _ in cells(html, "td"))
     hereford = [t for _, t in cells(rows[1], "td")]
     assert hereford.count("[c]") >= 2
+
+
+def test_preformatted_numbers_are_right_aligned_but_kept():
+    frame = pd.DataFrame(
+        {"Indicator": ["Offences", "Completions", "Fires"], "Value": ["2,343", "38.0%", "[c]"],
+         "Quarter": ["2025/26 Q4", "2025/26 Q4", "2025/26 Q3"], "Change": ["+4.5", "\u22122", "0"]}
+    )
+    html = table_block(frame, "Mixed")
+    assert cells(html, "td")[:3] == [("num", "2,343"), ("", "2025/26 Q4"), ("num", "+4.5")]
+    assert ("num", "38.0%") in cells(html, "td")
+    # Mixed counts and percentages are not a count column; plain numbers are.
+    assert "count" not in html.split("<tbody>")[1].split("</tr>")[0]

@@ -290,6 +290,41 @@ def test_blocks_print_their_data_tables(loaded):
     assert hidden == 0, f"{hidden} chart data tables are hidden in print"
 
 
+# --------------------------------------------------------------------------- tables
+
+
+def test_tables_have_captions_scopes_and_right_aligned_separated_numbers(loaded):
+    problems = loaded.page.evaluate(
+        r"""() => {
+            const number = /^[+\-−]?[£$€]?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?\s?%?$|^\[[cx]\]$/;
+            const out = [];
+            document.querySelectorAll('table').forEach((table, i) => {
+                const caption = table.querySelector('caption');
+                const name = caption ? caption.textContent.trim().slice(0, 60) : `table ${i + 1}`;
+                if (!caption || !caption.textContent.trim()) out.push(`${name}: no caption`);
+                table.querySelectorAll('th').forEach(th => {
+                    if (!['col', 'row', 'colgroup', 'rowgroup'].includes(th.getAttribute('scope')))
+                        out.push(`${name}: header "${th.textContent.trim().slice(0, 30)}" has no scope`);
+                });
+                table.querySelectorAll('td').forEach(td => {
+                    const text = td.textContent.trim();
+                    if (!number.test(text)) return;
+                    const align = getComputedStyle(td).textAlign;
+                    if (!['right', 'end'].includes(align))
+                        out.push(`${name}: number "${text}" is aligned ${align}, not right`);
+                    const whole = text.replace(/^[+\-−£$€]+/, '').split('.')[0];
+                    const n = Number(whole);
+                    if (/^\d{4,}$/.test(whole) && !(n >= 1900 && n <= 2100))
+                        out.push(`${name}: ${text} has no thousands separator`);
+                });
+            });
+            return out;
+        }"""
+    )
+    unique = list(dict.fromkeys(problems))
+    assert not unique, f"{len(unique)} table problems:\n" + "\n".join(unique[:15])
+
+
 # --------------------------------------------------------------------------- keyboard
 
 
