@@ -296,7 +296,7 @@ def test_blocks_print_their_data_tables(loaded):
 def test_tables_have_captions_scopes_and_right_aligned_separated_numbers(loaded):
     problems = loaded.page.evaluate(
         r"""() => {
-            const number = /^[+\-−]?[£$€]?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?\s?%?$|^\[[cx]\]$/;
+            const number = /^[+\-−]?[£$€]?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?\s?%?$/;
             const out = [];
             document.querySelectorAll('table').forEach((table, i) => {
                 const caption = table.querySelector('caption');
