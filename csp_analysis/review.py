@@ -481,9 +481,14 @@ def headline(ctx: ReviewContext) -> str:
             change = "no change"
         else:
             change = f"{'up' if ytd.change > 0 else 'down'} {_pct(ytd.pct_change)}"
+        label = (
+            f"Financial year {series.financial_year(ctx.period_end)}"
+            if ytd.months == 12
+            else f"Financial year to date ({ytd.current_label})"
+        )
         figures.append(
             Headline(
-                f"Financial year to date ({ytd.current_label})",
+                label,
                 _n(ytd.current),
                 f"{change} on {ytd.previous_label} ("
                 + ("statistically significant" if ytd.significant else "not significant")
@@ -827,6 +832,11 @@ def trend_section(ctx: ReviewContext) -> str:
         unit=item.unit,
     )
     parts.append(blocks.figure_block(chart))
+    if len(window) < TREND_MONTHS:
+        parts.insert(0, blocks.paragraph_block(
+            f"The data cover {len(window)} months, so the chart shows "
+            f"{series.period_label(window.index[0], window.index[-1])} rather than three years."
+        ))  # fmt: skip
     if decomposition.ok:
         parts.append(
             blocks.paragraph_block(
@@ -1183,9 +1193,10 @@ def breakdowns(ctx: ReviewContext) -> str:
     else:
         missing.append("police flags")
     if missing:
+        listed = missing[0] if len(missing) == 1 else ", ".join(missing[:-1]) + " or " + missing[-1]
         parts.append(
             blocks.paragraph_block(
-                "These data do not record " + ", ".join(missing) + ", so no breakdown by "
+                f"These data do not record {listed}, so no breakdown by "
                 + ("it" if len(missing) == 1 else "them") + " can be shown."
             )
         )

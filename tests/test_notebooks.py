@@ -93,3 +93,41 @@ def test_notebooks_are_committed_clean_with_the_project_kernel():
             else:
                 # The template owns the h1: markdown headings are h2 or h3.
                 assert not re.search(r"(?m)^#\s", cell.source), name
+
+
+@pytest.mark.realdata
+def test_thematic_review_on_the_real_west_mercia_2025_files(shared_data, tmp_path):
+    """Ingest the real police.uk files (12 months, 2025) into tmp_path and run a thematic
+    review on them: proxy caveat, plain statements for what 12 months cannot show."""
+    from csp_analysis.ingest import ingest
+    from tests.conftest import CSP_LOOKUP, LSOA_LOOKUP, POPULATION_WORKBOOK, WEST_MERCIA_DIR
+
+    processed = tmp_path / "processed"
+    ingest(
+        [WEST_MERCIA_DIR],
+        lsoa_lookup=LSOA_LOOKUP,
+        csp_lookup=CSP_LOOKUP,
+        population=POPULATION_WORKBOOK,
+        out=processed,
+        workers=1,
+    )
+    out = tmp_path / "thematic.ipynb"
+    papermill.execute_notebook(
+        str(NOTEBOOKS_DIR / "thematic_review.ipynb"),
+        str(out),
+        parameters={"csp": FOCUS, "priority": "domestic_abuse", "period_end": "latest",
+                    "processed_dir": str(processed)},  # fmt: skip
+        kernel_name=KERNEL,
+        progress_bar=False,
+        cwd=str(NOTEBOOKS_DIR),
+    )
+    nb = nbformat.read(out, as_version=4)
+    assert "error" not in {o["output_type"] for c in nb.cells for o in c.get("outputs", [])}
+    html = _html_outputs(nb)
+    text = " ".join(re.sub(r"<[^>]+>", " ", html).split())
+    assert "year ending December 2025" in text
+    assert "These figures are not domestic abuse figures" in text
+    assert "No comparison with the same period last year" in text
+    assert "A forecast needs at least 36 months" in text
+    assert "could not be produced" not in text
+    assert leak_problems(html, "real thematic", sensitive=True) == []
