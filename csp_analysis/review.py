@@ -62,6 +62,7 @@ __all__ = [
     "crime_type_table",
     "data_and_methods",
     "definition",
+    "focus",
     "forecast_section",
     "headline",
     "key_findings",
@@ -72,6 +73,7 @@ __all__ = [
     "partnership_table",
     "peer_comparison",
     "performance_by_quarter",
+    "performance_indicators",
     "performance_charts",
     "performance_summary",
     "priority_rates_table",
@@ -450,8 +452,11 @@ def headline(ctx: ReviewContext) -> str:
     population, pop_year = ctx.population_for(ctx.csp.code)
     if total is None:
         figures.append(
-            Headline(f"{item.noun.capitalize()}, {ctx.year_label}", charts.NOT_AVAILABLE,
-                     "some months of the year have no data")  # fmt: skip
+            Headline(
+                f"{item.noun.capitalize()}, {ctx.year_label}",
+                charts.NOT_AVAILABLE,
+                "some months of the year have no data",
+            )  # fmt: skip
         )
     else:
         figures.append(
@@ -497,9 +502,11 @@ def headline(ctx: ReviewContext) -> str:
         )
     else:
         figures.append(
-            Headline("Compared with last year", "not available",
-                     "no earlier year to compare with" if not ytd.available
-                     else "too few to report")  # fmt: skip
+            Headline(
+                "Compared with last year",
+                "not available",
+                "no earlier year to compare with" if not ytd.available else "too few to report",
+            )  # fmt: skip
         )
     if item.priority.id != "all_crime" and total is not None:
         all_total = _year_total(ctx.csp_series("all_crime"), ctx.year_months)
@@ -507,8 +514,11 @@ def headline(ctx: ReviewContext) -> str:
             pass  # ASB incidents are not crimes: no share of all crime
         elif all_total and not _small(total, item.sensitive):
             figures.append(
-                Headline("Share of all recorded crime", f"{100 * total / all_total:.1f}%",
-                         f"of {_n(all_total)} crimes")  # fmt: skip
+                Headline(
+                    "Share of all recorded crime",
+                    f"{100 * total / all_total:.1f}%",
+                    f"of {_n(all_total)} crimes",
+                )  # fmt: skip
             )
     parts = [blocks.headline_block(figures)]
     parts.append(blocks.paragraph_block(_ytd_statement(item, ytd)))
@@ -850,7 +860,9 @@ def trend_section(ctx: ReviewContext) -> str:
             parts.append(blocks.paragraph_block(fitted.sentence(subject=item.measure)))
         except CspAnalysisError as exc:
             parts.append(
-                blocks.paragraph_block(f"The underlying trend could not be estimated: {_clause(str(exc))}.")
+                blocks.paragraph_block(
+                    f"The underlying trend could not be estimated: {_clause(str(exc))}."
+                )
             )
     else:
         parts.append(
@@ -889,10 +901,13 @@ def seasonality_section(ctx: ReviewContext) -> str:
     if decomposition.ok:
         indices = decomposition.seasonal_indices
         table = pd.DataFrame(
-            {"Seasonal index": indices.to_numpy(), "Compared with an average month (%)":
-             100 * (indices.to_numpy() - 1)},  # fmt: skip
-            index=pd.Index([calendar.month_name[i + 1] for i in range(12)],
-                           name="Month"),  # fmt: skip
+            {
+                "Seasonal index": indices.to_numpy(),
+                "Compared with an average month (%)": 100 * (indices.to_numpy() - 1),
+            },  # fmt: skip
+            index=pd.Index(
+                [calendar.month_name[i + 1] for i in range(12)], name="Month"
+            ),  # fmt: skip
         )
         parts.append(
             blocks.table_block(
@@ -1007,9 +1022,13 @@ def top_lsoas(ctx: ReviewContext, n: int = TOP_LSOAS) -> str:
     records = ctx.records(item.priority, ctx.csp.code)
     records = records[records["month"].isin(ctx.year_months) & records["lsoa_code"].notna()]
     if records.empty:
-        return blocks.paragraph_block(f"No {item.noun} with a known location in the {ctx.year_label}.")
+        return blocks.paragraph_block(
+            f"No {item.noun} with a known location in the {ctx.year_label}."
+        )
     counts = (
-        records.groupby(["lsoa_code", "lsoa_name"], observed=True).size().sort_values(ascending=False)
+        records.groupby(["lsoa_code", "lsoa_name"], observed=True)
+        .size()
+        .sort_values(ascending=False)
     )
     threshold = disclosure.primary_threshold(item.sensitive)
     listed = counts[counts > threshold].head(n)
@@ -1197,7 +1216,8 @@ def breakdowns(ctx: ReviewContext) -> str:
         parts.append(
             blocks.paragraph_block(
                 f"These data do not record {listed}, so no breakdown by "
-                + ("it" if len(missing) == 1 else "them") + " can be shown."
+                + ("it" if len(missing) == 1 else "them")
+                + " can be shown."
             )
         )
     return "\n".join(parts)
@@ -1222,8 +1242,12 @@ def peer_comparison(ctx: ReviewContext) -> str:
             f"{item.measure[:1].upper() + item.measure[1:]} per 1,000 residents by partnership, "
             f"{ctx.force.name}, {ctx.year_label}",
             note=note,
-            number_format={"Rate per 1,000": 1, "95% CI lower": 1, "95% CI upper": 1,
-                           "Difference from average": 1},  # fmt: skip
+            number_format={
+                "Rate per 1,000": 1,
+                "95% CI lower": 1,
+                "95% CI upper": 1,
+                "Difference from average": 1,
+            },  # fmt: skip
         )
     ]
     if any(_small(c, item.sensitive) for c in compared["count"]):
@@ -1347,8 +1371,12 @@ def partnership_table(ctx: ReviewContext) -> str:
         f"Police recorded crime by Community Safety Partnership, {ctx.force.name}, "
         f"{ctx.year_label}",
         note=note,
-        number_format={"95% CI lower": 1, "95% CI upper": 1, "Difference from group average": 1,
-                       "Rank (1 = highest rate)": 0},  # fmt: skip
+        number_format={
+            "95% CI lower": 1,
+            "95% CI upper": 1,
+            "Difference from group average": 1,
+            "Rank (1 = highest rate)": 0,
+        },  # fmt: skip
         count_columns=["Total recorded crime (excluding fraud)"],
     )
 
@@ -1453,7 +1481,8 @@ def priority_rates_table(ctx: ReviewContext) -> str:
     table.index.name = "Priority (rate per 1,000 residents)"
     if unavailable:
         notes.append(
-            "Not measurable from these data: " + ", ".join(unavailable)
+            "Not measurable from these data: "
+            + ", ".join(unavailable)
             + " (the data lack the fields their definitions need and there is no proxy)."
         )
     notes.insert(
@@ -1464,8 +1493,7 @@ def priority_rates_table(ctx: ReviewContext) -> str:
     )
     return blocks.table_block(
         table,
-        f"Rate per 1,000 residents by priority and partnership, {ctx.force.name}, "
-        f"{ctx.year_label}",
+        f"Rate per 1,000 residents by priority and partnership, {ctx.force.name}, {ctx.year_label}",
         note=notes,
         number_format=1,
         count_columns=[],
@@ -1488,9 +1516,6 @@ class Indicator:
     targets: pd.Series  # by quarter start (NaN = none)
     target_basis: str
     sensitive: bool = False
-
-    def label(self, start: pd.Timestamp) -> str:
-        return series.fy_quarter_label(start)
 
 
 def _indicator_name(key: str) -> str:
@@ -1540,12 +1565,11 @@ def performance_indicators(ctx: ReviewContext) -> list[Indicator]:
             quarters["count"].to_numpy(dtype=float),
             index=pd.DatetimeIndex(quarters["period_start"]),
         )
-        targets = values.shift(4)  # the same quarter a year earlier
-        targets.index = values.index
-        expected = pd.date_range(values.index.min(), values.index.max(), freq="3MS") if len(
-            values
-        ) else values.index
-        values = values.reindex(expected)
+        if len(values):
+            # Every quarter in range, so that shift(4) is the same quarter a year earlier.
+            values = values.reindex(
+                pd.date_range(values.index.min(), values.index.max(), freq="3MS")
+            )
         targets = values.shift(4)
         name = {"all_crime": "All recorded crime", "asb": "Anti-social behaviour incidents"}.get(
             priority.id, f"{priority.title} offences"
@@ -1565,12 +1589,16 @@ def performance_indicators(ctx: ReviewContext) -> list[Indicator]:
         )
     partner = ctx.indicators
     if ctx.csp is not None and len(partner):
-        mine = partner[(partner["area_code"] == ctx.csp.code) & (partner["period_type"] == "quarter")]
+        mine = partner[
+            (partner["area_code"] == ctx.csp.code) & (partner["period_type"] == "quarter")
+        ]
         mine = mine[mine["period_start"] <= last]
         for name, rows in mine.groupby("indicator", sort=True):
             rows = rows.sort_values("period_start")
             index = pd.DatetimeIndex(rows["period_start"])
-            direction = str(rows["direction"].dropna().iloc[-1]) if rows["direction"].notna().any() else ""
+            direction = (
+                str(rows["direction"].dropna().iloc[-1]) if rows["direction"].notna().any() else ""
+            )
             result.append(
                 Indicator(
                     key=str(name),
@@ -1664,7 +1692,8 @@ def performance_summary(ctx: ReviewContext) -> str:
     if too_short:
         notes.append(
             f"Control limits need at least {MIN_SPC_QUARTERS} quarters; not yet available for: "
-            + ", ".join(too_short) + "."
+            + ", ".join(too_short)
+            + "."
         )
     return blocks.table_block(
         table,
@@ -1761,7 +1790,9 @@ def performance_charts(ctx: ReviewContext) -> str:
             f"{_value_text(indicator, values.iloc[-1])}"
         )
         if target is not None and not pd.isna(target):
-            text += f" against a target of {_value_text(indicator, target)} ({indicator.target_basis})"
+            text += (
+                f" against a target of {_value_text(indicator, target)} ({indicator.target_basis})"
+            )
         text += (
             f"; {_direction_words(indicator.direction)}. Variation: "
             f"{SPC_WORDS.get(result.variation, result.variation)}"

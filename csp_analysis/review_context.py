@@ -277,7 +277,9 @@ class ReviewContext:
         code = csp_code or self._require_csp().code
         monthly = self.monthly(priority, by="csp_code")
         part = monthly[monthly["csp_code"] == code]
-        values = pd.Series(part["count"].to_numpy(dtype=float), index=pd.DatetimeIndex(part["month"]))
+        values = pd.Series(
+            part["count"].to_numpy(dtype=float), index=pd.DatetimeIndex(part["month"])
+        )
         months = pd.date_range(self.data_start, self.period_end, freq="MS")
         return values.reindex(months).rename(code)
 
@@ -425,7 +427,8 @@ def load_context(
     strings = [
         c
         for c in columns
-        if pa.types.is_string(schema.field(c).type) or pa.types.is_large_string(schema.field(c).type)
+        if pa.types.is_string(schema.field(c).type)
+        or pa.types.is_large_string(schema.field(c).type)
     ]
     try:
         # Strings are read as dictionaries (pandas categoricals): a force's million records are

@@ -115,8 +115,12 @@ def test_thematic_review_on_the_real_west_mercia_2025_files(shared_data, tmp_pat
     papermill.execute_notebook(
         str(NOTEBOOKS_DIR / "thematic_review.ipynb"),
         str(out),
-        parameters={"csp": FOCUS, "priority": "domestic_abuse", "period_end": "latest",
-                    "processed_dir": str(processed)},  # fmt: skip
+        parameters={
+            "csp": FOCUS,
+            "priority": "domestic_abuse",
+            "period_end": "latest",
+            "processed_dir": str(processed),
+        },  # fmt: skip
         kernel_name=KERNEL,
         progress_bar=False,
         cwd=str(NOTEBOOKS_DIR),

@@ -100,9 +100,15 @@ def write_processed(
         # Records without a location: kept, counted, in no CSP.
         for month in months[:3]:
             rows.append(
-                {"month": month.date(), "force": FORCE, "crime_type": "Burglary",
-                 "source": "demo", "source_file": "x.csv", "source_row": 1,
-                 "unassigned_reason": "no location"}  # fmt: skip
+                {
+                    "month": month.date(),
+                    "force": FORCE,
+                    "crime_type": "Burglary",
+                    "source": "demo",
+                    "source_file": "x.csv",
+                    "source_row": 1,
+                    "unassigned_reason": "no location",
+                }  # fmt: skip
             )
     frame = pd.DataFrame(rows)
     if rich:
@@ -292,7 +298,10 @@ def test_ytd_table_by_crime_type_adds_up(rich_dir):
     now = burglary["month"].between("2025-04-01", "2026-03-01").sum()
     then = burglary["month"].between("2024-04-01", "2025-03-01").sum()
     assert rows["Burglary"][:3] == [f"{then:,}", f"{now:,}", f"{now - then:,}".replace("-", "−")]
-    assert rows["Total"][0] == f"{int(sum(int(r[0].replace(',', '')) for k, r in rows.items() if k not in ('Crime type', 'Total'))):,}"
+    assert (
+        rows["Total"][0]
+        == f"{int(sum(int(r[0].replace(',', '')) for k, r in rows.items() if k not in ('Crime type', 'Total'))):,}"
+    )
 
 
 def test_sensitive_breakdown_suppresses_small_counts_with_a_complement(rich_dir):
@@ -325,8 +334,14 @@ def test_sensitive_small_monthly_series_is_shown_by_quarter(rich_dir):
         assert "<img" not in fragment
         assert "could identify people" in fragment or "needs at least" in fragment
     everything = "\n".join(
-        f(ctx) for f in (review.headline, review.key_findings, review.year_to_date,
-                         review.peer_comparison, review.top_lsoas)  # fmt: skip
+        f(ctx)
+        for f in (
+            review.headline,
+            review.key_findings,
+            review.year_to_date,
+            review.peer_comparison,
+            review.top_lsoas,
+        )  # fmt: skip
     )
     assert leak_problems(everything, "hate crime", sensitive=True) == []
 
