@@ -386,6 +386,10 @@ def check_notebook_parameters(
 # --------------------------------------------------------------------------- worker processes
 
 _WORKER_CONN = None  # the worker's end of its pipe, for the kernel manager below
+_THREAD_VARIABLES = (
+    "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS",
+    "VECLIB_MAXIMUM_THREADS",
+)
 
 
 def skip_slow_optional_imports() -> None:
@@ -490,6 +494,12 @@ def _worker_main(conn, log_path: str | None = None) -> None:
         os.dup2(log, 1)
         os.dup2(log, 2)
         os.close(log)
+    # Reports run in parallel processes, so each kernel gets one BLAS/OpenMP thread: threads
+    # per kernel on top would oversubscribe the cores, and on the small matrices of these
+    # analyses one thread was measured 3-4x faster than many (docs/benchmarks.md, forecast).
+    # Kernels inherit the worker's environment; a value the user set is kept.
+    for variable in _THREAD_VARIABLES:
+        os.environ.setdefault(variable, "1")
     # Warm the imports and the exporter once per worker, not once per report.
     skip_slow_optional_imports()
     import papermill  # noqa: F401

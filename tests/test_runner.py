@@ -540,7 +540,7 @@ def test_batch_isolates_failures_writes_outputs_and_skips_on_rerun(tmp_path, pro
 
     page = (out / "herefordshire" / "ok_report.html").read_text()
     assert "Herefordshire: ok_report, year ending December 2025" in page
-    assert "Period ending 2025-12; 2 data files." in page  # processed_dir was passed
+    assert "Period ending 2025-12; 2 data files; BLAS threads: 1." in page  # processed_dir given
     assert "Synthetic demonstration data." in page
     assert _img_with(page, alt="A one-pixel test image standing in for a chart", src="data:")
     assert "debug output" not in page and "must not be published" not in page
