@@ -989,7 +989,7 @@ def _index_rows(plan, entries) -> list[dict[str, Any]]:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of ``csp-analysis run``."""
-    parser.add_argument("--config", type=Path, default=REPORTS_CONFIG,
+    parser.add_argument("--config", type=Path, default=REPORTS_CONFIG, metavar="FILE",
                         help="batch file (default: config/reports.yaml)")
     parser.add_argument("--csp", action="append", default=[], metavar="ID",
                         help="only this CSP's reports (and its force's); repeatable")
