@@ -457,3 +457,20 @@ def test_gallery_sensitive_checks_pass_because_blocks_suppress(gallery):
     text = gallery.read_text(encoding="utf-8")
     assert "[c]" in text
     assert leak_problems(text, "gallery", sensitive=True) == []
+
+
+def test_accessibility_statement_is_published_and_linked():
+    index = REPORTS_DIR / "index.html"
+    if not index.is_file():
+        message = no_reports_message()
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    statement = REPORTS_DIR / "accessibility.html"
+    assert statement.is_file(), "reports/accessibility.html (the accessibility statement) is missing"
+    assert re.search(r'href="(\./)?accessibility\.html"', index.read_text(encoding="utf-8"))
+    assert "<h1" in statement.read_text(encoding="utf-8")
+    for page in report_pages():
+        href = re.search(r'href="((?:\.\./)*accessibility\.html)"', page.read_text(encoding="utf-8"))
+        assert href, f"{page.name} does not link to the accessibility statement"
+        assert (page.parent / href.group(1)).resolve() == statement.resolve()
