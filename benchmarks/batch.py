@@ -67,17 +67,33 @@ def main(argv: list[str] | None = None) -> int:
     shutil.rmtree(batch_out, ignore_errors=True)
     shutil.rmtree(naive_out, ignore_errors=True)
 
-    plan = plan_batch(RunOptions(config=args.config, out_dir=batch_out,
-                                 processed_dir=args.processed_dir, progress=False))
+    # Run against a snapshot of the code, configuration, notebooks and processed data
+    # (CSP_ANALYSIS_ROOT), so that edits made in the working tree while the benchmark runs do
+    # not change the fingerprints between the batch and its no-change re-run.
+    snapshot = work / "snapshot"
+    shutil.rmtree(snapshot, ignore_errors=True)
+    for folder in ("csp_analysis", "config", "notebooks"):
+        shutil.copytree(ROOT / folder, snapshot / folder,
+                        ignore=shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints"))
+    processed = work / "processed"  # a copy too: someone may re-ingest data/processed meanwhile
+    shutil.rmtree(processed, ignore_errors=True)
+    shutil.copytree(args.processed_dir, processed)
+    config = args.config.resolve()
+    if config.is_relative_to(ROOT):
+        config = snapshot / config.relative_to(ROOT)
+    env = dict(os.environ, CSP_ANALYSIS_ROOT=str(snapshot))
+
+    plan = plan_batch(RunOptions(config=config, out_dir=batch_out, project_root=snapshot,
+                                 processed_dir=processed, progress=False))
     planned = plan["planned"]
     kernel = plan["batch"].kernel
     n = len(planned)
     print(f"matrix: {n} reports; {os.cpu_count()} cores; workers {args.workers}")
 
-    run_cmd = [str(BIN / "csp-analysis"), "run", "--config", str(args.config),
-               "--out", str(batch_out), "--processed-dir", str(args.processed_dir),
+    run_cmd = [str(BIN / "csp-analysis"), "run", "--config", str(config),
+               "--out", str(batch_out), "--processed-dir", str(processed),
                "--workers", str(args.workers), "--no-progress"]
-    batch_s, done = _timed(run_cmd + ["--force"])
+    batch_s, done = _timed(run_cmd + ["--force"], env=env)
     print(done.stdout.strip())
     if done.returncode != 0:
         print(done.stderr.strip()[-2000:], file=sys.stderr)
@@ -86,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     # to do, and time that one.
     refreshes = 0
     while True:
-        rerun_s, done = _timed(run_cmd)
+        rerun_s, done = _timed(run_cmd, env=env)
         print(done.stdout.strip())
         if " 0 run," in done.stdout or refreshes == 3:
             break
@@ -106,14 +122,14 @@ def main(argv: list[str] | None = None) -> int:
                "--no-progress-bar", "--cwd", str(job.notebook.parent)]
         for name, value in item.parameters.items():
             cmd += ["-r", name, str(value)]  # -r: raw strings, as the batch passes them
-        seconds, done = _timed(cmd)
+        seconds, done = _timed(cmd, env=env)
         naive_s += seconds
         if done.returncode != 0:
             naive_failed += 1
             continue
         seconds, done = _timed([str(BIN / "jupyter"), "nbconvert", "--to", "html", "--no-input",
                                 "--output-dir", str((naive_out / job.output_relpath).parent),
-                                str(executed)])
+                                str(executed)], env=env)
         naive_s += seconds
     naive_total = naive_s * n / len(sample)
     estimate = "" if len(sample) == n else f" (estimated from {len(sample)} reports)"
