@@ -30,6 +30,18 @@ Rules every section follows
   rules, with a sentence saying why.
 * **Headings.** The page template owns the h1; notebooks put h2 headings in markdown cells;
   sections here use h3 only.
+
+Running on the real West Mercia 2025 data
+-----------------------------------------
+``make ingest-real`` loads the police.uk files in ``../shared/data`` into ``data/processed``
+(replacing the demonstration data; ``csp-analysis ingest ... --out DIR`` and
+``csp-analysis run --processed-dir DIR`` keep them apart), then ``csp-analysis run`` builds
+every report for the year ending December 2025. Those data hold 12 months of police.uk records
+only, so: year-to-date comparisons, seasonal decomposition, the trend model and forecasts each
+say plainly that they need more history; thematic reviews of domestic abuse, violence against
+women and girls, hate crime and alcohol-related violence use the police.uk proxy with its
+caveat at the top of the page; breakdowns are limited to crime type and outcome; monthly
+control charts (12 points) and every year-ending table, comparison and funnel plot are shown.
 """
 
 from __future__ import annotations
@@ -520,9 +532,8 @@ def headline(ctx: ReviewContext) -> str:
                     f"of {_n(all_total)} crimes",
                 )  # fmt: skip
             )
-    parts = [blocks.headline_block(figures)]
-    parts.append(blocks.paragraph_block(_ytd_statement(item, ytd)))
-    return "\n".join(parts)
+    # The year-to-date sentence with its test belongs to the year-to-date section.
+    return blocks.headline_block(figures)
 
 
 def _ytd_statement(item: Focus, ytd: series.YearToDate) -> str:
@@ -654,7 +665,7 @@ def year_to_date(ctx: ReviewContext) -> str:
     table = series.year_to_date_table(by_type, ctx.period_end, by="crime_type")
     table = table[table["available"]]
     table = table[(table["current"] > 0) | (table["previous"] > 0)]
-    if table.empty:
+    if len(table) < 2:  # one crime type: the table would repeat the sentence
         return "\n".join(parts)
     counts = table.set_index("crime_type")[["previous", "current"]].astype(int)
     counts = counts.loc[_by_count(counts["current"]).index]
@@ -1064,23 +1075,30 @@ def top_lsoas(ctx: ReviewContext, n: int = TOP_LSOAS) -> str:
 # --------------------------------------------------------------------------- thematic only
 
 
+def _either(values) -> str:
+    values = list(values)
+    return values[0] if len(values) == 1 else ", ".join(values[:-1]) + " or " + values[-1]
+
+
 def _clause_words(clause) -> str:
+    """A priority clause in words: its fields joined by "and", each field's values by "or"."""
+    flags = {"domestic_abuse": "domestic abuse", "hate": "hate crime", "alcohol": "alcohol related"}
     parts = []
     if clause.crime_types:
-        parts.append("police.uk category " + " or ".join(clause.crime_types))
+        parts.append("in the police.uk category " + _either(clause.crime_types))
     if clause.exclude_crime_types:
-        parts.append("any category except " + " and ".join(clause.exclude_crime_types))
+        parts.append("in any category except " + " and ".join(clause.exclude_crime_types))
     if clause.offence_subgroups:
-        parts.append("Home Office offence subgroup " + ", ".join(clause.offence_subgroups))
+        parts.append("in the Home Office offence subgroup " + _either(clause.offence_subgroups))
     if clause.offence_codes:
-        parts.append("Home Office offence code " + ", ".join(clause.offence_codes))
+        parts.append("with Home Office offence code " + _either(clause.offence_codes))
     if clause.outcomes:
-        parts.append("outcome " + " or ".join(clause.outcomes))
+        parts.append("with the outcome " + _either(clause.outcomes))
     if clause.flags:
-        parts.append("flagged " + " or ".join(f.replace("_", " ") for f in clause.flags))
+        parts.append("flagged by the police as " + _either(flags.get(f, f) for f in clause.flags))
     if clause.victim_sex:
-        parts.append("victim " + {"F": "female", "M": "male"}[clause.victim_sex])
-    return "; ".join(parts)
+        parts.append("with a " + {"F": "female", "M": "male"}[clause.victim_sex] + " victim")
+    return ", and ".join(parts) if len(parts) > 2 else " and ".join(parts)
 
 
 @_section
@@ -1101,9 +1119,7 @@ def definition(ctx: ReviewContext) -> str:
     }[selection.method]
     clauses = [_clause_words(c) for c in selection.clauses]
     if clauses:
-        method += " records matching " + (
-            clauses[0] if len(clauses) == 1 else " or ".join(f"({c})" for c in clauses)
-        )
+        method += " records " + (clauses[0] if len(clauses) == 1 else "; or ".join(clauses))
     parts.append(blocks.paragraph_block(_sentence(method)))
     if selection.method == "proxy":
         parts.append(blocks.caveat_block(selection.caveat, title="Proxy measure"))

@@ -277,8 +277,7 @@ def test_headline_and_ytd_text_carry_the_numbers(rich_dir):
     current = crimes["month"].between("2025-04-01", "2025-11-01").sum()
     previous = crimes["month"].between("2024-04-01", "2024-11-01").sum()
     year = crimes["month"].between("2024-12-01", "2025-11-01").sum()
-    html = review.headline(ctx)
-    text = _text(html)
+    text = _text(review.headline(ctx) + review.year_to_date(ctx))
     assert f"{year:,}" in text
     assert f"{current:,} offences against {previous:,} in April to November 2024" in text
     pct = abs(100 * (current - previous) / previous)
