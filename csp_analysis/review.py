@@ -1169,6 +1169,9 @@ def breakdowns(ctx: ReviewContext) -> str:
             missing.append(title.lower())
             continue
         values = records[column].astype(object).replace("", None)
+        if values.isna().all():
+            missing.append(title.lower())  # the data carry the field, but not for these records
+            continue
         if column == "victim_sex":
             values = values.map({"F": "Female", "M": "Male"}).fillna("Not recorded")
         else:
@@ -1225,15 +1228,15 @@ def breakdowns(ctx: ReviewContext) -> str:
                     suppression_note=protected.note or None,
                 )
             )
+        else:
+            missing.append("police flags")
     else:
         missing.append("police flags")
     if missing:
-        listed = missing[0] if len(missing) == 1 else ", ".join(missing[:-1]) + " or " + missing[-1]
         parts.append(
             blocks.paragraph_block(
-                f"These data do not record {listed}, so no breakdown by "
-                + ("it" if len(missing) == 1 else "them")
-                + " can be shown."
+                f"These data do not record {_either(missing)} for these {item.noun}, so no "
+                "breakdown by " + ("it" if len(missing) == 1 else "them") + " can be shown."
             )
         )
     return "\n".join(parts)
