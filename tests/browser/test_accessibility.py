@@ -367,6 +367,14 @@ def test_collapsible_tables_open_from_the_keyboard_with_visible_focus(loaded):
     page.keyboard.press("Tab")
     inside = page.evaluate("(s) => s.parentElement.contains(document.activeElement)", summary)
     assert inside, "Tab after opening did not move into the data (scroll region or download link)"
+    target = page.evaluate_handle("() => document.activeElement")
+    focused_inside = page.evaluate(_FOCUS_STYLE, target)
+    page.evaluate("(e) => e.blur()", target)
+    unfocused_inside = page.evaluate(_FOCUS_STYLE, target)
+    assert focused_inside != unfocused_inside, (
+        "the scroll region or link inside the data section shows no visible focus"
+    )
+    page.evaluate("(e) => e.focus()", target)
     page.keyboard.press("Shift+Tab")
     page.keyboard.press(" ")
     assert not page.evaluate("(s) => s.parentElement.open", summary), "Space did not close it"
