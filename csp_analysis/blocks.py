@@ -528,7 +528,9 @@ def figure_block(chart: Chart, *, download_name: str | None = None) -> str:
             f"<figcaption>{_esc(chart.caption)}</figcaption>",
             "</figure>",
             '<details class="csp-chart-data">',
-            f"<summary>{DATA_SUMMARY}</summary>",
+            # Screen-reader users moving from summary to summary hear which chart each opens.
+            f'<summary>{DATA_SUMMARY}<span class="csp-visually-hidden">: '
+            f"{_esc(chart.caption)}</span></summary>",
             table,
             f'<p class="csp-download"><a download="{_esc(filename)}" '
             f'href="{data_uri(csv_payload, "text/csv;charset=utf-8")}">'
@@ -718,6 +720,12 @@ def caveat_block(text: str | Sequence[str], title: str = "Caveat") -> str:
 #: #0b0c0c underline (the GOV.UK Design System focus style, visible on any background).
 BLOCKS_CSS = """\
 .csp-chart { margin: 1.5rem 0 2rem; }
+.csp-visually-hidden {
+  position: absolute !important; width: 1px !important; height: 1px !important;
+  margin: 0 !important; padding: 0 !important; overflow: hidden !important;
+  clip: rect(0 0 0 0) !important; clip-path: inset(50%) !important; border: 0 !important;
+  white-space: nowrap !important;
+}
 .csp-figure { margin: 0; }
 .csp-chart-img { display: block; max-width: 100%; height: auto; }
 .csp-figure figcaption { font-weight: 700; margin-top: 0.5rem; }

@@ -233,7 +233,10 @@ def test_figure_block_structure_image_table_and_download():
     width, height = charts.png_size(png)
     assert (int(img["width"]), int(img["height"])) == (round(width / 1.5), round(height / 1.5))
     assert f"<figcaption>{chart.caption}</figcaption>" in html
-    assert f"<summary>{DATA_SUMMARY}</summary>" in html
+    assert (
+        f'<summary>{DATA_SUMMARY}<span class="csp-visually-hidden">: {chart.caption}</span>'
+        "</summary>" in html
+    )
     assert "<caption id=" in html and f"Data for: {chart.caption}</caption>" in html
     link = next(a for t, a in tree.elements if t == "a")
     assert link["download"] == "domestic-abuse-offences-herefordshire-monthly.csv"
