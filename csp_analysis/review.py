@@ -1473,7 +1473,7 @@ def priority_rates_table(ctx: ReviewContext) -> str:
     str
     """
     columns, notes, unavailable = {}, [], []
-    averages = {}
+    averages, ranks = {}, {}
     for priority in ctx.priorities.priorities:
         selection = ctx.selection(priority)
         if not selection.available:
@@ -1489,6 +1489,7 @@ def priority_rates_table(ctx: ReviewContext) -> str:
             else compared.loc[name, "rate"]
             for name in ctx.csp_names.values()
         ]
+        ranks[label] = [int(compared.loc[name, "rank"]) for name in ctx.csp_names.values()]
         hidden = any(_small(c, priority.sensitive) for c in compared["count"])
         averages[label] = disclosure.SUPPRESSED if hidden else compared["group_average"].iloc[0]
     if not columns:
@@ -1510,12 +1511,26 @@ def priority_rates_table(ctx: ReviewContext) -> str:
         f"{ctx.year_label}; the group average is the unweighted mean of the partnerships' rates. "
         "Anti-social behaviour counts incidents, not crimes.",
     )
-    return blocks.table_block(
-        table,
-        f"Rate per 1,000 residents by priority and partnership, {ctx.force.name}, {ctx.year_label}",
-        note=notes,
-        number_format=1,
-        count_columns=[],
+    rank_table = pd.DataFrame(ranks, index=pd.Index(list(ctx.csp_names.values()))).T
+    rank_table.index.name = "Priority (rank, 1 = highest rate)"
+    return "\n".join(
+        [
+            blocks.table_block(
+                table,
+                f"Rate per 1,000 residents by priority and partnership, {ctx.force.name}, "
+                f"{ctx.year_label}",
+                note=notes,
+                number_format=1,
+                count_columns=[],
+            ),
+            blocks.table_block(
+                rank_table,
+                f"Rank of each partnership by priority (1 = highest rate of the "
+                f"{len(ctx.force.csps)}), {ctx.force.name}, {ctx.year_label}",
+                note="Tied partnerships share the better (smaller) rank.",
+                count_columns=[],
+            ),
+        ]
     )
 
 
