@@ -458,3 +458,51 @@ def test_no_code_paths_or_disclosure_problems_in_any_section(rich_dir, kind):
     assert str(directory) not in html
     assert "Traceback" not in html and "could not be produced" not in html
     assert not re.search(r"<h1|<h2", html)  # notebooks own the h2; the template the h1
+
+
+def test_performance_quarters_targets_and_the_last_complete_quarter(rich_dir):
+    directory, frame = rich_dir
+    ctx = _context(directory, csp=FOCUS, period_end="2025-11")
+    # November is mid-quarter: the latest complete quarter is July to September 2025.
+    assert review._last_complete_quarter(ctx) == pd.Timestamp("2025-07-01")
+    indicators = {i.key: i for i in review.performance_indicators(ctx)}
+    crime = indicators["all_crime"]
+    code = ctx.csp.code
+    recorded = frame[(frame["csp_code"] == code) & (frame["crime_type"] != "Anti-social behaviour")]
+
+    def quarter(start):
+        months = pd.date_range(start, periods=3, freq="MS")
+        return float(recorded["month"].isin(months).sum())
+
+    assert crime.values.index[-1] == pd.Timestamp("2025-07-01")
+    assert crime.values.iloc[-1] == quarter("2025-07-01")
+    assert crime.targets.iloc[-1] == quarter("2024-07-01")  # same quarter a year earlier
+    assert crime.direction == "lower"
+    fires = indicators["deliberate_fires"]
+    assert fires.source == "Partner data" and fires.targets.iloc[-1] == 28.0
+    rows = _table_rows(review.performance_summary(ctx), "Performance summary")
+    assert rows["All recorded crime"][1:4] == [
+        "2025/26 Q2",
+        f"{int(quarter('2025-07-01')):,}",
+        f"{int(quarter('2024-07-01')):,}",
+    ]
+    assert rows["All recorded crime"][4] == "lower is better"
+    assert rows["Deliberate fires"][4] == "lower is better"
+    assert rows["All recorded crime"][6] in (
+        "consistently passing",
+        "consistently failing",
+        "hit and miss",
+    )
+    by_quarter = _table_rows(review.performance_by_quarter(ctx), "by financial quarter")
+    assert list(by_quarter)[0] == "Indicator"
+    assert by_quarter["Indicator"][-1] == "2025/26 Q2"
+    assert len(by_quarter["Indicator"]) == 1 + review.QUARTERS_SHOWN
+
+
+def test_population_falls_back_to_the_latest_estimate_and_says_which(rich_dir):
+    ctx = _context(rich_dir[0], csp=FOCUS, period_end="2026-03")
+    assert ctx.population_year() == 2025
+    assert ctx.population_for(ctx.csp.code) == (ctx.csp.population[2023], 2023)
+    ctx.population = ctx.population[ctx.population["year"] > 2030]
+    with pytest.raises(AnalysisError, match="no mid-year population estimate for Herefordshire"):
+        ctx.population_for(ctx.csp.code)
