@@ -748,6 +748,10 @@ BLOCKS_CSS = """\
 .csp-table-wrap { overflow-x: auto; max-width: 100%; }
 .csp-table table { border-collapse: collapse; font-variant-numeric: tabular-nums; }
 .csp-table caption { text-align: left; font-weight: 700; padding-bottom: 0.5rem; }
+/* A wide table scrolls inside its region; its caption stays in view and wraps to the screen. */
+.csp-table-wrap caption, [role="region"] > table > caption {
+  position: sticky; left: 0; max-width: min(calc(100vw - 2.5rem), 48rem);
+}
 .csp-table th, .csp-table td {
   border-bottom: 1px solid #b1b4b6; padding: 0.4rem 0.75rem 0.4rem 0; text-align: left;
   vertical-align: top;
@@ -784,6 +788,7 @@ BLOCKS_CSS = """\
   .csp-chart-data > summary { display: none; }
   .csp-download { display: none; }
   .csp-table-wrap { overflow: visible; }
+  .csp-table-wrap caption, [role="region"] > table > caption { position: static; max-width: none; }
   .csp-table table { width: 100%; font-size: 8.5pt; }
   .csp-table th, .csp-table td { padding: 0.15rem 0.3rem 0.15rem 0; }
   .csp-table th.num { padding-left: 0.3rem; }

@@ -238,10 +238,17 @@ def test_reflows_at_320_css_pixels(loaded):
                                  && !e.closest('[role="region"], .table-scroll, .csp-table-wrap')
                                  && getComputedStyle(e).visibility !== 'hidden'
                                  && e.getClientRects().length)
-                         .slice(0, 5).map(e => e.tagName + '.' + e.className)})"""
+                         .slice(0, 5).map(e => e.tagName + '.' + e.className),
+                       captions: [...document.querySelectorAll('.csp-table-wrap caption')]
+                         .filter(c => c.getBoundingClientRect().right
+                                      > c.closest('[role="region"]').getBoundingClientRect().right + 1)
+                         .slice(0, 5).map(c => c.textContent.trim().slice(0, 60))})"""
         )
     finally:
         page.set_viewport_size({"width": 1280, "height": 900})
+    assert not widths["captions"], (
+        f"at 320 px these table captions are cut off by their scroll region: {widths['captions']}"
+    )
     assert widths["page"] <= 321, (
         f"at 320 px the page is {widths['page']} px wide (horizontal scrolling); too wide: "
         f"{widths['wide']}"
