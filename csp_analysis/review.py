@@ -1649,6 +1649,16 @@ def performance_indicators(ctx: ReviewContext) -> list[Indicator]:
     return result
 
 
+def _other_period_indicators(ctx: ReviewContext) -> list[str]:
+    """Partner indicators of the CSP that are not quarterly (named, never dropped silently)."""
+    partner = ctx.indicators
+    if ctx.csp is None or partner.empty:
+        return []
+    mine = partner[partner["area_code"] == ctx.csp.code]
+    quarterly = set(mine.loc[mine["period_type"] == "quarter", "indicator"])
+    return sorted(set(mine["indicator"]) - quarterly)
+
+
 def _value_text(indicator: Indicator, value) -> str:
     if value is None or pd.isna(value):
         return charts.NOT_AVAILABLE
@@ -1723,6 +1733,13 @@ def performance_summary(ctx: ReviewContext) -> str:
         "chart of all complete quarters. Assurance: whether the process limits lie wholly on "
         "one side of the target (consistently passing or failing) or straddle it (hit and miss).",
     ]
+    other = _other_period_indicators(ctx)
+    if other:
+        notes.append(
+            "Reported monthly or annually, so not in this quarterly table: "
+            + ", ".join(_indicator_name(name) for name in other)
+            + "."
+        )
     if too_short:
         notes.append(
             f"Control limits need at least {MIN_SPC_QUARTERS} quarters; not yet available for: "
