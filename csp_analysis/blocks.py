@@ -115,9 +115,7 @@ def _is_missing(value: object) -> bool:
 
 
 # Text that reads as a number in a table cell: "1,234", "38.0%", "+4.5", "−2", "£12.50".
-_NUMERIC_TEXT = re.compile(
-    r"^[+\-−]?[£$€]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?\s?%?$"
-)
+_NUMERIC_TEXT = re.compile(r"^[+\-−]?[£$€]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?\s?%?$")
 
 
 def _numbers(values: pd.Series) -> list[float]:
@@ -175,15 +173,15 @@ def _formatter(
         custom = spec
 
         def fmt(value: object) -> str:
-            if _is_marker(value):
+            if isinstance(value, str):  # markers and numbers formatted upstream stay as given
                 return value.strip()
             return NOT_AVAILABLE if _is_missing(value) else str(custom(value))
 
         return fmt
-    if _year_like(name, values):
+    if _numbers(values) and _year_like(name, values):
         return lambda v: (
             v.strip()
-            if _is_marker(v)
+            if isinstance(v, str)
             else (NOT_AVAILABLE if _is_missing(v) else str(int(float(v))))
         )
     decimals = spec if isinstance(spec, int) else (0 if _whole(values) else 1)
@@ -196,7 +194,7 @@ def _label(value: object) -> str:
         stamp = pd.Timestamp(value)
         if stamp.day == 1 and stamp == stamp.normalize():
             return stamp.strftime("%B %Y")
-        return stamp.strftime("%-d %B %Y")
+        return f"{stamp.day} {stamp:%B %Y}"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if isinstance(value, tuple):

@@ -366,3 +366,11 @@ def test_preformatted_numbers_are_right_aligned_but_kept():
     assert ("num", "38.0%") in cells(html, "td")
     # Mixed counts and percentages are not a count column; plain numbers are.
     assert "count" not in html.split("<tbody>")[1].split("</tr>")[0]
+
+
+def test_formatters_leave_preformatted_text_alone():
+    frame = pd.DataFrame({"Area": ["A", "B"], "Share": [0.25, "12.0%"], "Year": [2024, "2025"]})
+    html = table_block(frame, "Mixed", number_format={"Share": lambda v: f"{v:.0%}"})
+    assert [t for _, t in cells(html, "td")] == ["25%", "2024", "12.0%", "2025"]
+    dated = pd.DataFrame({"N": [1]}, index=pd.Index([pd.Timestamp("2024-03-05")], name="Day"))
+    assert '<th scope="row">5 March 2024</th>' in table_block(dated, "Dated")
