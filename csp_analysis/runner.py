@@ -535,8 +535,11 @@ class _Worker:
     def kill(self) -> None:
         if self.kernel_pgid:
             try:
-                os.killpg(self.kernel_pgid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError, OSError):
+                if hasattr(os, "killpg"):
+                    os.killpg(self.kernel_pgid, signal.SIGKILL)
+                else:  # Windows: no process groups; the provisioner reported the pid
+                    os.kill(self.kernel_pgid, signal.SIGTERM)
+            except OSError:  # already gone, or not ours
                 pass
         if self.process.is_alive():
             self.process.kill()
