@@ -62,7 +62,7 @@ lint: $(STAMP) ## ruff over the package, tests and benchmarks
 bench: data ## Run the benchmarks and print figures (see docs/benchmarks.md)
 	$(BIN)/python benchmarks/ingest.py
 	$(BIN)/python benchmarks/models.py
-	$(BIN)/python benchmarks/batch.py
+	$(BIN)/python benchmarks/batch.py --naive-limit 8
 
 clean: ## Remove generated data, reports and caches (keeps .venv)
 	rm -rf data/processed/* data/raw/demo reports/* .pytest_cache
