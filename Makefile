@@ -64,6 +64,9 @@ bench: data ## Run the benchmarks and print figures (see docs/benchmarks.md)
 	$(BIN)/python benchmarks/models.py
 	$(BIN)/python benchmarks/batch.py --naive-limit 8
 
+screenshots: $(STAMP) ## Screenshots of each report type (1280 and 375 px) into reports/screenshots
+	$(BIN)/python -m tests.browser.screenshots
+
 clean: ## Remove generated data, reports and caches (keeps .venv)
 	rm -rf data/processed/* data/raw/demo reports/* .pytest_cache
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

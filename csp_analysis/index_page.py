@@ -14,7 +14,7 @@ import html
 from pathlib import Path
 from typing import Any
 
-from .html_export import read_css, write_atomic
+from .html_export import report_css, write_atomic
 
 INDEX_PAGE = "index.html"
 ACCESSIBILITY_PAGE = "accessibility.html"
@@ -46,7 +46,7 @@ def _page(title: str, body: str, banner: bool = False, footer: str = "") -> str:
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{_e(title)}</title>
 <style>
-{read_css()}
+{report_css()}
 </style>
 </head>
 <body>
