@@ -134,6 +134,11 @@ class BatchResult:
 # --------------------------------------------------------------------------- data and provenance
 
 
+def _sentence_case(text: str) -> str:
+    # str.capitalize() would lower-case the month name ("Year ending march 2026").
+    return text[:1].upper() + text[1:]
+
+
 def _month_text(value) -> str:
     return value.strftime("%Y-%m") if hasattr(value, "strftime") else str(value)[:7]
 
@@ -825,7 +830,7 @@ def _page_info(item: PlannedReport, provenance: Provenance, generated: str) -> d
         data_period = f"{period_text(months[0])} to {period_text(months[1])}"
     return {
         "title": job.title,
-        "period": period_label(job.period_end).capitalize(),
+        "period": _sentence_case(period_label(job.period_end)),
         "kicker": "Partnership comparison" if job.scope == "force"
         else "Community Safety Partnership report",
         "synthetic": provenance.synthetic,
