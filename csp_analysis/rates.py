@@ -42,6 +42,7 @@ __all__ = [
     "CI_METHODS",
     "funnel_limits",
     "funnel_position",
+    "level_key",
     "peer_comparison",
     "poisson_ci",
     "population_for_year",
@@ -319,6 +320,25 @@ def _spiegelhalter_quantile(p: float, expected: np.ndarray) -> np.ndarray:
     return np.maximum(r - fraction, 0.0)
 
 
+def level_key(level: float) -> str:
+    """The column suffix of a funnel-limit level: its percentage without the decimal point.
+
+    ``0.95 -> "95"``, ``0.998 -> "998"``. Dropping the point keeps ``lower_998`` a valid Python
+    identifier (usable with ``itertuples`` and attribute access), the spelling
+    :mod:`csp_analysis.charts` has always used.
+
+    Parameters
+    ----------
+    level : float
+        Two-sided coverage, strictly between 0 and 1.
+
+    Returns
+    -------
+    str
+    """
+    return f"{_check_level(level) * 100:g}".replace(".", "")
+
+
 def funnel_limits(
     populations, group_rate: float, levels: Sequence[float] = (0.95, 0.998)
 ) -> pd.DataFrame:
@@ -336,8 +356,10 @@ def funnel_limits(
     Returns
     -------
     pandas.DataFrame
-        ``population, expected`` and, per level, ``lower_95, upper_95, lower_99.8,
-        upper_99.8`` (the level in percent, formatted with ``:g``).
+        ``population, expected`` and, per level, ``lower_95, upper_95, lower_998,
+        upper_998``: the level in percent with its decimal point dropped (see
+        :func:`level_key`), the names :func:`csp_analysis.charts.funnel_chart` reads, so its
+        output can be passed to that chart as it is.
     """
     pops = _check_population(np.atleast_1d(populations))
     if not np.isfinite(group_rate) or group_rate <= 0:
@@ -347,9 +369,9 @@ def funnel_limits(
     for level in levels:
         level = _check_level(level)
         tail = (1 - level) / 2
-        name = f"{level * 100:g}"
-        frame[f"lower_{name}"] = _spiegelhalter_quantile(tail, expected) / pops * PER
-        frame[f"upper_{name}"] = _spiegelhalter_quantile(1 - tail, expected) / pops * PER
+        key = level_key(level)
+        frame[f"lower_{key}"] = _spiegelhalter_quantile(tail, expected) / pops * PER
+        frame[f"upper_{key}"] = _spiegelhalter_quantile(1 - tail, expected) / pops * PER
     return frame
 
 
@@ -391,9 +413,9 @@ def funnel_position(
     out = pd.concat([out, limits.drop(columns=["population"])], axis=1)
     positions = np.full(len(out), "within limits", dtype=object)
     for level in sorted(levels):  # widest limit last, so it wins
-        name = f"{level * 100:g}"
-        positions[out["rate"] > out[f"upper_{name}"]] = f"above {name}% limit"
-        positions[out["rate"] < out[f"lower_{name}"]] = f"below {name}% limit"
+        key, name = level_key(level), f"{level * 100:g}"
+        positions[out["rate"] > out[f"upper_{key}"]] = f"above {name}% limit"
+        positions[out["rate"] < out[f"lower_{key}"]] = f"below {name}% limit"
     out["position"] = positions
     return out
 

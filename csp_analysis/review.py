@@ -1404,9 +1404,7 @@ def _funnel(ctx: ReviewContext, compared: pd.DataFrame, measure: str) -> charts.
     pooled = compared["count"].sum() / compared["population"].sum() * 1000
     pops = compared["population"].to_numpy(dtype=float)
     grid = np.linspace(pops.min() * 0.8, pops.max() * 1.2, 200)
-    limits = rates.funnel_limits(grid, pooled).rename(
-        columns={"lower_99.8": "lower_998", "upper_99.8": "upper_998"}
-    )
+    limits = rates.funnel_limits(grid, pooled)
     points = compared[["area", "population", "rate"]]
     return charts.funnel_chart(
         points,

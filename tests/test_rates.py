@@ -15,6 +15,7 @@ from csp_analysis.exceptions import AnalysisError
 from csp_analysis.rates import (
     funnel_limits,
     funnel_position,
+    level_key,
     peer_comparison,
     poisson_ci,
     population_for_year,
@@ -225,13 +226,26 @@ def test_funnel_limits_bracket_target_and_narrow():
     pops = np.array([1_000, 10_000, 100_000, 1_000_000])
     limits = funnel_limits(pops, 10.0)
     assert list(limits.columns) == [
-        "population", "expected", "lower_95", "upper_95", "lower_99.8", "upper_99.8",
+        "population", "expected", "lower_95", "upper_95", "lower_998", "upper_998",
     ]  # fmt: skip
-    assert (limits["lower_99.8"] <= limits["lower_95"]).all()
+    assert (limits["lower_998"] <= limits["lower_95"]).all()
     assert (limits["lower_95"] < 10).all() and (limits["upper_95"] > 10).all()
-    assert (limits["upper_99.8"] >= limits["upper_95"]).all()
+    assert (limits["upper_998"] >= limits["upper_95"]).all()
     assert limits["upper_95"].is_monotonic_decreasing
     assert limits["lower_95"].is_monotonic_increasing
+
+
+@pytest.mark.parametrize(
+    ("level", "key"), [(0.95, "95"), (0.998, "998"), (0.99, "99"), (0.999, "999"), (0.8, "80")]
+)
+def test_level_key_drops_the_decimal_point(level, key):
+    assert level_key(level) == key
+    assert f"upper_{key}" in funnel_limits([10_000], 10.0, levels=(level,)).columns
+
+
+def test_level_key_rejects_a_level_outside_zero_to_one():
+    with pytest.raises(AnalysisError, match="between 0 and 1"):
+        level_key(99.8)
 
 
 def test_funnel_limits_match_exact_poisson_quantiles_and_normal_limit():
