@@ -7,6 +7,22 @@ Cleveland, McRae & Terpenning 1990, *Journal of Official Statistics* 6(1), 3-73)
 statsmodels implementation in its robust form (bisquare robustness weights, so a one-off spike
 such as a lockdown month does not bend the seasonal pattern).
 
+The seasonal smoother works on the cycle-subseries (all the Januaries, all the Februaries...), so
+its window ``n_s`` counts *years*, and with ``seasonal_degree=1`` each subseries is fitted by a
+local straight line. On a decade of monthly counts, a window of 13 (or 35) years with degree 1
+covers the whole series and so lets every month's factor follow its own straight line: noise in
+a few Octobers becomes a steady "drift" of the October factor (on the demo data Herefordshire's
+October index went from 1.05 to 0.87, inflating the seasonally adjusted October 2025 count by a
+sixth), although crime seasonality is close to stable. The default is therefore Cleveland et
+al.'s *periodic* case, implemented as R's ``stl(s.window = "periodic")`` does it: a locally
+constant (degree 0) seasonal smoother with a window of ``10 n + 1`` - wider than the series - so
+each month's factor is the robust mean over all years and the pattern is the same every year.
+Hyndman & Athanasopoulos (FPP2 section 6.6, FPP3 section 3.6) describe ``s.window`` as
+controlling how fast the seasonal component may change, with "periodic" the choice for a pattern
+assumed constant. A finite odd ``seasonal_window`` (>= 7, the paper's recommended minimum) is
+still available for series whose seasonality really evolves; with degree 0 it is a moving
+average over that many years.
+
 Crime counts vary seasonally in proportion to their level, so by default (``model="auto"``) a
 series with no zero months is decomposed on the log scale, which makes the decomposition
 multiplicative: ``y = trend x seasonal x remainder``. A series containing zeros cannot be logged
@@ -50,6 +66,7 @@ MONTH_NAMES = tuple(calendar.month_abbr[1:])
 MIN_CYCLES = 2
 MAX_GAP_SHARE = 0.10
 MAX_ZERO_SHARE = 0.5
+PERIODIC = "periodic"
 
 
 def validate_monthly(series, what: str = "series", allow_negative: bool = False) -> pd.Series:
@@ -160,6 +177,8 @@ class Decomposition:
         ``"multiplicative"`` or ``"additive"``.
     n_gaps_filled : int
         Interior gaps interpolated so STL could run.
+    seasonal_window : int or str
+        The seasonal window asked for (``"periodic"`` or an odd number of years).
     """
 
     ok: bool
@@ -176,6 +195,7 @@ class Decomposition:
     strength_seasonal: float = float("nan")
     n_gaps_filled: int = 0
     notes: list[str] = field(default_factory=list)
+    seasonal_window: int | str = PERIODIC
 
     def frame(self) -> pd.DataFrame:
         """Per-month table: observed, trend, seasonal, resid, seasonally adjusted."""
@@ -237,7 +257,8 @@ def decompose(
     period: int = 12,
     robust: bool = True,
     model: str = "auto",
-    seasonal_window: int = 13,
+    seasonal_window: int | str = PERIODIC,
+    seasonal_degree: int = 0,
 ) -> Decomposition:
     """Robust STL decomposition of a monthly series with seasonal indices and strengths.
 
@@ -251,9 +272,15 @@ def decompose(
         Use STL's robust (bisquare-weighted) fitting.
     model : {"auto", "multiplicative", "additive"}
         ``"auto"`` is multiplicative when every observed value is positive, else additive.
-    seasonal_window : int
-        STL seasonal smoother length (odd, >= 7). The default 13 lets the seasonal pattern
-        evolve slowly, as suits a few years of noisy monthly counts.
+    seasonal_window : "periodic" or int, default "periodic"
+        STL seasonal smoother span, in cycles (years for monthly data). ``"periodic"`` (R's
+        ``s.window = "periodic"``: a span of ``10 n + 1``) holds the seasonal pattern constant
+        over the series, as suits crime, whose seasonality is close to stable; an odd integer
+        >= 7 lets it evolve over roughly that many years.
+    seasonal_degree : {0, 1}, default 0
+        Degree of the seasonal loess: 0 (locally constant, R's default) or 1 (locally linear,
+        statsmodels' default). Degree 1 with a span longer than the series fits a straight line
+        through each month's values, i.e. lets the factors drift; use it only deliberately.
 
     Returns
     -------
@@ -271,8 +298,20 @@ def decompose(
         raise AnalysisError(f"period must be an integer >= 2, got {period!r}")
     if model not in ("auto", "multiplicative", "additive"):
         raise AnalysisError(f"model must be 'auto', 'multiplicative' or 'additive', got {model!r}")
-    if seasonal_window < 7 or seasonal_window % 2 == 0:
-        raise AnalysisError(f"seasonal_window must be odd and >= 7, got {seasonal_window}")
+    if isinstance(seasonal_window, str):
+        if seasonal_window != PERIODIC:
+            raise AnalysisError(
+                f"seasonal_window must be 'periodic' or an odd integer >= 7, got {seasonal_window!r}"
+            )
+    elif (
+        isinstance(seasonal_window, bool)
+        or not isinstance(seasonal_window, (int, np.integer))
+        or seasonal_window < 7
+        or seasonal_window % 2 == 0
+    ):
+        raise AnalysisError(f"seasonal_window must be odd and >= 7, got {seasonal_window!r}")
+    if seasonal_degree not in (0, 1) or isinstance(seasonal_degree, bool):
+        raise AnalysisError(f"seasonal_degree must be 0 or 1, got {seasonal_degree!r}")
     values = trim_gaps(validate_monthly(series))
     observed = values.dropna()
     n_months = len(values)
@@ -286,7 +325,14 @@ def decompose(
         )
 
     def not_ok(reason: str) -> Decomposition:
-        return Decomposition(ok=False, reason=reason, series=values, period=period, model=chosen)
+        return Decomposition(
+            ok=False,
+            reason=reason,
+            series=values,
+            period=period,
+            model=chosen,
+            seasonal_window=seasonal_window,
+        )
 
     if n_months < MIN_CYCLES * period:
         return not_ok(
@@ -308,7 +354,14 @@ def decompose(
 
     scaled = np.log(values) if chosen == "multiplicative" else values.copy()
     filled = scaled.interpolate(method="linear", limit_area="inside")
-    fit = STL(filled, period=period, seasonal=seasonal_window, robust=robust).fit()
+    span = seasonal_window
+    if span == PERIODIC:
+        # R's stl(): periodic means a span of 10 n + 1 (n the series length), wider than any
+        # cycle-subseries, so the tricube weights are all but equal; made odd as STL requires.
+        span = 10 * n_months + 1
+    fit = STL(
+        filled, period=period, seasonal=int(span), seasonal_deg=seasonal_degree, robust=robust
+    ).fit()
     trend, seasonal, resid = fit.trend, fit.seasonal, fit.resid
     gaps = values.isna()
     resid = resid.where(~gaps)
@@ -343,6 +396,7 @@ def decompose(
         strength_trend=_strength(trend.to_numpy()[keep], resid.to_numpy()[keep]),
         strength_seasonal=_strength(seasonal.to_numpy()[keep], resid.to_numpy()[keep]),
         n_gaps_filled=int(gaps.sum()),
+        seasonal_window=seasonal_window,
     )
 
 
