@@ -22,11 +22,16 @@ important first. The rules (documented in docs/methods.md, "Key findings"):
   share is reported as offsetting it.
 
 Numbers are formatted with thousands separators; percentages are whole numbers (one decimal
-below 1%).
+below 1%). Rates per 1,000 population are given to one decimal place in sentences, as in the
+review's headline figures; the ONS whole-number rounding (halves up) belongs only to the
+published-style comparison table (:func:`csp_analysis.rates.peer_comparison`'s
+``published_rate``), not to prose. The indefinite article before a number follows its spoken
+form ("an 8% increase", "an 11% fall", "a 1,800% rise"): see :func:`indefinite_article`.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -34,7 +39,6 @@ import numpy as np
 import pandas as pd
 
 from .exceptions import AnalysisError
-from .rates import round_half_up
 from .series import YearToDate, month_label, period_label, year_to_date_table
 
 __all__ = [
@@ -46,6 +50,7 @@ __all__ = [
     "spc_findings",
     "ytd_findings",
     "contribution_findings",
+    "indefinite_article",
 ]
 
 KINDS = ("ytd_change", "spc_signal", "peer_position", "contribution")
@@ -94,10 +99,63 @@ def _ordinal(n: int) -> str:
 
 
 def _rate(value: float) -> str:
-    # Whole numbers, halves up, as in the ONS tables; small rates need a decimal to mean anything.
-    if abs(value) >= 10:
-        return f"{round_half_up(repr(float(value))):,}"
-    return f"{value:.1f}"
+    # One decimal whatever the size, formatted exactly as the review's headline rate so a
+    # sentence and the figure beside it never disagree (53.5, not 54); the ONS whole-number
+    # rounding is for the published-style comparison column only.
+    return f"{float(value):,.1f}"
+
+
+_LEADING_NUMBER = re.compile(r"^\s*([+\-\u2212]?)\s*(\d[\d,]*)(?:\.\d+)?")
+
+
+def indefinite_article(number) -> str:
+    """The indefinite article ("a" or "an") to put before a number, by how it is spoken.
+
+    The article follows the sound of the first spoken word, which depends only on the leading
+    group of digits (the part before "thousand", "million"...): "eight" (8, 8xx as "eight
+    hundred"), "eleven", "eighteen" and "eighty(-)" (80-89) begin with a vowel sound; every
+    other number begins with a consonant ("one", "two", ..., "nought point eight").
+
+    Parameters
+    ----------
+    number : str, int or float
+        The number as it will be printed (pass the formatted text, e.g. ``"8%"``,
+        ``"1,800"`` or ``"11.5"``, so that the article matches the digits the reader sees);
+        anything after the number (``%``, units) is ignored.
+
+    Returns
+    -------
+    str
+        ``"an"`` for 8, 11, 18, 80-89, 800-899, 8,000, 11,000, 18,000, 80,000-89,999,
+        800,000-899,999, 8.5, ...; ``"a"`` otherwise (1, 10, 100, 1,100, 0.8, -8, ...).
+
+    Raises
+    ------
+    AnalysisError
+        If the text does not start with a number.
+
+    Examples
+    --------
+    >>> f"{indefinite_article('8%')} 8% increase"
+    'an 8% increase'
+    >>> indefinite_article("1,800%"), indefinite_article(18_000)
+    ('a', 'an')
+    """
+    text = str(number)
+    match = _LEADING_NUMBER.match(text)
+    if match is None:
+        raise AnalysisError(f"indefinite_article: {text!r} does not start with a number")
+    sign, digits = match.group(1), match.group(2).replace(",", "")
+    if sign in ("-", "\u2212"):
+        return "a"  # "minus ..."
+    digits = digits.lstrip("0")
+    if not digits:
+        return "a"  # "nought" / "zero", e.g. 0.8
+    # The leading group of one to three digits is said first, then "thousand", "million"...
+    leading = int(digits[: len(digits) % 3 or 3])
+    first = leading // 100 if leading >= 100 else leading  # 8xx is "eight hundred ..."
+    vowel = first == 8 or first in (11, 18) or 80 <= first <= 89
+    return "an" if vowel else "a"
 
 
 def _is_month(value) -> bool:
@@ -151,8 +209,9 @@ def _ytd_text(name: str | None, result: YearToDate, noun: str) -> str:
         body = f", up from none in {result.previous_label}"
     else:
         more = "more" if change > 0 else "fewer"
+        pct = _pct(result.pct_change)
         body = (
-            f", a {_pct(result.pct_change)} {result.direction} ({_count(abs(change))} {more} "
+            f", {indefinite_article(pct)} {pct} {result.direction} ({_count(abs(change))} {more} "
             f"{what}) on the {_count(result.previous)} in {result.previous_label}"
         )
     verdict = "statistically significant" if result.significant else "not statistically significant"

@@ -12,6 +12,7 @@ from csp_analysis.findings import (
     contribution_findings,
     contributions_from_totals,
     contributions_to_change,
+    indefinite_article,
     key_findings,
     peer_findings,
     spc_findings,
@@ -82,6 +83,54 @@ def test_ytd_accepts_year_to_date_table():
     found = ytd_findings(table, noun="incidents")
     assert [f.series for f in found] == ["A"]
     assert "40 incidents in April 2025, a 300% increase (30 more incidents)" in found[0].text
+
+
+@pytest.mark.parametrize(
+    ("current", "expected"),
+    [
+        (108, "an 8% increase (8 more offences)"),
+        (111, "an 11% increase"),
+        (118, "an 18% increase"),
+        (180, "an 80% increase"),
+        (189, "an 89% increase"),
+        (900, "an 800% increase"),
+        (92, "an 8% decrease (8 fewer offences)"),
+        (101, "a 1% increase"),
+        (119, "a 19% increase"),
+        (208, "a 108% increase"),
+    ],
+)
+def test_ytd_article_follows_the_spoken_number(current, expected):
+    result = year_to_date(monthly([100] * 12 + [current]), "2025-04", name="X")
+    (finding,) = ytd_findings([result], include_not_significant=True)
+    assert f"offences in April 2025, {expected}" in finding.text
+
+
+@pytest.mark.parametrize(
+    "number",
+    ["8", "8%", "8.5%", "11", "11%", "18%", "80%", "84%", "89.9%", "800%", "899%", "8,000%",
+     "8000", "11,000", "18,000", "80,000", "800,000", "8,000,000", "11,500,000", 8, 18_000,
+     11.5, " 8%"],
+)
+def test_indefinite_article_an(number):
+    assert indefinite_article(number) == "an"
+
+
+@pytest.mark.parametrize(
+    "number",
+    ["1%", "7%", "9%", "10%", "12%", "17%", "19%", "20%", "79%", "90%", "100%", "108%", "111%",
+     "118%", "180%", "1,100", "1,800%", "10,000", "110,000", "0.8%", "0%", "-8%", "\u22128",
+     "1,000,000", 1, 0.8, 100.0],
+)
+def test_indefinite_article_a(number):
+    assert indefinite_article(number) == "a"
+
+
+def test_indefinite_article_needs_a_number():
+    with pytest.raises(AnalysisError, match="'about 8' does not start with a number"):
+        indefinite_article("about 8")
+    with pytest.raises(AnalysisError, match="does not start with a number"):
+        indefinite_article("")
 
 
 def test_ytd_validation():
@@ -163,9 +212,11 @@ def peers():
 def test_peer_finding_text(peers):
     (finding,) = peer_findings(peers, period="in 2025")
     # Rates 52.56, 50.55 and 80.18 per 1,000; their mean is 61.10.
+    # One decimal, as the review's headline rate (the ONS whole numbers 51 and 61 are for the
+    # published-style table only).
     assert finding.text == (
-        "Shropshire had 51 offences per 1,000 population in 2025, the 3rd highest of 3 areas "
-        "in its peer group; the group average is 61 per 1,000 and the rate is significantly "
+        "Shropshire had 50.5 offences per 1,000 population in 2025, the 3rd highest of 3 areas "
+        "in its peer group; the group average is 61.1 per 1,000 and the rate is significantly "
         "lower than the group average."
     )
     assert finding.importance == 3.0
@@ -180,6 +231,25 @@ def test_peer_finding_not_significant_and_explicit_focus():
         "the difference from the average is not statistically significant."
     )
     assert finding.importance == 1.5
+
+
+@pytest.mark.parametrize(
+    ("count", "rate_text", "average_text"),
+    [
+        # 10,692 / 200,000 = 53.46 per 1,000: "53.5" as in the headline, not the ONS "53".
+        (10_692, "53.5", "28.0"),
+        (500_000, "2,500.0", "1,251.3"),
+        (512, "2.6", "2.6"),
+    ],
+)
+def test_peer_finding_rates_have_one_decimal(count, rate_text, average_text):
+    table = pd.DataFrame(
+        {"area": ["A", "B"], "count": [count, 520], "population": [200_000, 200_000]}
+    )
+    (finding,) = peer_findings(peer_comparison(table, focus="A"))
+    assert finding.text.startswith(f"A had {rate_text} offences per 1,000 population,")
+    assert f"the group average is {average_text} per 1,000" in finding.text
+    assert finding.numbers["rate"] == pytest.approx(count / 200)
 
 
 def test_peer_finding_validation(peers):
