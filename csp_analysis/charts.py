@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 
 import matplotlib
 import matplotlib.dates as mdates
+import matplotlib.path
 import matplotlib.transforms
 import numpy as np
 import pandas as pd
@@ -188,6 +189,71 @@ def financial_year(month: pd.Timestamp) -> str:
     return f"{start}/{(start + 1) % 100:02d}"
 
 
+def format_quarter(month: pd.Timestamp) -> str:
+    """The April-March financial quarter holding a month, e.g. ``"2025/26 Q1"`` for May 2025.
+
+    The same label as :func:`csp_analysis.series.fy_quarter_label`, so quarterly charts and the
+    review's quarterly tables name quarters alike.
+    """
+    month = pd.Timestamp(month)
+    return f"{financial_year(month)} Q{(month.month - 4) % 12 // 3 + 1}"
+
+
+#: The periods a time-series chart can show, and the first months of each quarter.
+PERIODS: tuple[str, ...] = ("month", "quarter")
+_QUARTER_START_MONTHS = (1, 4, 7, 10)
+
+
+@dataclass(frozen=True)
+class _Period:
+    """Words and spacing for one period length, so every sentence follows the data."""
+
+    name: str  # "month" or "quarter"
+    months: int  # months per period
+    per_year: int  # periods in a year: the default rolling window
+
+    @property
+    def adjective(self) -> str:
+        return "Monthly" if self.name == "month" else "Quarterly"
+
+    @property
+    def header(self) -> str:
+        return self.name.capitalize()
+
+    def label(self, start: pd.Timestamp) -> str:
+        return format_month(start) if self.name == "month" else format_quarter(start)
+
+    def count(self, n: int) -> str:
+        return f"{n} {self.name}{'s' if n != 1 else ''}"
+
+    def half(self) -> pd.Timedelta:
+        return pd.Timedelta(days=15 * self.months)
+
+    def table_index(self, index: pd.DatetimeIndex) -> pd.Index:
+        """The data-table row headers: month-start Timestamps, or quarter labels."""
+        if self.name == "month":
+            return pd.DatetimeIndex(index, name="Month")
+        return pd.Index([format_quarter(m) for m in index], name="Quarter")
+
+
+_PERIODS = {"month": _Period("month", 1, 12), "quarter": _Period("quarter", 3, 4)}
+
+
+def _infer_period(index: pd.DatetimeIndex, original: pd.Index) -> str:
+    """'quarter' for a quarterly PeriodIndex or for quarter starts spaced in whole quarters.
+
+    A series of at least two points, every one on January, April, July or October and every
+    gap a whole number of quarters, is read as quarterly; anything else as monthly. Pass
+    ``period`` explicitly when a short monthly series could look quarterly.
+    """
+    if isinstance(original, pd.PeriodIndex):
+        return "quarter" if original.freqstr.upper().startswith("Q") else "month"
+    if len(index) < 2 or not np.isin(index.month, _QUARTER_START_MONTHS).all():
+        return "month"
+    ordinals = np.sort(index.year * 12 + index.month)
+    return "quarter" if (np.diff(ordinals) % 3 == 0).all() else "month"
+
+
 def slugify(text: str) -> str:
     """A lower-case, hyphenated file-name slug (ASCII letters, digits and hyphens only)."""
     slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
@@ -248,14 +314,19 @@ def text_colour(colour: str, minimum: float = 4.5) -> str:
 # --------------------------------------------------------------------------- validation
 
 
-def _monthly(series: pd.Series, what: str) -> pd.Series:
-    """Validate a monthly series and return it as floats on a complete month-start index.
+def _regular(series: pd.Series, what: str, period: str | None = None) -> tuple[pd.Series, str]:
+    """Validate a monthly or quarterly series; return it as floats on a complete index.
 
-    Months missing from the index become NaN (a gap), so a break in recording is drawn as a
-    break, never bridged by the line.
+    The index holds the first day of each month (or of each quarter's first month). Periods
+    missing from the index become NaN (a gap), so a break in recording is drawn as a break,
+    never bridged by the line. ``period`` None infers it (see :func:`_infer_period`); the
+    period used is returned with the series.
     """
+    if period is not None and period not in PERIODS:
+        raise AnalysisError(f"{what}: period must be one of {', '.join(PERIODS)}, got {period!r}")
     if not isinstance(series, pd.Series):
         raise AnalysisError(f"{what}: expected a pandas Series, got {type(series).__name__}")
+    original = series.index
     if isinstance(series.index, pd.PeriodIndex):
         series = series.set_axis(_month_index(series.index))
     if not isinstance(series.index, pd.DatetimeIndex):
@@ -274,20 +345,33 @@ def _monthly(series: pd.Series, what: str) -> pd.Series:
         )
     if index.has_duplicates:
         raise AnalysisError(f"{what}: month {index[index.duplicated()][0]:%B %Y} appears twice")
+    period = period or _infer_period(index, original)
+    if period == "quarter":
+        off = index[~np.isin(index.month, _QUARTER_START_MONTHS)]
+        if len(off):
+            raise AnalysisError(
+                f"{what}: quarterly values must be indexed by the first day of a quarter "
+                f"(January, April, July or October); {off[0].date()} is not"
+            )
     values = pd.to_numeric(pd.Series(series.to_numpy(), index=index), errors="coerce")
     bad = values.isna() & pd.Series(series.to_numpy(), index=index).notna()
     if bad.any():
         month = values.index[bad.to_numpy()][0]
         raise AnalysisError(
             f"{what}: value {series.iloc[int(np.argmax(bad.to_numpy()))]!r} for "
-            f"{format_month(month)} is not a number"
+            f"{_PERIODS[period].label(month)} is not a number"
         )
     values = values.sort_index().astype(float)
-    full = pd.date_range(values.index.min(), values.index.max(), freq="MS")
+    full = pd.date_range(values.index.min(), values.index.max(), freq=f"{_PERIODS[period].months}MS")
     values = values.reindex(full)
     if values.notna().sum() == 0:
         raise AnalysisError(f"{what}: every value is missing")
-    return values
+    return values, period
+
+
+def _monthly(series: pd.Series, what: str) -> pd.Series:
+    """Validate a monthly series (see :func:`_regular`)."""
+    return _regular(series, what, "month")[0]
 
 
 def _month_index(index: pd.Index) -> pd.DatetimeIndex:
@@ -360,22 +444,39 @@ def _thousands(decimals: int = 0) -> FuncFormatter:
     return FuncFormatter(lambda value, _pos: format_number(value, decimals))
 
 
-def _month_axis(axes, start: pd.Timestamp, end: pd.Timestamp) -> None:
-    """Horizontal month ticks aligned to April, at most eight of them, labelled 'Apr\\n2023'."""
-    months = pd.date_range(start, end, freq="MS")
+def _time_axis(axes, start: pd.Timestamp, end: pd.Timestamp, period: str = "month") -> None:
+    """Horizontal ticks aligned to April, at most eight of them.
+
+    Months are labelled 'Apr\\n2023'; quarters 'Q1\\n2023/24' (financial quarters, as the
+    review's quarterly tables name them).
+    """
+    spec = _PERIODS[period]
+    starts = pd.date_range(start, end, freq=f"{spec.months}MS")
     ticks: list[pd.Timestamp] = []
     for step in (1, 2, 3, 6, 12, 24, 36, 60):
+        if step % spec.months:
+            continue
         # Months counted from April, so ticks land on financial-year starts and quarters.
-        ticks = [m for m in months if (m.year * 12 + m.month - 4) % step == 0]
+        ticks = [m for m in starts if (m.year * 12 + m.month - 4) % step == 0]
         if len(ticks) <= 8:
             break
     if not ticks:
-        ticks = [months[0]]
+        ticks = [starts[0]]
     axes.xaxis.set_major_locator(FixedLocator(mdates.date2num([t.to_pydatetime() for t in ticks])))
-    axes.xaxis.set_major_formatter(
-        FuncFormatter(lambda x, _p: mdates.num2date(x).strftime("%b\n%Y"))
-    )
-    pad = pd.Timedelta(days=15)
+    if period == "quarter":
+
+        def tick_label(x, _pos):
+            label = format_quarter(pd.Timestamp(mdates.num2date(x)).tz_localize(None))
+            year, quarter = label.split(" ")
+            return f"{quarter}\n{year}"
+
+    else:
+
+        def tick_label(x, _pos):
+            return mdates.num2date(x).strftime("%b\n%Y")
+
+    axes.xaxis.set_major_formatter(FuncFormatter(tick_label))
+    pad = spec.half()
     axes.set_xlim(start - pad, end + pad)
 
 
@@ -403,20 +504,150 @@ def _spread_labels(axes, items: list[dict], min_gap_px: float | None = None) -> 
     if overflow > 0:
         pixels = [p - overflow for p in pixels]
     transform = matplotlib.transforms.blended_transform_factory(axes.transAxes, axes.transData)
-    for item, pixel in zip(ordered, pixels, strict=True):
+    for item, pixel, wanted in zip(ordered, pixels, (to_px((0, i["y"]))[1] for i in ordered),
+                                   strict=True):  # fmt: skip
         y = from_px((0, pixel))[1]
-        axes.text(
-            1.02,
-            y,
+        # A label pushed off its line's height gets a leader from the line's end, so
+        # "95% limits" above and below the average still say which line they name.
+        leader = abs(pixel - wanted) > 3
+        axes.annotate(
             item["text"],
-            transform=transform,
+            xy=(1.0, item["y"]),
+            xycoords=transform,
+            xytext=(1.02, y),
+            textcoords=transform,
             ha="left",
             va="center",
             color=text_colour(item.get("colour", "#0B0C0C")),
             fontsize=FONT_SIZE,
             fontweight=item.get("weight", "normal"),
-            clip_on=False,
+            annotation_clip=False,
+            arrowprops=(
+                {"arrowstyle": "-", "color": GREY, "linewidth": 0.8, "relpos": (0, 0.5),
+                 "shrinkA": 2, "shrinkB": 0}
+                if leader
+                else None
+            ),
         )
+
+
+def _is_time(x) -> bool:
+    return isinstance(x, (pd.Timestamp, np.datetime64)) or hasattr(x, "isoformat")
+
+
+def _overlap(a, b) -> float:
+    """Area in square pixels shared by two (x0, y0, x1, y1) boxes."""
+    width = min(a[2], b[2]) - max(a[0], b[0])
+    height = min(a[3], b[3]) - max(a[1], b[1])
+    return width * height if width > 0 and height > 0 else 0.0
+
+
+def _line_paths(axes) -> list:
+    """The drawn lines of ``axes`` (not marker-only series) as paths in pixels."""
+    paths = []
+    for line in axes.lines:
+        if line.get_linestyle() in ("None", "none", " ", ""):
+            continue
+        if line.get_transform() != axes.transData:
+            continue  # leader lines and other furniture outside the data
+        xy = np.asarray(line.get_xydata(), dtype=float)  # x already converted from dates
+        xy = xy[np.isfinite(xy).all(axis=1)]
+        if len(xy) >= 2:
+            paths.append(matplotlib.path.Path(axes.transData.transform(xy)))
+    return paths
+
+
+def _place_point_labels(axes, points: list[dict], lines: list | None = None) -> list:
+    """Label scatter points so no label overlaps another, a marker, or leaves the plot area.
+
+    Each point tries candidate positions around its marker (right, left, above, below, the
+    diagonals, then further up or down beside it) and takes the cheapest: overlap with labels
+    already placed or with any marker costs most, then any part outside the axes (where the
+    margin labels of the limit lines sit), then crossing a limit or average line (the label's
+    white box would hide a stretch of it), then the candidate's rank, so an uncrowded point
+    keeps the conventional label to its right. Points are placed most-constrained first:
+    the highlighted area, then from the right-hand (largest population) end.
+
+    ``points`` holds dicts with ``x`` (a number or Timestamp), ``y``, ``text``, ``bold``,
+    ``radius`` (the marker's radius in points), ``label`` (False: an obstacle only, left
+    unlabelled) and optionally ``colour``; ``lines`` holds matplotlib paths in pixels (default:
+    every drawn line of the axes). Returns the annotations.
+    """
+    figure = axes.figure
+    renderer = figure.canvas.get_renderer()
+    px_per_pt = figure.dpi / 72
+    frame = axes.get_window_extent(renderer)
+    frame = (frame.x0, frame.y0, frame.x1, frame.y1)
+    if lines is None:
+        lines = _line_paths(axes)
+
+    def numeric(x):
+        return mdates.date2num(pd.Timestamp(x).to_pydatetime()) if _is_time(x) else float(x)
+
+    centres = [axes.transData.transform((numeric(p["x"]), p["y"])) for p in points]
+    markers = [
+        (cx - p["radius"] * px_per_pt, cy - p["radius"] * px_per_pt,
+         cx + p["radius"] * px_per_pt, cy + p["radius"] * px_per_pt)
+        for p, (cx, cy) in zip(points, centres, strict=True)
+    ]  # fmt: skip
+    line_height = (FONT_SIZE - 1) * 1.25
+    order = sorted(
+        (k for k, p in enumerate(points) if p.get("label", True)),
+        key=lambda k: (not points[k]["bold"], -centres[k][0]),
+    )
+    placed: list[tuple[float, float, float, float]] = []
+    annotations = []
+    for k in order:
+        point = points[k]
+        gap = point["radius"] + 3
+        candidates = [
+            (gap, 0, "left", "center"),
+            (-gap, 0, "right", "center"),
+            (0, gap, "center", "bottom"),
+            (0, -gap, "center", "top"),
+            (gap * 0.8, gap * 0.8, "left", "bottom"),
+            (-gap * 0.8, gap * 0.8, "right", "bottom"),
+            (gap * 0.8, -gap * 0.8, "left", "top"),
+            (-gap * 0.8, -gap * 0.8, "right", "top"),
+        ]
+        for lift in (1, -1, 2, -2, 3, -3):
+            candidates += [
+                (gap, lift * line_height, "left", "center"),
+                (-gap, lift * line_height, "right", "center"),
+            ]
+        label = axes.annotate(
+            point["text"],
+            (point["x"], point["y"]),
+            xytext=(gap, 0),
+            textcoords="offset points",
+            fontsize=FONT_SIZE - 1,
+            fontweight="bold" if point["bold"] else "normal",
+            color=point.get("colour", "#0B0C0C"),
+            annotation_clip=False,
+            bbox=_TEXT_BOX,
+        )
+        best = None
+        for rank, (dx, dy, ha, va) in enumerate(candidates):
+            label.xyann = (dx, dy)
+            label.set_horizontalalignment(ha)
+            label.set_verticalalignment(va)
+            extent = label.get_window_extent(renderer).padded(3)
+            box = (extent.x0, extent.y0, extent.x1, extent.y1)
+            crowding = sum(_overlap(box, other) for other in placed)
+            crowding += sum(_overlap(box, m) for m in markers)
+            area = (box[2] - box[0]) * (box[3] - box[1])
+            outside = area - _overlap(box, frame)
+            crossings = sum(path.intersects_bbox(extent, filled=False) for path in lines)
+            cost = 1000 * crowding + 100 * outside + 50 * crossings + rank
+            if best is None or cost < best[0]:
+                best = (cost, (dx, dy, ha, va), box)
+        dx, dy, ha, va = best[1]
+        label.xyann = (dx, dy)
+        label.set_horizontalalignment(ha)
+        label.set_verticalalignment(va)
+        placed.append(best[2])
+        annotations.append(label)
+    return annotations
 
 
 def _last_valid(series: pd.Series) -> tuple[pd.Timestamp, float] | None:
@@ -491,17 +722,15 @@ def _range_phrase(value: float, lower: float | None, upper: float | None) -> str
     return "within the usual range"
 
 
-def _gap_sentence(values: pd.Series, suppressed: pd.Series) -> str:
+def _gap_sentence(values: pd.Series, suppressed: pd.Series, period: str = "month") -> str:
+    spec = _PERIODS[period]
     n_suppressed = int((values.isna() & suppressed).sum())
     n_missing = int((values.isna() & ~suppressed).sum())
     parts = []
     if n_missing:
-        parts.append(f"{n_missing} month{'s' if n_missing != 1 else ''} with no data")
+        parts.append(f"{spec.count(n_missing)} with no data")
     if n_suppressed:
-        parts.append(
-            f"{n_suppressed} month{'s' if n_suppressed != 1 else ''} withheld to protect "
-            "confidentiality"
-        )
+        parts.append(f"{spec.count(n_suppressed)} withheld to protect confidentiality")
     if not parts:
         return ""
     return " The line has gaps for " + " and ".join(parts) + "."
@@ -522,27 +751,29 @@ def trend_chart(
     *,
     measure: str,
     area: str,
-    rolling_window: int | None = 12,
+    rolling_window: int | str | None = "year",
     adjusted: pd.Series | None = None,
     usual_range: tuple[float, float] | None = None,
     suppressed: pd.Series | None = None,
-    unit: str = "Offences per month",
+    unit: str | None = None,
     caption: str | None = None,
+    period: str | None = None,
 ) -> Chart:
-    """Monthly counts, with an optional rolling mean and seasonally adjusted line.
+    """Monthly (or quarterly) counts, with an optional rolling mean and seasonally adjusted line.
 
     Parameters
     ----------
     counts : pandas.Series
-        Monthly counts indexed by month-start Timestamps. NaN, or a month absent from the
-        index, is a gap (drawn as a break, never as zero).
+        Counts indexed by month-start Timestamps (for quarters, the first day of each quarter's
+        first month), or by a monthly or quarterly PeriodIndex. NaN, or a period absent from
+        the index, is a gap (drawn as a break, never as zero).
     measure : str
         What is counted, lower case, e.g. ``"domestic abuse offences"``.
     area : str
         Where, e.g. ``"Herefordshire"``.
-    rolling_window : int or None, default 12
-        Draw the rolling mean over this many months (only where the window is complete).
-        None draws none.
+    rolling_window : int, "year" or None, default "year"
+        Draw the rolling mean over this many periods (only where the window is complete);
+        "year" means 12 months or 4 quarters. None draws none.
     adjusted : pandas.Series, optional
         A seasonally adjusted series on the same months, drawn as its own line.
     usual_range : (float, float), optional
@@ -550,10 +781,15 @@ def trend_chart(
         says where the latest month falls.
     suppressed : pandas.Series of bool, optional
         Months withheld for disclosure control: drawn as gaps and shown as ``"[c]"``.
-    unit : str, default "Offences per month"
-        The y-axis title.
+    unit : str, optional
+        The y-axis title; defaults to "Offences per month" (or "per quarter").
     caption : str, optional
-        Defaults to "Monthly <measure> in <area>, <first month> to <last month>".
+        Defaults to "Monthly <measure> in <area>, <first month> to <last month>" (or
+        "Quarterly ..., 2023/24 Q1 to 2025/26 Q4").
+    period : {"month", "quarter"}, optional
+        The length of each period; inferred from the index when None (quarter starts spaced
+        in whole quarters, or a quarterly PeriodIndex, read as quarterly). It sets the words
+        of the alt text, caption and table, and the axis ticks.
 
     Returns
     -------
@@ -562,7 +798,8 @@ def trend_chart(
     Raises
     ------
     AnalysisError
-        If the series is not monthly, is empty or holds non-numbers, or ``rolling_window < 2``.
+        If the series is not monthly or quarterly, is empty or holds non-numbers, or
+        ``rolling_window < 2``.
 
     Examples
     --------
@@ -572,17 +809,25 @@ def trend_chart(
     >>> chart.alt.split(";")[0].split(".")[0]
     'Monthly domestic abuse offences in Herefordshire rose from 95 to 130 between April 2023 and March 2026'
     """
-    values = _monthly(counts, "trend_chart counts")
+    values, period = _regular(counts, "trend_chart counts", period)
+    spec = _PERIODS[period]
     mask = _suppression_mask(suppressed, values.index, "trend_chart")
     values = values.mask(mask)
-    if rolling_window is not None and rolling_window < 2:
-        raise AnalysisError(f"trend_chart: rolling_window must be at least 2, got {rolling_window}")
+    if rolling_window == "year":
+        rolling_window = spec.per_year
+    if rolling_window is not None and (
+        not isinstance(rolling_window, (int, np.integer)) or rolling_window < 2
+    ):
+        raise AnalysisError(
+            f"trend_chart: rolling_window must be at least 2 (or \"year\" or None), got "
+            f"{rolling_window!r}"
+        )
+    unit = unit or f"Offences per {period}"
     decimals = _auto_decimals(values)
 
     figure, axes = _new_figure()
     labels: list[dict] = []
     data = pd.DataFrame(index=values.index)
-    data.index.name = "Month"
     count_col = _sentence_start(measure)
     data[count_col] = _with_markers(values, mask, decimals)
     col_decimals = {count_col: decimals}
@@ -597,7 +842,7 @@ def trend_chart(
         linewidth=1.6,
     )
     last = _last_valid(values)
-    labels.append({"y": last[1], "text": "Monthly count", "colour": PALETTE[0]})
+    labels.append({"y": last[1], "text": f"{spec.adjective} count", "colour": PALETTE[0]})
 
     rolling = None
     if rolling_window is not None and values.notna().sum() >= rolling_window:
@@ -610,13 +855,14 @@ def trend_chart(
                 linestyle=LINESTYLES[1],
                 linewidth=2.4,
             )
-            name = f"{rolling_window}-month average"
+            name = f"{rolling_window}-{period} average"
             labels.append({"y": _last_valid(rolling)[1], "text": name, "colour": PALETTE[1]})
-            data[f"{rolling_window}-month rolling average"] = rolling.round(1)
-            col_decimals[f"{rolling_window}-month rolling average"] = 1
+            data[f"{rolling_window}-{period} rolling average"] = rolling.round(1)
+            col_decimals[f"{rolling_window}-{period} rolling average"] = 1
 
     if adjusted is not None:
-        sa = _monthly(adjusted, "trend_chart adjusted").reindex(values.index).mask(mask)
+        sa = _regular(adjusted, "trend_chart adjusted", period)[0]
+        sa = sa.reindex(values.index).mask(mask)
         axes.plot(
             sa.index,
             sa.to_numpy(),
@@ -649,7 +895,7 @@ def trend_chart(
     axes.set_ylim(0, top * 1.12 if top > 0 else 1)
     axes.yaxis.set_major_locator(MaxNLocator(nbins=6, integer=decimals == 0))
     axes.yaxis.set_major_formatter(_thousands())
-    _month_axis(axes, values.index[0], values.index[-1])
+    _time_axis(axes, values.index[0], values.index[-1], period)
     _y_title(axes, unit)
     _style_text(axes)
     _spread_labels(axes, labels)
@@ -657,34 +903,35 @@ def trend_chart(
     first_month, first_value = values.dropna().index[0], float(values.dropna().iloc[0])
     last_month, last_value = last
     alt = (
-        f"Monthly {measure} in {area} {_change_phrase(first_value, last_value, decimals)} "
-        f"between {format_month(first_month)} and {format_month(last_month)}"
+        f"{spec.adjective} {measure} in {area} {_change_phrase(first_value, last_value, decimals)} "
+        f"between {spec.label(first_month)} and {spec.label(last_month)}"
     )
     if usual_range is not None:
-        alt += f"; the latest month is {_range_phrase(last_value, *usual_range)}"
+        alt += f"; the latest {period} is {_range_phrase(last_value, *usual_range)}"
         alt += f" ({format_number(usual_range[0], decimals)} to {format_number(usual_range[1], decimals)})"
     alt += "."
     peak_month = values.idxmax()
     alt += (
-        f" The highest month was {format_month(peak_month)} "
+        f" The highest {period} was {spec.label(peak_month)} "
         f"({format_number(values.max(), decimals)})."
     )
     if rolling is not None and rolling.notna().sum() >= 2:
         valid = rolling.dropna()
         alt += (
-            f" The {rolling_window}-month average "
+            f" The {rolling_window}-{period} average "
             f"{_change_phrase(float(valid.iloc[0]), float(valid.iloc[-1]), 1)}."
         )
-    alt += _gap_sentence(values, mask)
+    alt += _gap_sentence(values, mask, period)
+    data.index = spec.table_index(data.index)
 
     return Chart(
         figure=figure,
         alt=alt,
         data=data,
         caption=caption
-        or f"Monthly {measure} in {area}, {format_month(values.index[0])} to "
-        f"{format_month(values.index[-1])}",
-        name=slugify(f"{measure}-{area}-monthly"),
+        or f"{spec.adjective} {measure} in {area}, {spec.label(values.index[0])} to "
+        f"{spec.label(values.index[-1])}",
+        name=slugify(f"{measure}-{area}-{spec.adjective.lower()}"),
         decimals=col_decimals,
         count_columns=[count_col] if decimals == 0 else [],
     )
@@ -699,15 +946,16 @@ def spc_chart(
     measure: str,
     area: str,
     suppressed: pd.Series | None = None,
-    unit: str = "Offences per month",
+    unit: str | None = None,
     caption: str | None = None,
+    period: str | None = None,
 ) -> Chart:
     """An XmR (individuals) control chart: points, mean, process limits and special causes.
 
     Parameters
     ----------
     spc : pandas.DataFrame or csp_analysis.spc.SpcResult
-        Indexed by month-start Timestamps, with columns ``value``, ``mean``, ``lcl``, ``ucl``
+        Indexed by month-start Timestamps (quarter starts for quarterly data), with columns ``value``, ``mean``, ``lcl``, ``ucl``
         and ``special_cause`` (bool), and optionally ``type`` (or ``special_cause_type``, as
         :func:`csp_analysis.spc.xmr` gives it): ``"improving"``, ``"concerning"`` or
         ``"neither"`` for each special cause (empty for common cause). An ``SpcResult`` is read
@@ -715,12 +963,15 @@ def spc_chart(
     measure, area : str
         As for :func:`trend_chart`.
     suppressed : pandas.Series of bool, optional
-        Months withheld for disclosure control: not drawn, ``"[c]"`` in the table. The mean
+        Periods withheld for disclosure control: not drawn, ``"[c]"`` in the table. The mean
         and limits are still drawn, so with few points they may narrow down a withheld value:
         do not chart small sensitive counts this way.
-    unit : str
-        The y-axis title.
+    unit : str, optional
+        The y-axis title; defaults to "Offences per month" (or "per quarter").
     caption : str, optional
+        Defaults to "Control chart of monthly <measure> in <area>" (or "quarterly").
+    period : {"month", "quarter"}, optional
+        As for :func:`trend_chart`: inferred from the index when None.
 
     Returns
     -------
@@ -729,11 +980,14 @@ def spc_chart(
     Raises
     ------
     AnalysisError
-        On missing columns, a non-monthly index or unknown ``type`` values.
+        On missing columns, an index that is not monthly or quarterly, or unknown ``type``
+        values.
     """
     spc = getattr(spc, "frame", spc)  # an SpcResult carries its table as .frame
     _require_columns(spc, ["value", "mean", "lcl", "ucl", "special_cause"], "spc_chart")
-    values = _monthly(spc["value"], "spc_chart value")
+    values, period = _regular(spc["value"], "spc_chart value", period)
+    spec = _PERIODS[period]
+    unit = unit or f"Offences per {period}"
     mask = _suppression_mask(suppressed, values.index, "spc_chart")
     values = values.mask(mask)
     frame = spc.copy()
@@ -801,6 +1055,11 @@ def spc_chart(
             "colour": PALETTE[0],
         },
     ]
+    # Every point is an obstacle for the special-cause labels; the latest of each kind is named.
+    point_labels = [
+        {"x": month, "y": value, "text": "", "bold": False, "radius": 2.5, "label": False}
+        for month, value in values.dropna().items()
+    ]
     for kind, style in SPC_STYLES.items():
         points = special & (kinds == kind)
         if not points.any():
@@ -815,22 +1074,20 @@ def spc_chart(
             markeredgecolor="#000000",
             markeredgewidth=0.8,
         )
-        # Name each kind directly beside its latest point (a direct label, not a legend).
         latest = values[points].index[-1]
-        above = values[latest] >= frame.loc[latest, "mean"]
-        axes.annotate(
-            style["label"],
-            (latest, values[latest]),
-            xytext=(0, 14 if above else -16),
-            textcoords="offset points",
-            ha="center",
-            va="bottom" if above else "top",
-            color=text_colour(style["color"]),
-            fontsize=FONT_SIZE - 1,
-            fontweight="bold",
-            annotation_clip=False,
-            bbox=_TEXT_BOX,
-        )
+        for month in values[points].index:
+            point_labels.append(
+                {
+                    "x": month,
+                    "y": values[month],
+                    # Name each kind directly beside its latest point (not a legend).
+                    "text": style["label"],
+                    "bold": True,
+                    "radius": 5,
+                    "label": month == latest,
+                    "colour": text_colour(style["color"]),
+                }
+            )
 
     low = np.nanmin([np.nanmin(values), np.nanmin(frame["lcl"])])
     high = np.nanmax([np.nanmax(values), np.nanmax(frame["ucl"])])
@@ -838,22 +1095,28 @@ def spc_chart(
     axes.set_ylim(low - 0.12 * span, high + 0.18 * span)
     axes.yaxis.set_major_locator(MaxNLocator(nbins=6))
     axes.yaxis.set_major_formatter(_thousands(0 if span > 10 else 1))
-    _month_axis(axes, x[0], x[-1])
+    _time_axis(axes, x[0], x[-1], period)
     _y_title(axes, unit)
     _style_text(axes)
     _spread_labels(axes, labels)
+    # Placed once the limits are final and kept inside the plot area, clear of the margin
+    # labels, the tick labels and every point.
+    _place_point_labels(axes, point_labels)
 
     last_month, last_value = _last_valid(values)
     mean_now = frame.loc[last_month, "mean"]
     lcl_now, ucl_now = frame.loc[last_month, "lcl"], frame.loc[last_month, "ucl"]
     alt = (
-        f"Monthly {measure} in {area} from {format_month(x[0])} to {format_month(x[-1])}, "
+        f"{spec.adjective} {measure} in {area} from {spec.label(x[0])} to {spec.label(x[-1])}, "
         f"with a mean of {format_number(mean_now, 1)} and a usual range (process limits) of "
         f"{format_number(lcl_now, 1)} to {format_number(ucl_now, 1)}. "
     )
     n_special = int(special.sum())
     if n_special == 0:
-        alt += "No month shows special cause variation: the variation is what the process usually gives."
+        alt += (
+            f"No {period} shows special cause variation: the variation is what the process "
+            "usually gives."
+        )
     else:
         parts = []
         for kind in SPC_STYLES:
@@ -862,22 +1125,25 @@ def spc_chart(
                 continue
             name = {"concerning": "concerning", "improving": "improving", "neither": "other"}[kind]
             if len(months) <= 4:
-                listed = _join_words([format_month(m) for m in months])
+                listed = _join_words([spec.label(m) for m in months])
                 parts.append(f"{name}: {listed}")
             else:
-                parts.append(f"{name}: {len(months)} months, the latest {format_month(months[-1])}")
+                parts.append(
+                    f"{name}: {spec.count(len(months))}, the latest {spec.label(months[-1])}"
+                )
         alt += (
-            f"{n_special} month{'s show' if n_special != 1 else ' shows'} special cause variation ("
+            f"{spec.count(n_special)} {'show' if n_special != 1 else 'shows'} special cause "
+            "variation ("
             + "; ".join(parts)
             + ")."
         )
     alt += (
-        f" The latest month, {format_month(last_month)}, was {format_number(last_value, decimals)}, "
+        f" The latest {period}, {spec.label(last_month)}, was "
+        f"{format_number(last_value, decimals)}, "
         f"{_range_phrase(last_value, lcl_now, ucl_now)}."
     )
 
     data = pd.DataFrame(index=x)
-    data.index.name = "Month"
     value_col = _sentence_start(measure)
     data[value_col] = _with_markers(values, mask, decimals)
     data["Mean"] = frame["mean"].round(1)
@@ -887,11 +1153,12 @@ def spc_chart(
         ({"neither": "Yes"}.get(k, f"Yes ({k})") if s else "No")
         for s, k in zip(special, kinds, strict=True)
     ]
+    data.index = spec.table_index(data.index)
     return Chart(
         figure=figure,
         alt=alt,
         data=data,
-        caption=caption or f"Control chart of monthly {measure} in {area}",
+        caption=caption or f"Control chart of {spec.adjective.lower()} {measure} in {area}",
         name=slugify(f"{measure}-{area}-control-chart"),
         decimals={value_col: decimals, "Mean": 1, "Lower limit": 1, "Upper limit": 1},
         count_columns=[value_col] if decimals == 0 else [],
@@ -1036,17 +1303,18 @@ def forecast_chart(
     area: str,
     interval_label: str | None = None,
     suppressed: pd.Series | None = None,
-    unit: str = "Offences per month",
+    unit: str | None = None,
     caption: str | None = None,
+    period: str | None = None,
 ) -> Chart:
     """Recorded history, then the forecast mean and its interval band, all labelled directly.
 
     Parameters
     ----------
     history : pandas.Series
-        Recorded monthly counts (month-start index).
+        Recorded monthly (or quarterly) counts, indexed as for :func:`trend_chart`.
     forecast : pandas.DataFrame or csp_analysis.forecast.ForecastResult
-        Indexed by the forecast months, which must follow the history, with columns
+        Indexed by the forecast periods, which must follow the history, with columns
         ``mean`` (or ``forecast``), ``lower`` and ``upper``; or a ``ForecastResult`` (its
         ``mean``, ``lower``, ``upper`` and ``level`` are used).
     measure, area : str
@@ -1055,10 +1323,12 @@ def forecast_chart(
         Names the band in the chart, table and alt text; defaults to "95% prediction
         interval" (or the ForecastResult's level).
     suppressed : pandas.Series of bool, optional
-        Recorded months withheld for disclosure control: not drawn, ``"[c]"`` in the table.
-    unit : str
-        The y-axis title.
+        Recorded periods withheld for disclosure control: not drawn, ``"[c]"`` in the table.
+    unit : str, optional
+        The y-axis title; defaults to "Offences per month" (or "per quarter").
     caption : str, optional
+    period : {"month", "quarter"}, optional
+        As for :func:`trend_chart`: inferred from the history's index when None.
 
     Returns
     -------
@@ -1070,7 +1340,9 @@ def forecast_chart(
         On missing columns, forecast months that do not follow the history, or a lower bound
         above its upper bound.
     """
-    recorded = _monthly(history, "forecast_chart history")
+    recorded, period = _regular(history, "forecast_chart history", period)
+    spec = _PERIODS[period]
+    unit = unit or f"Offences per {period}"
     mask = _suppression_mask(suppressed, recorded.index, "forecast_chart")
     recorded = recorded.mask(mask)
     if not isinstance(forecast, pd.DataFrame) and all(
@@ -1089,15 +1361,15 @@ def forecast_chart(
     future = forecast[["mean", "lower", "upper"]].apply(pd.to_numeric, errors="coerce")
     future.index = _month_index(future.index)
     future = future.sort_index()
-    _monthly(future["mean"], "forecast_chart forecast")
+    _regular(future["mean"], "forecast_chart forecast", period)
     if future.index[0] <= recorded.index[-1]:
         raise AnalysisError(
-            f"forecast_chart: the forecast starts {format_month(future.index[0])}, "
-            f"not after the last recorded month {format_month(recorded.index[-1])}"
+            f"forecast_chart: the forecast starts {spec.label(future.index[0])}, "
+            f"not after the last recorded {period} {spec.label(recorded.index[-1])}"
         )
     if (future["lower"] > future["upper"]).any():
         month = future.index[(future["lower"] > future["upper"]).to_numpy()][0]
-        raise AnalysisError(f"forecast_chart: lower is above upper for {format_month(month)}")
+        raise AnalysisError(f"forecast_chart: lower is above upper for {spec.label(month)}")
     decimals = _auto_decimals(recorded)
 
     figure, axes = _new_figure()
@@ -1127,9 +1399,9 @@ def forecast_chart(
         linestyle="--",
         linewidth=2.2,
     )
-    axes.axvline(last_month + pd.Timedelta(days=15), color=GREY, linewidth=1, linestyle="-")
+    axes.axvline(last_month + spec.half(), color=GREY, linewidth=1, linestyle="-")
     axes.text(
-        last_month + pd.Timedelta(days=25),
+        last_month + spec.half() + pd.Timedelta(days=10),
         0.02,
         "Forecast",
         transform=matplotlib.transforms.blended_transform_factory(axes.transData, axes.transAxes),
@@ -1171,35 +1443,37 @@ def forecast_chart(
     axes.set_ylim(0, top * 1.12 if top > 0 else 1)
     axes.yaxis.set_major_locator(MaxNLocator(nbins=6, integer=True))
     axes.yaxis.set_major_formatter(_thousands())
-    _month_axis(axes, recorded.index[0], future.index[-1])
+    _time_axis(axes, recorded.index[0], future.index[-1], period)
     _y_title(axes, unit)
     _style_text(axes)
     _spread_labels(axes, labels)
 
     total = float(future["mean"].sum())
+    n_compared = min(len(future), int(recorded.notna().sum()))
     alt = (
-        f"Monthly {measure} in {area}: recorded from {format_month(recorded.index[0])} to "
-        f"{format_month(last_month)} (latest {format_number(last_value, decimals)}), then a "
-        f"forecast for {format_month(future.index[0])} to {format_month(future.index[-1])}. "
-        f"The forecast averages {format_number(future['mean'].mean(), 0)} a month "
+        f"{spec.adjective} {measure} in {area}: recorded from {spec.label(recorded.index[0])} "
+        f"to {spec.label(last_month)} (latest {format_number(last_value, decimals)}), then a "
+        f"forecast for {spec.label(future.index[0])} to {spec.label(future.index[-1])}. "
+        f"The forecast averages {format_number(future['mean'].mean(), 0)} a {period} "
         f"({format_number(total, 0)} in total) against "
-        f"{format_number(recorded.dropna().iloc[-len(future) :].mean(), 0)} a month over the last "
-        f"{min(len(future), recorded.notna().sum())} recorded months; the {interval_label} for "
-        f"{format_month(future.index[-1])} is {format_number(future['lower'].iloc[-1], 0)} to "
+        f"{format_number(recorded.dropna().iloc[-len(future) :].mean(), 0)} a {period} over the "
+        f"last {n_compared} recorded {period}{'s' if n_compared != 1 else ''}; the "
+        f"{interval_label} for "
+        f"{spec.label(future.index[-1])} is {format_number(future['lower'].iloc[-1], 0)} to "
         f"{format_number(future['upper'].iloc[-1], 0)}."
     )
     data = pd.DataFrame(index=recorded.index.union(future.index))
-    data.index.name = "Month"
     data["Recorded"] = _with_markers(recorded, mask.reindex(data.index, fill_value=False), decimals)
     data["Forecast"] = future["mean"].round(1)
     band = interval_label[:1].upper() + interval_label[1:]
     data[f"{band}: lower"] = future["lower"].round(1)
     data[f"{band}: upper"] = future["upper"].round(1)
+    data.index = spec.table_index(data.index)
     return Chart(
         figure=figure,
         alt=alt,
         data=data,
-        caption=caption or f"Monthly {measure} in {area}: recorded and forecast",
+        caption=caption or f"{spec.adjective} {measure} in {area}: recorded and forecast",
         name=slugify(f"{measure}-{area}-forecast"),
         decimals={"Recorded": decimals, "Forecast": 1, f"{band}: lower": 1, f"{band}: upper": 1},
         count_columns=["Recorded"] if decimals == 0 else [],
@@ -1330,18 +1604,6 @@ def funnel_chart(
         if len(rows) <= max_labels
         else rows[(rows["area"] == highlight) | (rows["position"] != "within the 95% limits")]
     )
-    for _, row in chosen.iterrows():
-        is_focus = row["area"] == highlight
-        axes.annotate(
-            row["area"],
-            (row["population"], row["rate"]),
-            xytext=(7, 4),
-            textcoords="offset points",
-            fontsize=FONT_SIZE - 1,
-            fontweight="bold" if is_focus else "normal",
-            annotation_clip=False,
-            bbox=_TEXT_BOX,
-        )
     if highlight is not None:
         focus = rows[rows["area"] == highlight]
         axes.plot(
@@ -1365,6 +1627,31 @@ def funnel_chart(
     _y_title(axes, f"Rate {rate_label}")
     _style_text(axes)
     _spread_labels(axes, labels)
+    # Point labels are placed once the axis limits are final (positions are solved in pixels)
+    # and kept inside the plot area, so they can never run into the limit labels in the margin.
+    to_px = axes.transData.transform
+    line_paths = [
+        matplotlib.path.Path(to_px(np.column_stack([grid["population"], grid[column]])))
+        for column in ("upper_95", "lower_95", "upper_998", "lower_998")
+    ]
+    x_low, x_high = axes.get_xlim()
+    line_paths.append(matplotlib.path.Path(to_px([(x_low, centre), (x_high, centre)])))
+    _place_point_labels(
+        axes,
+        [
+            {
+                "x": float(row.population),
+                "y": float(row.rate),
+                "text": row.area,
+                "bold": row.area == highlight,
+                # Every marker is an obstacle, labelled or not (markersize is a diameter).
+                "radius": (11 if row.area == highlight else 8) / 2,
+                "label": row.Index in chosen.index,
+            }
+            for row in rows.itertuples()
+        ],
+        line_paths,
+    )
 
     n = len(rows)
     alt = (
@@ -1594,11 +1881,13 @@ __all__ = [
     "SPC_STYLES",
     "SUPPRESSED",
     "NOT_AVAILABLE",
+    "PERIODS",
     "bar_chart",
     "contrast_ratio",
     "financial_year",
     "forecast_chart",
     "format_month",
+    "format_quarter",
     "format_number",
     "funnel_chart",
     "funnel_position",

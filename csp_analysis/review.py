@@ -54,7 +54,7 @@ import sys
 import traceback
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -1784,19 +1784,6 @@ def performance_by_quarter(ctx: ReviewContext, quarters: int = QUARTERS_SHOWN) -
     )
 
 
-def _quarterly_chart(chart: charts.Chart, values: pd.Series) -> charts.Chart:
-    """Relabel a chart built on quarter-start months as quarterly (alt text and data table)."""
-    alt = chart.alt.replace("Monthly ", "Quarterly ").replace(" month", " quarter")
-    for start in values.index:
-        alt = alt.replace(charts.format_month(start), series.fy_quarter_label(start))
-    data = chart.data.copy()
-    data.index = pd.Index(
-        [series.fy_quarter_label(m) if isinstance(m, pd.Timestamp) else m for m in data.index],
-        name="Quarter",
-    )
-    return replace(chart, alt=alt, data=data)
-
-
 @_section
 def performance_charts(ctx: ReviewContext) -> str:
     """A control chart (XmR) of each indicator's quarters, with a sentence on each.
@@ -1831,8 +1818,9 @@ def performance_charts(ctx: ReviewContext) -> str:
             unit=unit,
             caption=f"Control chart of {indicator.name[:1].lower() + indicator.name[1:]} by "
             f"quarter, {ctx.area_name}",
+            period="quarter",
         )
-        parts.append(blocks.figure_block(_quarterly_chart(chart, frame["value"])))
+        parts.append(blocks.figure_block(chart))
         target = indicator.targets.get(values.index[-1])
         text = (
             f"Latest quarter ({series.fy_quarter_label(values.index[-1])}): "
