@@ -4,10 +4,13 @@ every validation rule."""
 
 from __future__ import annotations
 
+import re
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
+from matplotlib.text import Text
 
 from csp_analysis import charts
 from csp_analysis.charts import (
@@ -540,3 +543,198 @@ def test_suppression_in_spc_seasonal_and_forecast():
     assert forecast.data["Recorded"].iloc[36:].isna().all()
     for chart in (spc, seasonal, forecast):  # a withheld 3 never reaches the alt text
         assert "(3" not in chart.alt and "was 3," not in chart.alt and "latest 3)" not in chart.alt
+
+
+# --------------------------------------------------------------------------- quarters
+
+QUARTERS = pd.date_range("2023-04-01", periods=12, freq="3MS")  # 2023/24 Q1 to 2025/26 Q4
+
+
+def quarterly_spc_frame():
+    values = pd.Series(100.0, index=QUARTERS)
+    values.iloc[6] = 140.0  # October 2024 = 2024/25 Q3
+    frame = pd.DataFrame({"value": values, "mean": 100.0, "lcl": 70.0, "ucl": 130.0})
+    frame["special_cause"] = values.gt(130)
+    frame["type"] = np.where(values.gt(130), "concerning", None)
+    return frame
+
+
+def test_format_quarter_matches_the_series_label():
+    from csp_analysis.series import fy_quarter_label
+
+    for month in pd.date_range("2023-01-01", periods=24, freq="MS"):
+        assert charts.format_quarter(month) == fy_quarter_label(month)
+    assert charts.format_quarter(pd.Timestamp("2026-01-01")) == "2025/26 Q4"
+
+
+def test_spc_alt_text_says_quarters_for_a_quarterly_series():
+    chart = spc_chart(quarterly_spc_frame(), measure="burglaries", area="Telford and Wrekin")
+    assert chart.alt == (
+        "Quarterly burglaries in Telford and Wrekin from 2023/24 Q1 to 2025/26 Q4, with a mean "
+        "of 100.0 and a usual range (process limits) of 70.0 to 130.0. 1 quarter shows special "
+        "cause variation (concerning: 2024/25 Q3). The latest quarter, 2025/26 Q4, was 100, "
+        "within the usual range."
+    )
+    assert "month" not in chart.alt.lower()
+    # One row per quarter, named as the review's quarterly tables name them; no filler months.
+    assert chart.data.index.name == "Quarter"
+    assert list(chart.data.index[[0, 6, -1]]) == ["2023/24 Q1", "2024/25 Q3", "2025/26 Q4"]
+    assert len(chart.data) == 12
+    assert chart.caption == "Control chart of quarterly burglaries in Telford and Wrekin"
+    axes = chart.figure.axes[0]
+    # The points are joined by one unbroken line (no NaN months between quarters).
+    assert np.isfinite(np.asarray(axes.lines[0].get_ydata(), float)).all()
+    ticks = [t.get_text() for t in axes.get_xticklabels()]
+    assert ticks and all(re.fullmatch(r"Q[1-4]\n\d{4}/\d{2}", t) for t in ticks)
+    assert "Offences per quarter" in all_texts(chart)
+
+
+def test_quarterly_period_from_a_period_index_or_given_explicitly():
+    frame = quarterly_spc_frame()
+    by_period = frame.set_axis(pd.PeriodIndex(QUARTERS, freq="Q-MAR"))
+    assert spc_chart(by_period, measure="x", area="y").alt.startswith("Quarterly x in y")
+    # Two quarter starts a quarter apart would read as quarterly; period="month" says otherwise
+    # and the gap between them becomes two missing months.
+    pair = pd.Series([5.0, 7.0], index=QUARTERS[:2])
+    assert trend_chart(pair, measure="x", area="y", rolling_window=None).alt.startswith(
+        "Quarterly x in y rose from 5 to 7 between 2023/24 Q1 and 2023/24 Q2"
+    )
+    monthly = trend_chart(pair, measure="x", area="y", rolling_window=None, period="month")
+    assert "between April 2023 and July 2023" in monthly.alt
+    assert "2 months with no data" in monthly.alt
+
+
+@pytest.mark.parametrize(
+    ("index", "period", "message"),
+    [
+        (pd.date_range("2023-05-01", periods=8, freq="3MS"), "quarter", "first day of a quarter"),
+        (QUARTERS[:8], "week", "period must be one of month, quarter"),
+    ],
+)
+def test_period_validation(index, period, message):
+    with pytest.raises(AnalysisError, match=message):
+        trend_chart(pd.Series(1.0, index=index), measure="x", area="y", period=period)
+
+
+def test_trend_and_forecast_speak_in_quarters():
+    counts = pd.Series(np.linspace(400, 510, 12).round(), index=QUARTERS)
+    counts.iloc[4] = np.nan
+    chart = trend_chart(counts, measure="thefts", area="Shropshire")
+    assert chart.alt == (
+        "Quarterly thefts in Shropshire rose from 400 to 510 between 2023/24 Q1 and 2025/26 Q4. "
+        "The highest quarter was 2025/26 Q4 (510). The 4-quarter average rose from 415.0 to "
+        "495.0. The line has gaps for 1 quarter with no data."
+    )
+    assert "4-quarter rolling average" in chart.data.columns
+    assert {"Quarterly count", "4-quarter average"} <= set(all_texts(chart))
+    assert chart.name == "thefts-shropshire-quarterly"
+    future = pd.date_range("2026-04-01", periods=4, freq="3MS")
+    fc = pd.DataFrame({"mean": 500.0, "lower": 450.0, "upper": 550.0}, index=future)
+    forecast = forecast_chart(counts.fillna(440), fc, measure="thefts", area="Shropshire")
+    assert forecast.alt.startswith(
+        "Quarterly thefts in Shropshire: recorded from 2023/24 Q1 to 2025/26 Q4 (latest 510), "
+        "then a forecast for 2026/27 Q1 to 2026/27 Q4. The forecast averages 500 a quarter "
+        "(2,000 in total) against 495 a quarter over the last 4 recorded quarters; the 95% "
+        "prediction interval for 2026/27 Q4 is 450 to 550."
+    )
+    assert forecast.data.index.name == "Quarter" and len(forecast.data) == 16
+
+
+# --------------------------------------------------------------------------- label geometry
+
+
+def _box(chart, text):
+    """The text's own extent (an Annotation's extent would include its leader line)."""
+    renderer = chart.figure.canvas.get_renderer()
+    if hasattr(text, "update_positions"):
+        text.update_positions(renderer)  # place the annotation's text before measuring it
+    return Text.get_window_extent(text, renderer)
+
+
+def _boxes(chart, texts):
+    return {t.get_text(): _box(chart, t) for t in texts}
+
+
+def _overlaps(a, b) -> bool:
+    return a.x0 < b.x1 and b.x0 < a.x1 and a.y0 < b.y1 and b.y0 < a.y1
+
+
+# West Mercia partnerships, all recorded crime in the year ending March 2026 (police.uk
+# street-level crime, data/processed) over ONS mid-2024 populations: the chart on which the
+# limit labels used to collide with the names of the right-hand points.
+WEST_MERCIA = pd.DataFrame(
+    {
+        "area": ["Telford and Wrekin", "North Worcestershire", "South Worcestershire",
+                 "Herefordshire", "Shropshire"],
+        "count": [15135, 19486, 20745, 10160, 16561],
+        "population": [191915, 290991, 323194, 189890, 329260],
+    }
+)  # fmt: skip
+
+
+def test_funnel_chart_accepts_funnel_limits_output_directly():
+    from csp_analysis import rates
+
+    table = WEST_MERCIA.assign(rate=WEST_MERCIA["count"] / WEST_MERCIA["population"] * 1000)
+    pooled = table["count"].sum() / table["population"].sum() * 1000
+    grid = np.linspace(150_000, 400_000, 200)
+    chart = funnel_chart(table, rates.funnel_limits(grid, pooled), pooled,
+                         measure="recorded crimes", highlight="Shropshire")
+    # The chart's verdicts agree with rates.funnel_position at each area's own population.
+    expected = rates.funnel_position(table, pooled).set_index("area")["position"]
+    shown = chart.data["Compared with the funnel limits"]
+    assert expected["Telford and Wrekin"] == "above 99.8% limit"
+    assert shown["Telford and Wrekin"] == "Above the 99.8% upper limit"
+    assert expected["Shropshire"] == "below 99.8% limit"
+    assert shown["Shropshire"] == "Below the 99.8% lower limit"
+
+
+@pytest.mark.parametrize("highlight", [None, "South Worcestershire"])
+def test_funnel_labels_never_collide(highlight):
+    from csp_analysis import rates
+
+    table = WEST_MERCIA.assign(rate=WEST_MERCIA["count"] / WEST_MERCIA["population"] * 1000)
+    pooled = table["count"].sum() / table["population"].sum() * 1000
+    pops = table["population"].to_numpy(float)
+    grid = np.linspace(pops.min() * 0.8, pops.max() * 1.2, 200)  # as review._funnel builds it
+    chart = funnel_chart(table, rates.funnel_limits(grid, pooled), pooled,
+                         measure="recorded crimes", highlight=highlight)
+    axes = chart.figure.axes[0]
+    names = [t for t in axes.texts if t.get_text() in set(table["area"])]
+    margin = [t for t in axes.texts if "limits" in t.get_text() or "Average" in t.get_text()]
+    assert len(names) == 5 and len(margin) == 5
+    name_boxes = [_box(chart, t) for t in names]
+    margin_boxes = [_box(chart, t) for t in margin]
+    frame = axes.get_window_extent()
+    to_px = axes.transData.transform
+    markers = [to_px((p, r)) for p, r in zip(table["population"], table["rate"], strict=True)]
+    for k, box in enumerate(name_boxes):
+        assert frame.x0 <= box.x0 and box.x1 <= frame.x1, names[k].get_text()  # not in margin
+        assert frame.y0 <= box.y0 and box.y1 <= frame.y1, names[k].get_text()
+        for other in name_boxes[k + 1 :] + margin_boxes:
+            assert not _overlaps(box, other), names[k].get_text()
+        for x, y in markers:
+            assert not (box.x0 - 4 < x < box.x1 + 4 and box.y0 - 4 < y < box.y1 + 4)
+    for k, box in enumerate(margin_boxes):
+        assert box.x0 >= frame.x1
+        assert not any(_overlaps(box, other) for other in margin_boxes[k + 1 :])
+
+
+def test_spc_special_cause_labels_stay_inside_the_plot():
+    # The latest special causes sit at the left and right edges, where a centred label used to
+    # run over the tick labels and into the limit labels in the margin.
+    values = pd.Series(100.0 + 8 * np.sin(np.arange(36)), index=MONTHS)
+    values.iloc[1] = 150.0
+    values.iloc[-2] = 55.0
+    kinds = np.where(values > 130, "concerning", np.where(values < 70, "improving", None))
+    chart = spc_chart(spc_frame(values, special=values.gt(130) | values.lt(70), kinds=kinds),
+                      measure="thefts", area="X")
+    axes = chart.figure.axes[0]
+    boxes = _boxes(chart, axes.texts)
+    frame = axes.get_window_extent()
+    for name in ("Concerning special cause", "Improving special cause"):
+        box = boxes[name]
+        assert frame.x0 <= box.x0 and box.x1 <= frame.x1, name
+        assert frame.y0 <= box.y0 and box.y1 <= frame.y1, name
+        for other in ("Mean 100.0", "Upper limit 130.0", "Lower limit 70.0"):
+            assert not _overlaps(box, boxes[other]), (name, other)
