@@ -362,7 +362,9 @@ def _regular(series: pd.Series, what: str, period: str | None = None) -> tuple[p
             f"{_PERIODS[period].label(month)} is not a number"
         )
     values = values.sort_index().astype(float)
-    full = pd.date_range(values.index.min(), values.index.max(), freq=f"{_PERIODS[period].months}MS")
+    full = pd.date_range(
+        values.index.min(), values.index.max(), freq=f"{_PERIODS[period].months}MS"
+    )
     values = values.reindex(full)
     if values.notna().sum() == 0:
         raise AnalysisError(f"{what}: every value is missing")
@@ -523,8 +525,14 @@ def _spread_labels(axes, items: list[dict], min_gap_px: float | None = None) -> 
             fontweight=item.get("weight", "normal"),
             annotation_clip=False,
             arrowprops=(
-                {"arrowstyle": "-", "color": GREY, "linewidth": 0.8, "relpos": (0, 0.5),
-                 "shrinkA": 2, "shrinkB": 0}
+                {
+                    "arrowstyle": "-",
+                    "color": GREY,
+                    "linewidth": 0.8,
+                    "relpos": (0, 0.5),
+                    "shrinkA": 2,
+                    "shrinkB": 0,
+                }
                 if leader
                 else None
             ),
@@ -819,7 +827,7 @@ def trend_chart(
         not isinstance(rolling_window, (int, np.integer)) or rolling_window < 2
     ):
         raise AnalysisError(
-            f"trend_chart: rolling_window must be at least 2 (or \"year\" or None), got "
+            f'trend_chart: rolling_window must be at least 2 (or "year" or None), got '
             f"{rolling_window!r}"
         )
     unit = unit or f"Offences per {period}"
@@ -1133,9 +1141,7 @@ def spc_chart(
                 )
         alt += (
             f"{spec.count(n_special)} {'show' if n_special != 1 else 'shows'} special cause "
-            "variation ("
-            + "; ".join(parts)
-            + ")."
+            "variation (" + "; ".join(parts) + ")."
         )
     alt += (
         f" The latest {period}, {spec.label(last_month)}, was "
