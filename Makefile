@@ -56,8 +56,8 @@ test: data ## Run the test suite: unit, real-data loaders, end-to-end, notebooks
 	$(BIN)/python -m pytest tests
 	$(BIN)/python -m pytest --nbval-lax notebooks -p no:cacheprovider
 
-lint: $(STAMP) ## ruff over the package, tests and benchmarks
-	$(BIN)/ruff check csp_analysis tests benchmarks
+lint: $(STAMP) ## ruff over the package, tests, benchmarks, scripts and notebooks
+	$(BIN)/ruff check csp_analysis tests benchmarks scripts notebooks
 
 bench: data ## Run the benchmarks and print figures (see docs/benchmarks.md)
 	$(BIN)/python benchmarks/ingest.py
