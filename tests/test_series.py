@@ -16,6 +16,7 @@ from csp_analysis import schema
 from csp_analysis.config import load_priorities
 from csp_analysis.exceptions import AnalysisError, CspAnalysisError
 from csp_analysis.series import (
+    COVERAGE_ATTR,
     YTD_METHOD,
     all_priority_monthly_counts,
     available_fields,
@@ -229,6 +230,80 @@ def test_month_coverage(crimes):
     b = coverage.loc[coverage["csp_code"] == "E22000002"].set_index("month")
     assert b.loc[pd.Timestamp("2025-02-01"), "covered"]  # force published, B had nothing
     assert b.loc[pd.Timestamp("2025-02-01"), "csp_records"] == 0
+
+
+def test_month_coverage_matches_a_count_by_hand_on_messy_records():
+    # Two forces, records with no CSP (unassigned) and a CSP code shared by two forces' rows;
+    # force f2 publishes nothing in 2024-03 and 2024-07 (gaps), f1 nothing in 2024-05.
+    rng = np.random.default_rng(7)
+    months = pd.date_range("2024-01-01", "2024-08-01", freq="MS")
+    rows = []
+    for _ in range(3000):
+        force = str(rng.choice(["f1", "f2"]))
+        month = months[rng.integers(len(months))]
+        if (force, f"{month:%Y-%m}") in {("f2", "2024-03"), ("f2", "2024-07"), ("f1", "2024-05")}:
+            continue
+        csp = {"f1": ["A", "B", None], "f2": ["C", "B", None]}[force][rng.integers(3)]
+        extra = {"unassigned_reason": schema.UNASSIGNED_NO_LOCATION} if csp is None else {}
+        rows.append(record(month, "Burglary", csp, force, **extra))
+    table = frame(rows)
+    coverage = month_coverage(table)
+    hand = pd.DataFrame(rows)
+    hand["month"] = pd.to_datetime(hand["month"])
+    assert len(coverage) == 4 * len(months)  # (f1, A), (f1, B), (f2, B), (f2, C)
+    for row in coverage.itertuples():
+        of_force = hand.loc[(hand["force"] == row.force) & (hand["month"] == row.month)]
+        assert row.force_records == len(of_force)
+        # A CSP's records are counted over the whole table (a CSP normally lies in one force).
+        of_csp = (hand["csp_code"] == row.csp_code) & (hand["month"] == row.month)
+        assert row.csp_records == int(of_csp.sum())
+        assert row.covered == (len(of_force) > 0)
+    gaps = coverage.loc[~coverage["covered"]]
+    assert sorted({(f, f"{m:%Y-%m}") for f, m in zip(gaps["force"], gaps["month"], strict=True)}) == [
+        ("f1", "2024-05"), ("f2", "2024-03"), ("f2", "2024-07"),
+    ]
+
+
+def test_attached_coverage_is_shared_by_derived_frames(crimes):
+    drugs, _ = select_priority(crimes, PRIORITIES.get("drugs"))
+    attached = drugs.attrs[COVERAGE_ATTR]
+    # pandas copies attrs into every derived frame; the coverage travels as one shared,
+    # read-only object (not a copy per operation) and survives filtering and concatenation.
+    derived = drugs.loc[drugs["csp_name"] == "B"].head(10)
+    assert derived.attrs[COVERAGE_ATTR] is attached
+    assert pd.concat([drugs, drugs]).attrs[COVERAGE_ATTR] is attached
+    result = monthly_counts(derived, by="csp_name")
+    assert counts_of(result, csp_name="B") == pytest.approx([1, 0, np.nan, 0], nan_ok=True)
+    # A is still on the grid (every CSP of the coverage), with zeros: its records were filtered.
+    assert counts_of(result, csp_name="A") == pytest.approx([0, 0, np.nan, 0], nan_ok=True)
+
+
+def test_monthly_counts_coverage_months_in_any_form(crimes):
+    expected = monthly_counts(crimes, by="csp_name")
+    coverage = month_coverage(crimes)
+    as_text = coverage.assign(month=coverage["month"].dt.strftime("%Y-%m"))
+    as_seconds = coverage.assign(month=coverage["month"].astype("datetime64[s]"))
+    for given in (as_text, as_seconds):
+        pd.testing.assert_frame_equal(monthly_counts(crimes, by="csp_name", coverage=given),
+                                      expected)  # fmt: skip
+    # A subset's attached coverage is the whole table's, whatever coverage= form made it.
+    subset, _ = select_priority(crimes, PRIORITIES.get("all_crime"), coverage=as_text)
+    pd.testing.assert_frame_equal(monthly_counts(subset, by="csp_name"), expected)
+
+
+def test_monthly_counts_by_lsoa_matches_records(crimes):
+    # The covered flag of every grid cell comes from a join: check an LSOA grid cell by cell.
+    with_lsoa = crimes.assign(lsoa_code=[f"L{i % 3}" for i in range(len(crimes))])
+    result = monthly_counts(with_lsoa, by="lsoa_code")
+    assert set(result["lsoa_code"]) == {"L0", "L1", "L2"}
+    march = result.loc[result["month"] == pd.Timestamp("2025-03-01"), "count"]
+    assert march.isna().all()  # the force published nothing in March
+    assigned = with_lsoa.loc[with_lsoa["unassigned_reason"].isna()]
+    for row in result.loc[result["month"] != pd.Timestamp("2025-03-01")].itertuples():
+        month = pd.Timestamp(row.month).date()
+        expected = int(((assigned["lsoa_code"] == row.lsoa_code)
+                        & (assigned["month"] == month)).sum())  # fmt: skip
+        assert row.count == expected
 
 
 def test_monthly_counts_gap_is_nan_and_covered_zero_is_zero(crimes):
