@@ -565,7 +565,9 @@ def _line_paths(axes) -> list:
     return paths
 
 
-def _place_point_labels(axes, points: list[dict], lines: list | None = None) -> list:
+def _place_point_labels(
+    axes, points: list[dict], lines: list | None = None, blocked: Sequence[tuple] = ()
+) -> list:
     """Label scatter points so no label overlaps another, a marker, or leaves the plot area.
 
     Each point tries candidate positions around its marker (right, left, above, below, the
@@ -574,12 +576,15 @@ def _place_point_labels(axes, points: list[dict], lines: list | None = None) -> 
     margin labels of the limit lines sit), then crossing a limit or average line (the label's
     white box would hide a stretch of it), then the candidate's rank, so an uncrowded point
     keeps the conventional label to its right. Points are placed most-constrained first:
-    the highlighted area, then from the right-hand (largest population) end.
+    bold (highlighted) labels, then from the right-hand end. An ``optional`` label that finds
+    no clear place is left off rather than drawn over another label, a point or the axis
+    (the chart's data table names every point).
 
     ``points`` holds dicts with ``x`` (a number or Timestamp), ``y``, ``text``, ``bold``,
     ``radius`` (the marker's radius in points), ``label`` (False: an obstacle only, left
-    unlabelled) and optionally ``colour``; ``lines`` holds matplotlib paths in pixels (default:
-    every drawn line of the axes). Returns the annotations.
+    unlabelled) and optionally ``colour``, ``size`` (font size) and ``optional``; ``lines``
+    holds matplotlib paths in pixels (default: every drawn line of the axes); ``blocked``
+    holds (x0, y0, x1, y1) pixel boxes no label may cover. Returns the annotations drawn.
     """
     figure = axes.figure
     renderer = figure.canvas.get_renderer()
@@ -628,7 +633,7 @@ def _place_point_labels(axes, points: list[dict], lines: list | None = None) -> 
             (point["x"], point["y"]),
             xytext=(gap, 0),
             textcoords="offset points",
-            fontsize=FONT_SIZE - 1,
+            fontsize=point.get("size", FONT_SIZE - 1),
             fontweight="bold" if point["bold"] else "normal",
             color=point.get("colour", "#0B0C0C"),
             annotation_clip=False,
@@ -643,12 +648,16 @@ def _place_point_labels(axes, points: list[dict], lines: list | None = None) -> 
             box = (extent.x0, extent.y0, extent.x1, extent.y1)
             crowding = sum(_overlap(box, other) for other in placed)
             crowding += sum(_overlap(box, m) for m in markers)
+            crowding += sum(_overlap(box, b) for b in blocked)
             area = (box[2] - box[0]) * (box[3] - box[1])
             outside = area - _overlap(box, frame)
             crossings = sum(path.intersects_bbox(extent, filled=False) for path in lines)
             cost = 1000 * crowding + 100 * outside + 50 * crossings + rank
             if best is None or cost < best[0]:
-                best = (cost, (dx, dy, ha, va), box)
+                best = (cost, (dx, dy, ha, va), box, crowding + outside)
+        if point.get("optional", False) and best[3] > 0:
+            label.remove()
+            continue
         dx, dy, ha, va = best[1]
         label.xyann = (dx, dy)
         label.set_horizontalalignment(ha)
@@ -1434,17 +1443,6 @@ def forecast_chart(
             "colour": PALETTE[1],
         },
     ]
-    axes.annotate(
-        "Recorded",
-        (last_month, last_value),
-        xytext=(-8, 16),
-        textcoords="offset points",
-        ha="right",
-        fontsize=FONT_SIZE,
-        color=PALETTE[0],
-        fontweight="bold",
-        bbox=_TEXT_BOX,
-    )
     top = np.nanmax([np.nanmax(recorded), np.nanmax(future["upper"])])
     axes.set_ylim(0, top * 1.12 if top > 0 else 1)
     axes.yaxis.set_major_locator(MaxNLocator(nbins=6, integer=True))
@@ -1453,6 +1451,27 @@ def forecast_chart(
     _y_title(axes, unit)
     _style_text(axes)
     _spread_labels(axes, labels)
+    # "Recorded" names the history beside its last point, clear of every recorded point and
+    # of the forecast side of the divider (where it would sit on the band).
+    divider = axes.transData.transform((mdates.date2num(last_month + spec.half()), 0))[0]
+    frame = axes.get_window_extent()
+    _place_point_labels(
+        axes,
+        [
+            {
+                "x": month,
+                "y": value,
+                "text": "Recorded",
+                "bold": True,
+                "radius": 2,
+                "label": month == last_month,
+                "size": FONT_SIZE,
+                "colour": PALETTE[0],
+            }
+            for month, value in recorded.dropna().items()
+        ],
+        blocked=[(divider, frame.y0, frame.x1, frame.y1)],
+    )
 
     total = float(future["mean"].sum())
     n_compared = min(len(future), int(recorded.notna().sum()))
@@ -1548,7 +1567,9 @@ def funnel_chart(
     rate_label : str, default "per 1,000 residents"
     max_labels : int, default 12
         With more points than this, only the highlighted area and areas outside the 95%
-        limits are labelled (the table names all of them).
+        limits are labelled (the table names all of them). A name that cannot be placed
+        clear of every other name, point and the axes is left off too; the highlighted area
+        is always named.
     caption : str, optional
 
     Returns
@@ -1653,6 +1674,7 @@ def funnel_chart(
                 # Every marker is an obstacle, labelled or not (markersize is a diameter).
                 "radius": (11 if row.area == highlight else 8) / 2,
                 "label": row.Index in chosen.index,
+                "optional": row.area != highlight,
             }
             for row in rows.itertuples()
         ],

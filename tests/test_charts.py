@@ -738,3 +738,40 @@ def test_spc_special_cause_labels_stay_inside_the_plot():
         assert frame.y0 <= box.y0 and box.y1 <= frame.y1, name
         for other in ("Mean 100.0", "Upper limit 130.0", "Lower limit 70.0"):
             assert not _overlaps(box, boxes[other]), (name, other)
+
+
+def test_crowded_funnel_drops_names_rather_than_overlap_but_keeps_the_highlight():
+    rng = np.random.default_rng(3)
+    n = 40
+    points = pd.DataFrame({"area": [f"Partnership {i}" for i in range(n)],
+                           "population": rng.uniform(60_000, 600_000, n).round(),
+                           "rate": 60 + rng.normal(0, 6, n)})  # fmt: skip
+    grid = funnel_grid(centre=60.0, half_95=1.0, half_998=1.6).assign(
+        population=np.linspace(50_000, 700_000, 50)
+    )
+    chart = funnel_chart(points, grid, 60.0, measure="x", highlight="Partnership 3")
+    axes = chart.figure.axes[0]
+    names = [t for t in axes.texts if t.get_text().startswith("Partnership")]
+    boxes = [_box(chart, t) for t in names]
+    assert "Partnership 3" in [t.get_text() for t in names]
+    assert 10 < len(names) < n  # crowded: some names left off, most kept
+    frame = axes.get_window_extent()
+    for k, box in enumerate(boxes):
+        assert frame.x0 <= box.x0 and box.x1 <= frame.x1
+        assert not any(_overlaps(box, other) for other in boxes[k + 1 :])
+    assert len(chart.data) == n  # the table still names every area
+
+
+def test_forecast_recorded_label_clear_of_points_and_the_forecast():
+    history = pd.Series(100 + 10 * np.sin(np.arange(36) / 12 * 2 * np.pi), index=MONTHS).round()
+    future = pd.date_range("2026-04-01", periods=12, freq="MS")
+    fc = pd.DataFrame({"mean": 100.0, "lower": 85.0, "upper": 115.0}, index=future)
+    chart = forecast_chart(history, fc, measure="thefts", area="Worcester")
+    axes = chart.figure.axes[0]
+    box = _box(chart, next(t for t in axes.texts if t.get_text() == "Recorded"))
+    to_px = axes.transData.transform
+    divider = to_px((charts.mdates.date2num(pd.Timestamp("2026-03-16")), 0))[0]
+    assert box.x1 <= divider
+    for month, value in history.items():
+        x, y = to_px((charts.mdates.date2num(month), value))
+        assert not (box.x0 - 2 < x < box.x1 + 2 and box.y0 - 2 < y < box.y1 + 2), month
