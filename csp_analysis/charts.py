@@ -16,8 +16,15 @@ Design rules, from issue #5 and the guidance they follow:
   4.5:1 (SC 1.4.3), because text in an image is still text.
 * Tick labels are horizontal, the y-axis title sits horizontally above the axis, and no chart
   has a second y axis (dual axes invite false comparisons; GSS guidance).
-* Missing months (NaN) are drawn as breaks in the line, never as zero, and are counted in the
-  alt text.
+* Missing months or quarters (NaN) are drawn as breaks in the line, never as zero, and are
+  counted in the alt text.
+* Time series are monthly or quarterly (``period``, inferred from the index when not given):
+  the alt text, caption, axis ticks and table rows then speak of months ("April 2025") or
+  financial quarters ("2025/26 Q1", as :func:`csp_analysis.series.fy_quarter_label`).
+* No label may cover another: line labels stack in the right margin with leader lines when
+  they are pushed off their line's height; point labels (funnel areas, SPC special causes,
+  "Recorded") are placed in pixels inside the plot area, clear of every point, label and the
+  margin, in the spirit of ggrepel; a funnel name with no clear place is left to the table.
 
 Figures are built with :class:`matplotlib.figure.Figure` directly rather than ``pyplot``: they
 are never registered with pyplot, so the notebook inline backend cannot display them a second
@@ -112,7 +119,7 @@ class Chart:
         Alt text made from the data: what the chart shows and its trend, in plain English.
     data : pandas.DataFrame
         The numbers the chart shows. The index is the row header (months as month-start
-        Timestamps, or category names); cells may hold ``"[c]"`` (suppressed) or NaN (not
+        Timestamps, quarters as labels such as "2025/26 Q1", or category names); cells may hold ``"[c]"`` (suppressed) or NaN (not
         available).
     caption : str
         The visible caption (figcaption and table caption).
