@@ -11,9 +11,10 @@ The seasonal smoother works on the cycle-subseries (all the Januaries, all the F
 its window ``n_s`` counts *years*, and with ``seasonal_degree=1`` each subseries is fitted by a
 local straight line. On a decade of monthly counts, a window of 13 (or 35) years with degree 1
 covers the whole series and so lets every month's factor follow its own straight line: noise in
-a few Octobers becomes a steady "drift" of the October factor (on the demo data Herefordshire's
-October index went from 1.05 to 0.87, inflating the seasonally adjusted October 2025 count by a
-sixth), although crime seasonality is close to stable. The default is therefore Cleveland et
+a few Octobers becomes a steady "drift" of the October factor (on the demo data, Herefordshire
+all crime: October's index fell from 1.04 over the first three years to 0.92 over the last
+three, and October 2025 was seasonally adjusted to 1,245 against 1,108 recorded; periodic gives
+1.03 throughout and 1,076), although crime seasonality is close to stable. The default is therefore Cleveland et
 al.'s *periodic* case, implemented as R's ``stl(s.window = "periodic")`` does it: a locally
 constant (degree 0) seasonal smoother with a window of ``10 n + 1`` - wider than the series - so
 each month's factor is the robust mean over all years and the pattern is the same every year.
