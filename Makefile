@@ -18,7 +18,7 @@ DEMO_DIR := data/raw/demo
 DEMO_STAMP := $(DEMO_DIR)/DEMO_DATA
 PROCESSED_STAMP := data/processed/ingest_report.json
 
-.PHONY: help setup data demo-data ingest-real reports test lint bench screenshots clean
+.PHONY: help setup data demo-data ingest-real reports-real reports test lint bench screenshots clean
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -43,11 +43,18 @@ demo-data: $(DEMO_STAMP) ## Generate the synthetic demonstration data into data/
 
 data: $(PROCESSED_STAMP) ## Demo data + ingest into data/processed (skipped when up to date)
 
-ingest-real: $(STAMP) ## Ingest the real West Mercia 2025 files from ../shared/data into data/processed
+# The real data go to their own folders, so the demo data and reports stay as they are.
+REAL_PROCESSED := data/processed_real
+REAL_REPORTS := reports/real
+
+ingest-real: $(STAMP) ## Ingest the real West Mercia 2025 files from ../shared/data into data/processed_real
 	$(BIN)/csp-analysis ingest --police-uk $(SHARED)/police_uk/west-mercia \
 	  --lsoa-lookup "$(SHARED)/ons/LSOA_(2021)_to_Electoral_Ward_(2023)_to_LAD_(2023)_Best_Fit_Lookup_in_EW.csv" \
 	  --csp-lookup "$(SHARED)/ons/Local_Authority_District_to_CSPs_to_Police_Force_Areas_(December_2023)_Lookup.csv" \
-	  --population $(SHARED)/ons/LAD23_Mid_Year_pop_2011_to_2023.xlsx --out data/processed
+	  --population $(SHARED)/ons/LAD23_Mid_Year_pop_2011_to_2023.xlsx --out $(REAL_PROCESSED)
+
+reports-real: ingest-real ## Run the report batch on the real West Mercia 2025 data into reports/real
+	$(BIN)/csp-analysis run --workers $(WORKERS) --processed-dir $(REAL_PROCESSED) --out $(REAL_REPORTS)
 
 reports: data ## Set up, build demo data, ingest and run the full report batch
 	$(BIN)/csp-analysis run --workers $(WORKERS)
@@ -68,6 +75,6 @@ screenshots: $(STAMP) ## Screenshots of each report type (1280 and 375 px) into 
 	$(BIN)/python -m tests.browser.screenshots
 
 clean: ## Remove generated data, reports and caches (keeps .venv)
-	rm -rf data/processed/* data/raw/demo reports/* .pytest_cache
+	rm -rf data/processed/* $(REAL_PROCESSED) data/raw/demo reports/* .pytest_cache
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
 	touch data/raw/.gitkeep data/processed/.gitkeep reports/.gitkeep
