@@ -51,7 +51,7 @@ import pandas as pd
 # the pyplot backend a notebook has chosen (e.g. inline).
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator
+from matplotlib.ticker import FixedLocator, Formatter, FuncFormatter, MaxNLocator
 
 from .exceptions import AnalysisError
 
@@ -449,8 +449,79 @@ def _y_title(axes, text: str) -> None:
     )
 
 
-def _thousands(decimals: int = 0) -> FuncFormatter:
-    return FuncFormatter(lambda value, _pos: format_number(value, decimals))
+def _exact_decimals(values: Sequence[float], most: int = 6) -> int:
+    """The fewest decimal places (up to ``most``) that state every value exactly.
+
+    Tolerates the binary rounding of tick arithmetic (0.30000000000000004 needs 1 decimal).
+
+    Parameters
+    ----------
+    values : sequence of float
+    most : int, default 6
+
+    Returns
+    -------
+    int
+        For example 1 for ``[0, 1.5, 3]`` and 0 for ``[0, 2, 4]``.
+    """
+    finite = np.asarray(values, dtype=float)
+    finite = finite[np.isfinite(finite)]
+    tolerance = 1e-9 * np.maximum(1.0, np.abs(finite))
+    for decimals in range(most + 1):
+        if np.all(np.abs(np.round(finite, decimals) - finite) <= tolerance):
+            return decimals
+    return most
+
+
+class _ExactFormatter(Formatter):
+    """Axis tick labels with thousands separators and the decimals every tick needs.
+
+    A formatter with fixed decimals mislabels any tick it cannot state (a tick at 1.5 shown
+    as "2"), so the decimals are taken from the tick locations themselves: all ticks of an
+    axis share the fewest decimals that make each label exactly its tick's value.
+    """
+
+    def __init__(self) -> None:
+        self.decimals: int | None = None
+
+    def set_locs(self, locs) -> None:
+        super().set_locs(locs)
+        self.decimals = _exact_decimals(locs) if len(locs) else None
+
+    def __call__(self, x, pos=None) -> str:
+        decimals = self.decimals if self.decimals is not None else _exact_decimals([x])
+        return format_number(x, decimals)
+
+
+def _value_axis(axis, *, whole: bool, nbins: int = 6) -> None:
+    """Give a numeric axis "nice" ticks (1, 2, 2.5 or 5 times a power of ten; whole
+    numbers only for counts) labelled exactly by :class:`_ExactFormatter`."""
+    axis.set_major_locator(MaxNLocator(nbins=nbins, steps=[1, 2, 2.5, 5, 10], integer=whole))
+    axis.set_major_formatter(_ExactFormatter())
+
+
+def _extent(*series) -> tuple[float, float]:
+    """The smallest and largest finite value over every plotted series (numbers or arrays)."""
+    parts = [np.asarray(s, dtype=float).ravel() for s in series if s is not None]
+    values = np.concatenate(parts) if parts else np.array([])
+    values = values[np.isfinite(values)]
+    if not values.size:
+        return 0.0, 0.0
+    return float(values.min()), float(values.max())
+
+
+def _zero_based_limits(*series, headroom: float = 0.12) -> tuple[float, float]:
+    """Axis limits from zero (or below, for negative values) to above every plotted value.
+
+    Taken over every series drawn (counts, averages, adjusted lines, ranges, intervals), so no
+    line can run off the plot; ``headroom`` is the share of the span left above the highest.
+    """
+    low, high = _extent(*series)
+    low, high = min(low, 0.0), max(high, 0.0)
+    span = high - low
+    if span == 0:
+        return 0.0, 1.0
+    return (low - headroom * span if low < 0 else 0.0), high + headroom * span
 
 
 def _time_axis(axes, start: pd.Timestamp, end: pd.Timestamp, period: str = "month") -> None:
@@ -884,6 +955,7 @@ def trend_chart(
             data[f"{rolling_window}-{period} rolling average"] = rolling.round(1)
             col_decimals[f"{rolling_window}-{period} rolling average"] = 1
 
+    plotted_adjusted = None
     if adjusted is not None:
         sa = _regular(adjusted, "trend_chart adjusted", period)[0]
         sa = sa.reindex(values.index).mask(mask)
@@ -900,6 +972,7 @@ def trend_chart(
             labels.append(
                 {"y": _last_valid(sa)[1], "text": "Seasonally adjusted", "colour": PALETTE[2]}
             )
+        plotted_adjusted = sa
         data["Seasonally adjusted"] = _with_markers(sa.round(1), mask, 1)
         col_decimals["Seasonally adjusted"] = 1
 
@@ -912,13 +985,9 @@ def trend_chart(
                 {"y": bound, "text": f"{name} {format_number(bound, decimals)}", "colour": GREY}
             )
 
-    top = np.nanmax(
-        [np.nanmax(values.to_numpy())]
-        + [u for u in ([usual_range[1]] if usual_range else []) if np.isfinite(u)]
-    )
-    axes.set_ylim(0, top * 1.12 if top > 0 else 1)
-    axes.yaxis.set_major_locator(MaxNLocator(nbins=6, integer=decimals == 0))
-    axes.yaxis.set_major_formatter(_thousands())
+    # Limits over every series drawn: a seasonally adjusted month can sit above every count.
+    axes.set_ylim(*_zero_based_limits(values, rolling, plotted_adjusted, usual_range))
+    _value_axis(axes.yaxis, whole=decimals == 0)
     _time_axis(axes, values.index[0], values.index[-1], period)
     _y_title(axes, unit)
     _style_text(axes)
@@ -1113,12 +1182,10 @@ def spc_chart(
                 }
             )
 
-    low = np.nanmin([np.nanmin(values), np.nanmin(frame["lcl"])])
-    high = np.nanmax([np.nanmax(values), np.nanmax(frame["ucl"])])
+    low, high = _extent(values, frame["mean"], frame["lcl"], frame["ucl"])
     span = high - low if high > low else max(abs(high), 1)
     axes.set_ylim(low - 0.12 * span, high + 0.18 * span)
-    axes.yaxis.set_major_locator(MaxNLocator(nbins=6))
-    axes.yaxis.set_major_formatter(_thousands(0 if span > 10 else 1))
+    _value_axis(axes.yaxis, whole=decimals == 0)
     _time_axis(axes, x[0], x[-1], period)
     _y_title(axes, unit)
     _style_text(axes)
@@ -1275,10 +1342,8 @@ def seasonal_profile_chart(
             )
     axes.set_xticks(positions, [m[:3] for m in month_names])
     axes.set_xlim(-0.4, 11.4)
-    top = np.nanmax(table[shown].to_numpy(dtype=float))
-    axes.set_ylim(0, top * 1.12 if top > 0 else 1)
-    axes.yaxis.set_major_locator(MaxNLocator(nbins=6, integer=decimals == 0))
-    axes.yaxis.set_major_formatter(_thousands())
+    axes.set_ylim(*_zero_based_limits(table[shown].to_numpy(dtype=float)))
+    _value_axis(axes.yaxis, whole=decimals == 0)
     _y_title(axes, unit)
     _style_text(axes)
     _spread_labels(axes, labels)
@@ -1450,10 +1515,9 @@ def forecast_chart(
             "colour": PALETTE[1],
         },
     ]
-    top = np.nanmax([np.nanmax(recorded), np.nanmax(future["upper"])])
-    axes.set_ylim(0, top * 1.12 if top > 0 else 1)
-    axes.yaxis.set_major_locator(MaxNLocator(nbins=6, integer=True))
-    axes.yaxis.set_major_formatter(_thousands())
+    # Every series drawn, so a lower bound below zero or a mean above the band stays in view.
+    axes.set_ylim(*_zero_based_limits(recorded, future["mean"], future["lower"], future["upper"]))
+    _value_axis(axes.yaxis, whole=decimals == 0)
     _time_axis(axes, recorded.index[0], future.index[-1], period)
     _y_title(axes, unit)
     _style_text(axes)
@@ -1649,14 +1713,16 @@ def funnel_chart(
             color=PALETTE[0],
             markeredgecolor="#000000",
         )
-    low = min(float(np.nanmin(grid["lower_998"])), float(rows["rate"].min()))
-    high = max(float(np.nanmax(grid["upper_998"])), float(rows["rate"].max()))
+    low, high = _extent(
+        rows["rate"], centre, *(grid[c] for c in ("lower_95", "upper_95", "lower_998", "upper_998"))
+    )
     span = high - low if high > low else 1
-    axes.set_ylim(max(0, low - 0.08 * span), high + 0.08 * span)
+    # Rates cannot fall below zero, so the padding stops there unless a limit is drawn below.
+    bottom = low - 0.08 * span
+    axes.set_ylim(max(0, bottom) if low >= 0 else bottom, high + 0.08 * span)
     axes.set_xlim(0, float(grid["population"].max()) * 1.02)
-    axes.xaxis.set_major_locator(MaxNLocator(nbins=6))
-    axes.xaxis.set_major_formatter(_thousands())
-    axes.yaxis.set_major_formatter(_thousands(1 if span < 10 else 0))
+    _value_axis(axes.xaxis, whole=True)
+    _value_axis(axes.yaxis, whole=False)
     axes.set_xlabel("Resident population")
     _y_title(axes, f"Rate {rate_label}")
     _style_text(axes)
@@ -1820,10 +1886,7 @@ def bar_chart(
         if name == highlight:
             bar.set_hatch("///")
             bar.set_edgecolor("#FFFFFF")
-    top = float(np.nanmax(numbers.to_numpy())) if numbers.notna().any() else 1.0
-    if average is not None and np.isfinite(average):
-        top = max(top, float(average))
-    axes.set_xlim(0, top * 1.18 if top > 0 else 1)
+    axes.set_xlim(*_zero_based_limits(numbers, average, headroom=0.18))
     for position, (name, value) in zip(positions, numbers.items(), strict=True):
         text = SUPPRESSED if mask[name] else format_number(value, decimals)
         axes.text(
@@ -1853,8 +1916,7 @@ def bar_chart(
             bbox=_TEXT_BOX,
         )
         axes.set_ylim(-0.6, positions.max() + 1.3)
-    axes.xaxis.set_major_locator(MaxNLocator(nbins=5, integer=decimals == 0))
-    axes.xaxis.set_major_formatter(_thousands())
+    _value_axis(axes.xaxis, whole=decimals == 0, nbins=5)
     axes.set_xlabel(value_label)
     axes.spines["left"].set_visible(False)
     axes.tick_params(axis="y", length=0)

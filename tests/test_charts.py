@@ -775,3 +775,186 @@ def test_forecast_recorded_label_clear_of_points_and_the_forecast():
     for month, value in history.items():
         x, y = to_px((charts.mdates.date2num(month), value))
         assert not (box.x0 - 2 < x < box.x1 + 2 and box.y0 - 2 < y < box.y1 + 2), month
+
+
+# --------------------------------------------------------------------------- axes tell the truth
+
+
+def _tick_values(axis) -> list[tuple[float, str]]:
+    """(location, label) of every major tick drawn on a numeric axis, read after a draw."""
+    axis.figure.canvas.draw()
+    low, high = sorted(axis.get_view_interval())
+    return [
+        (tick.get_loc(), tick.label1.get_text())
+        for tick in axis.get_major_ticks()
+        if low - 1e-9 * max(1, abs(low)) <= tick.get_loc() <= high + 1e-9 * max(1, abs(high))
+    ]
+
+
+def _read_label(text: str) -> float:
+    return float(text.replace(",", "").replace("\u2212", "-"))
+
+
+# (builder, axis name): the value axes of every chart, on small-range and large-range data.
+# The first is the published West Mercia chart of alcohol-related violence per 1,000 residents
+# (year ending March 2026, review.peer_comparison): ticks at 1.5 and 4.5 were labelled "2"
+# and "4".
+TICK_CASES = {
+    "bar rates 3.6 to 5.1": (
+        lambda: bar_chart(
+            pd.Series({"Telford and Wrekin": 5.1, "North Worcestershire": 4.4,
+                       "Herefordshire": 3.9, "South Worcestershire": 3.7, "Shropshire": 3.6}),
+            measure="x", area="West Mercia", by="CSP", average=4.1, decimals=1, counts=False,
+            highlight="Herefordshire"),
+        "x",
+    ),
+    "bar small rates": (
+        lambda: bar_chart(pd.Series({"A": 0.012, "B": 0.047, "C": 0.031}), measure="x",
+                          area="y", by="z", decimals=3, counts=False),
+        "x",
+    ),
+    "bar large counts": (
+        lambda: bar_chart(pd.Series({"A": 12_480, "B": 3_115, "C": 120}), measure="x",
+                          area="y", by="z"),
+        "x",
+    ),
+    "trend small counts": (
+        lambda: trend_chart(pd.Series(np.arange(36) % 4, index=MONTHS, dtype=float),
+                            measure="x", area="y"),
+        "y",
+    ),
+    "trend rates": (lambda: trend_chart(linear(3.21, 4.87), measure="x", area="y"), "y"),
+    "trend large counts": (
+        lambda: trend_chart(linear(21_000, 26_500).round(), measure="x", area="y"),
+        "y",
+    ),
+    "spc span 12": (
+        lambda: spc_chart(spc_frame(pd.Series(10.0 + np.sin(np.arange(36)), index=MONTHS),
+                                    mean=10.3, lcl=4.1, ucl=16.2), measure="x", area="y"),
+        "y",
+    ),
+    "spc small rates": (
+        lambda: spc_frame_chart(0.42, 0.31, 0.53),
+        "y",
+    ),
+    "spc large counts": (
+        lambda: spc_chart(spc_frame(linear(2400, 2700).round(), mean=2550.2, lcl=2210.7,
+                                    ucl=2889.7), measure="x", area="y"),
+        "y",
+    ),
+    "seasonal rates": (
+        lambda: seasonal_profile_chart(linear(1.05, 1.62), measure="x", area="y"),
+        "y",
+    ),
+    "forecast counts": (lambda: build("forecast"), "y"),
+    "funnel rates, y": (lambda: small_funnel(), "y"),
+    "funnel population, x": (lambda: small_funnel(), "x"),
+    "funnel large rates, y": (lambda: build("funnel"), "y"),
+}  # fmt: skip
+
+
+def spc_frame_chart(mean: float, lcl: float, ucl: float):
+    values = pd.Series(mean + 0.05 * np.sin(np.arange(36)), index=MONTHS)
+    return spc_chart(spc_frame(values, mean=mean, lcl=lcl, ucl=ucl), measure="x", area="y")
+
+
+def small_funnel():
+    points = pd.DataFrame({"area": ["A", "B", "C"], "population": [90_000, 180_000, 330_000],
+                           "rate": [3.6, 5.1, 4.2]})  # fmt: skip
+    grid = funnel_grid(centre=4.1, half_95=0.6, half_998=1.0)
+    return funnel_chart(points, grid, 4.1, measure="x")
+
+
+@pytest.mark.parametrize("case", list(TICK_CASES))
+def test_every_tick_label_states_its_tick_exactly(case):
+    builder, axis_name = TICK_CASES[case]
+    chart = builder()
+    axes = chart.figure.axes[0]
+    ticks = _tick_values(axes.xaxis if axis_name == "x" else axes.yaxis)
+    assert len(ticks) >= 3, ticks  # an axis with fewer ticks cannot be read
+    for location, label in ticks:
+        assert _read_label(label) == pytest.approx(location, rel=1e-9, abs=1e-12), (label, location)
+    # One axis, one number of decimals, so the labels line up and read alike.
+    assert len({len(label.partition(".")[2]) for _, label in ticks}) == 1, ticks
+
+
+def test_rate_axis_of_the_published_peer_chart():
+    chart = TICK_CASES["bar rates 3.6 to 5.1"][0]()
+    ticks = _tick_values(chart.figure.axes[0].xaxis)
+    assert [label for _, label in ticks] == ["0", "2", "4", "6"]
+    # Counts get whole-number ticks only: no tick at half an offence.
+    small = TICK_CASES["trend small counts"][0]()
+    assert all(float(loc).is_integer() for loc, _ in _tick_values(small.figure.axes[0].yaxis))
+
+
+def _drawn_points(axes) -> np.ndarray:
+    """Every vertex of every line, band, bar and span of the axes, in display pixels."""
+    chunks = []
+    for line in axes.lines:
+        chunks.append(line.get_transform().transform(np.asarray(line.get_xydata(), float)))
+    for collection in axes.collections:
+        transform = collection.get_transform()
+        chunks += [transform.transform(path.vertices) for path in collection.get_paths()]
+    for patch in axes.patches:
+        chunks.append(patch.get_transform().transform(patch.get_path().vertices))
+    points = np.concatenate([c for c in chunks if len(c)])
+    return points[np.isfinite(points).all(axis=1)]
+
+
+def _outside_the_axes(chart) -> np.ndarray:
+    axes = chart.figure.axes[0]
+    chart.figure.canvas.draw()
+    frame = axes.get_window_extent()
+    points = _drawn_points(axes)
+    x, y = points[:, 0], points[:, 1]
+    out = (y < frame.y0 - 0.5) | (y > frame.y1 + 0.5) | (x < frame.x0 - 0.5) | (x > frame.x1 + 0.5)
+    return axes.transData.inverted().transform(points[out])
+
+
+def _adjusted_above_every_count():
+    # As published for Herefordshire alcohol-related violence: the seasonally adjusted value
+    # for October 2025 above the highest monthly count, which set the top of the axis.
+    counts = linear(40, 80).round()
+    adjusted = counts.copy()
+    adjusted[pd.Timestamp("2025-10-01")] = 110.0
+    return trend_chart(counts, measure="x", area="y", adjusted=adjusted)
+
+
+def _forecast_below_zero():
+    future = pd.date_range("2026-04-01", periods=6, freq="MS")
+    fc = pd.DataFrame({"mean": 3.0, "lower": -4.0, "upper": 11.0}, index=future)
+    return forecast_chart(linear(2, 9).round(), fc, measure="x", area="y")
+
+
+def _funnel_limit_below_zero():
+    points = pd.DataFrame({"area": ["A", "B"], "population": [2_000, 9_000], "rate": [0.4, 1.1]})
+    return funnel_chart(points, funnel_grid(centre=0.8, half_95=0.9, half_998=1.4).assign(
+        population=np.linspace(1_000, 10_000, 50)), 0.8, measure="x")
+
+
+LIMIT_CASES = {
+    "trend adjusted above counts": _adjusted_above_every_count,
+    "trend usual range and rolling mean": lambda: trend_chart(
+        linear(10, 30).round(), measure="x", area="y", usual_range=(-5.0, 45.0)),
+    "trend adjusted below zero": lambda: trend_chart(
+        linear(1, 6).round(), measure="x", area="y", adjusted=linear(1, 6) - 3),
+    "forecast interval below zero and above history": _forecast_below_zero,
+    "spc limits wider than the points": lambda: spc_chart(
+        spc_frame(pd.Series(100.0, index=MONTHS), mean=100, lcl=-20, ucl=260),
+        measure="x", area="y"),
+    "spc mean outside the points": lambda: spc_chart(
+        spc_frame(pd.Series(100.0, index=MONTHS), mean=150, lcl=90, ucl=110),
+        measure="x", area="y"),
+    "seasonal": lambda: build("seasonal"),
+    "funnel limit below zero": _funnel_limit_below_zero,
+    "bar average above every bar": lambda: bar_chart(
+        pd.Series({"A": 4.0, "B": 2.0}), measure="x", area="y", by="z", average=9.0),
+    "bar negative values": lambda: bar_chart(
+        pd.Series({"A": 4.0, "B": -7.0}), measure="change", area="y", by="z", counts=False),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", list(LIMIT_CASES))
+def test_every_plotted_series_lies_inside_the_axes(case):
+    outside = _outside_the_axes(LIMIT_CASES[case]())
+    assert len(outside) == 0, outside[:5]
