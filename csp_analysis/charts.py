@@ -1889,14 +1889,19 @@ def bar_chart(
     axes.set_xlim(*_zero_based_limits(numbers, average, headroom=0.18))
     for position, (name, value) in zip(positions, numbers.items(), strict=True):
         text = SUPPRESSED if mask[name] else format_number(value, decimals)
-        axes.text(
-            0 if np.isnan(value) else value,
-            position,
-            " " + text,
+        # Beyond the bar's end (left of a negative bar), on a white box so the average line
+        # cannot run through the digits.
+        negative = not np.isnan(value) and value < 0
+        axes.annotate(
+            text,
+            (0 if np.isnan(value) else value, position),
+            xytext=(-4 if negative else 4, 0),
+            textcoords="offset points",
             va="center",
-            ha="left",
+            ha="right" if negative else "left",
             fontsize=FONT_SIZE - 1,
             fontweight="bold" if name == highlight else "normal",
+            bbox=_TEXT_BOX,
         )
     axes.set_yticks(positions, [str(n) for n in numbers.index])
     for tick in axes.get_yticklabels():

@@ -442,7 +442,7 @@ def test_bar_chart_alt_text_order_and_suppression():
     assert list(chart.data.index) == ["Violence", "Shoplifting", "Burglary", "Drugs", "Weapons"]
     assert chart.data.loc["Weapons", "Offences"] == "[c]"
     texts = all_texts(chart)
-    assert "West Mercia average 1,100" in texts and " [c]" in texts and " 4,210" in texts
+    assert "West Mercia average 1,100" in texts and "[c]" in texts and "4,210" in texts
     # The highlighted bar differs by hatching as well as colour.
     hatched = [p for p in chart.figure.axes[0].patches if p.get_hatch()]
     assert len(hatched) == 1
@@ -958,3 +958,20 @@ LIMIT_CASES = {
 def test_every_plotted_series_lies_inside_the_axes(case):
     outside = _outside_the_axes(LIMIT_CASES[case]())
     assert len(outside) == 0, outside[:5]
+
+
+def test_bar_value_labels_sit_beyond_the_bar_end_on_a_white_box():
+    chart = bar_chart(pd.Series({"A": 4.0, "B": -7.0, "C": 2.5}), measure="change", area="y",
+                      by="z", counts=False, average=1.0)  # fmt: skip
+    axes = chart.figure.axes[0]
+    chart.figure.canvas.draw()
+    labels = {t.get_text(): t for t in axes.texts if t.get_text() in {"4.0", "\u22127.0", "2.5"}}
+    assert len(labels) == 3
+    for bar in axes.patches:
+        end = bar.get_x() + bar.get_width()
+        value = format_number(bar.get_width(), 1)
+        box = _box(chart, labels[value])
+        edge = axes.transData.transform((end, 0))[0]
+        # Outside the bar, never over it: right of a positive bar, left of a negative one.
+        assert box.x0 >= edge if bar.get_width() > 0 else box.x1 <= edge, value
+        assert labels[value].get_bbox_patch().get_facecolor()[:3] == (1.0, 1.0, 1.0)
