@@ -16,6 +16,10 @@ Design rules, from issue #5 and the guidance they follow:
   4.5:1 (SC 1.4.3), because text in an image is still text.
 * Tick labels are horizontal, the y-axis title sits horizontally above the axis, and no chart
   has a second y axis (dual axes invite false comparisons; GSS guidance).
+* Axes state the data truthfully: value ticks fall at 1, 2, 2.5 or 5 times a power of ten
+  (whole numbers for counts) and every tick label carries the decimals that make it exactly
+  its tick's value; the limits cover every series drawn (counts, averages, seasonally adjusted
+  lines, usual ranges, intervals, control and funnel limits), so no line runs off the plot.
 * Missing months or quarters (NaN) are drawn as breaks in the line, never as zero, and are
   counted in the alt text.
 * Time series are monthly or quarterly (``period``, inferred from the index when not given):
