@@ -207,7 +207,14 @@ class _Extract:
         self.file = frame["source_file"].iloc[0] if len(frame) else ""
         keep = ~duplicated & ids.notna()
         self.frame = frame[keep].reset_index(drop=True)
-        self.index = pd.Index(self.frame["crime_id"].astype(str))
+        # An object-dtype index: looking object keys up in pandas' Arrow-backed "str" index
+        # converts the whole index on every call (0.3-0.6 s a file against 1 ms; measured on
+        # the demo extract's 805,839 IDs).
+        self.index = pd.Index(
+            self.frame["crime_id"].astype(str).to_numpy(dtype=object), dtype=object
+        )
+        # Build the hash table now, not lazily inside the reader's worker threads.
+        self.index.get_indexer(self.index[:1])
         self.matched = np.zeros(len(self.frame), dtype=bool)
         self.columns = {
             name: pa.array(
