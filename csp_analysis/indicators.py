@@ -32,7 +32,7 @@ from pydantic import (
     model_validator,
 )
 
-from .config import _format_validation_error, load_yaml_model
+from .config import FLAGS, _format_validation_error, load_yaml_model
 from .exceptions import ConfigError, InputFileError
 from .offences import OFFENCE_SUBGROUPS, OFFENCES
 from .paths import CONFIG_DIR
@@ -380,7 +380,6 @@ LOCAL_EXTRACT_COLUMNS = [
     "source_file",
     "source_row",
 ]
-FLAG_FIELDS = ("domestic_abuse", "hate", "alcohol")
 _TRUE = {"y", "yes", "1", "true", "t"}
 _FALSE = {"n", "no", "0", "false", "f"}
 _SEX = {"f": "F", "female": "F", "m": "M", "male": "M", "u": None, "unknown": None, "": None}
@@ -515,7 +514,7 @@ def read_local_extract(path: str | Path, mapping=None) -> LoadResult:
     subgroup = given_subgroup.where(given_subgroup.notna(), derived_subgroup)
 
     flags = {}
-    for field in FLAG_FIELDS:
+    for field in FLAGS:
         if columns[field] is None:
             flags[field] = pd.Series(pd.NA, index=frame.index, dtype="boolean")
             continue
