@@ -606,8 +606,9 @@ def execute_tasks(
     results: dict[str, dict[str, Any]] = {}
     pending = deque(tasks)
     pool: list[_Worker] = []
-    bar = tqdm(total=len(tasks), unit="report", disable=not progress, file=sys.stderr,
-               dynamic_ncols=True)
+    # disable=None: tqdm draws only on a terminal, so CI logs are not flooded with redraws.
+    bar = tqdm(total=len(tasks), unit="report", disable=None if progress else True,
+               file=sys.stderr, dynamic_ncols=True)
 
     def finish(worker: _Worker, result: dict[str, Any]) -> None:
         results[result["key"]] = result
