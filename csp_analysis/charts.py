@@ -59,6 +59,11 @@ from matplotlib.ticker import FixedLocator, Formatter, FuncFormatter, MaxNLocato
 
 from .exceptions import AnalysisError
 
+# One spelling of months, financial years and quarters across charts, tables and sentences.
+from .series import financial_year
+from .series import fy_quarter_label as format_quarter
+from .series import month_label as format_month
+
 # --------------------------------------------------------------------------- style
 
 #: Okabe-Ito colours with >= 3:1 contrast on white (WCAG 1.4.11), in the order series take them.
@@ -186,28 +191,6 @@ def format_number(value, decimals: int = 0) -> str:
     if text.startswith("-") and float(text.replace(",", "")) == 0:
         text = text[1:]  # "-0.0" reads as a negative nothing
     return text.replace("-", "\u2212")
-
-
-def format_month(month: pd.Timestamp) -> str:
-    """Full month name and year, e.g. ``"April 2023"``."""
-    return pd.Timestamp(month).strftime("%B %Y")
-
-
-def financial_year(month: pd.Timestamp) -> str:
-    """The April-March financial year of a month, e.g. ``"2023/24"`` for May 2023."""
-    month = pd.Timestamp(month)
-    start = month.year if month.month >= 4 else month.year - 1
-    return f"{start}/{(start + 1) % 100:02d}"
-
-
-def format_quarter(month: pd.Timestamp) -> str:
-    """The April-March financial quarter holding a month, e.g. ``"2025/26 Q1"`` for May 2025.
-
-    The same label as :func:`csp_analysis.series.fy_quarter_label`, so quarterly charts and the
-    review's quarterly tables name quarters alike.
-    """
-    month = pd.Timestamp(month)
-    return f"{financial_year(month)} Q{(month.month - 4) % 12 // 3 + 1}"
 
 
 #: The periods a time-series chart can show, and the first months of each quarter.
