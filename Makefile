@@ -33,7 +33,7 @@ $(STAMP): pyproject.toml
 setup: $(STAMP) ## Create .venv, install the package with dev extras, register the csp-analysis kernel
 
 # File targets, so a second `make reports` or `make test` does not regenerate the data.
-$(DEMO_STAMP): $(STAMP) csp_analysis/demo_data.py
+$(DEMO_STAMP): $(STAMP) csp_analysis/io/demo_data.py
 	$(BIN)/csp-analysis demo-data --out $(DEMO_DIR)
 
 $(PROCESSED_STAMP): $(DEMO_STAMP)
@@ -63,8 +63,9 @@ test: data ## Run the test suite: unit, real-data loaders, end-to-end, notebooks
 	$(BIN)/python -m pytest tests
 	$(BIN)/python -m pytest --nbval-lax notebooks -p no:cacheprovider
 
-lint: $(STAMP) ## ruff over the package, tests, benchmarks, scripts and notebooks
+lint: $(STAMP) ## ruff over the package, tests, benchmarks, scripts, notebooks; import-linter over the layers
 	$(BIN)/ruff check csp_analysis tests benchmarks scripts notebooks
+	$(BIN)/lint-imports
 
 bench: data ## Run the benchmarks and print figures (see docs/benchmarks.md)
 	$(BIN)/python benchmarks/ingest.py

@@ -32,8 +32,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from csp_analysis.paths import PROCESSED_DIR, REPORTS_CONFIG  # noqa: E402
-from csp_analysis.runner import RunOptions, plan_batch  # noqa: E402
+from csp_analysis.batch.runner import RunOptions, plan_batch  # noqa: E402
+from csp_analysis.core.paths import PROCESSED_DIR, REPORTS_CONFIG  # noqa: E402
 
 BIN = Path(sys.executable).parent
 
@@ -73,8 +73,11 @@ def main(argv: list[str] | None = None) -> int:
     snapshot = work / "snapshot"
     shutil.rmtree(snapshot, ignore_errors=True)
     for folder in ("csp_analysis", "config", "notebooks"):
-        shutil.copytree(ROOT / folder, snapshot / folder,
-                        ignore=shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints"))
+        shutil.copytree(
+            ROOT / folder,
+            snapshot / folder,
+            ignore=shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints"),
+        )
     processed = work / "processed"  # a copy too: someone may re-ingest data/processed meanwhile
     shutil.rmtree(processed, ignore_errors=True)
     shutil.copytree(args.processed_dir, processed)
@@ -83,16 +86,33 @@ def main(argv: list[str] | None = None) -> int:
         config = snapshot / config.relative_to(ROOT)
     env = dict(os.environ, CSP_ANALYSIS_ROOT=str(snapshot))
 
-    plan = plan_batch(RunOptions(config=config, out_dir=batch_out, project_root=snapshot,
-                                 processed_dir=processed, progress=False))
+    plan = plan_batch(
+        RunOptions(
+            config=config,
+            out_dir=batch_out,
+            project_root=snapshot,
+            processed_dir=processed,
+            progress=False,
+        )
+    )
     planned = plan["planned"]
     kernel = plan["batch"].kernel
     n = len(planned)
     print(f"matrix: {n} reports; {os.cpu_count()} cores; workers {args.workers}")
 
-    run_cmd = [str(BIN / "csp-analysis"), "run", "--config", str(config),
-               "--out", str(batch_out), "--processed-dir", str(processed),
-               "--workers", str(args.workers), "--no-progress"]
+    run_cmd = [
+        str(BIN / "csp-analysis"),
+        "run",
+        "--config",
+        str(config),
+        "--out",
+        str(batch_out),
+        "--processed-dir",
+        str(processed),
+        "--workers",
+        str(args.workers),
+        "--no-progress",
+    ]
     batch_s, done = _timed(run_cmd + ["--force"], env=env)
     print(done.stdout.strip())
     if done.returncode != 0:
@@ -108,8 +128,10 @@ def main(argv: list[str] | None = None) -> int:
             break
         refreshes += 1
     if refreshes:
-        print(f"note: the code or data changed during the batch; {refreshes} refresh run(s) "
-              "before the timed no-change re-run")
+        print(
+            f"note: the code or data changed during the batch; {refreshes} refresh run(s) "
+            "before the timed no-change re-run"
+        )
 
     sample = _spread(planned, args.naive_limit or n)
     naive_s = 0.0
@@ -118,8 +140,16 @@ def main(argv: list[str] | None = None) -> int:
         job = item.job
         executed = naive_out / job.executed_relpath
         executed.parent.mkdir(parents=True, exist_ok=True)
-        cmd = [str(BIN / "papermill"), str(job.notebook), str(executed), "-k", kernel,
-               "--no-progress-bar", "--cwd", str(job.notebook.parent)]
+        cmd = [
+            str(BIN / "papermill"),
+            str(job.notebook),
+            str(executed),
+            "-k",
+            kernel,
+            "--no-progress-bar",
+            "--cwd",
+            str(job.notebook.parent),
+        ]
         for name, value in item.parameters.items():
             cmd += ["-r", name, str(value)]  # -r: raw strings, as the batch passes them
         seconds, done = _timed(cmd, env=env)
@@ -127,9 +157,19 @@ def main(argv: list[str] | None = None) -> int:
         if done.returncode != 0:
             naive_failed += 1
             continue
-        seconds, done = _timed([str(BIN / "jupyter"), "nbconvert", "--to", "html", "--no-input",
-                                "--output-dir", str((naive_out / job.output_relpath).parent),
-                                str(executed)], env=env)
+        seconds, done = _timed(
+            [
+                str(BIN / "jupyter"),
+                "nbconvert",
+                "--to",
+                "html",
+                "--no-input",
+                "--output-dir",
+                str((naive_out / job.output_relpath).parent),
+                str(executed),
+            ],
+            env=env,
+        )
         naive_s += seconds
     naive_total = naive_s * n / len(sample)
     estimate = "" if len(sample) == n else f" (estimated from {len(sample)} reports)"
@@ -137,14 +177,20 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(f"| Batch of {n} reports | seconds | per report |")
     print("|---|---:|---:|")
-    print(f"| `csp-analysis run --force`, {args.workers} workers | {batch_s:.1f} | "
-          f"{batch_s / n:.2f} |")
-    print(f"| naive loop: papermill CLI + nbconvert CLI{estimate} | {naive_total:.1f} | "
-          f"{naive_total / n:.2f} |")
+    print(
+        f"| `csp-analysis run --force`, {args.workers} workers | {batch_s:.1f} | "
+        f"{batch_s / n:.2f} |"
+    )
+    print(
+        f"| naive loop: papermill CLI + nbconvert CLI{estimate} | {naive_total:.1f} | "
+        f"{naive_total / n:.2f} |"
+    )
     print(f"| re-run, nothing changed (`csp-analysis run`) | {rerun_s:.2f} | - |")
     print()
-    print(f"speed-up over the naive loop: {naive_total / batch_s:.1f}x (target >= 3x); "
-          f"re-run {rerun_s:.2f} s (target < 3 s)")
+    print(
+        f"speed-up over the naive loop: {naive_total / batch_s:.1f}x (target >= 3x); "
+        f"re-run {rerun_s:.2f} s (target < 3 s)"
+    )
     if naive_failed:
         print(f"note: {naive_failed} naive-loop papermill runs failed", file=sys.stderr)
     if args.keep is None:

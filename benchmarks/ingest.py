@@ -31,7 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from csp_analysis.paths import SHARED_DATA_DIR  # noqa: E402
+from csp_analysis.core.paths import SHARED_DATA_DIR  # noqa: E402
 
 WEST_MERCIA = SHARED_DATA_DIR / "police_uk" / "west-mercia"
 LSOA_LOOKUP = (
@@ -94,7 +94,7 @@ def _cpu_seconds() -> float:
 
 
 def _child_ingest(inputs: list[str], out: str) -> dict:
-    from csp_analysis.ingest import ingest
+    from csp_analysis.io.ingest import ingest
 
     cpu, start = _cpu_seconds(), time.perf_counter()
     report = ingest(inputs, lsoa_lookup=str(LSOA_LOOKUP), out=out)

@@ -1,6 +1,6 @@
 """Time everything one CSP's reports fit: about 15 monthly series x all models.
 
-For each series :func:`csp_analysis.evaluate.fit_all` runs the STL decomposition, the trend GLM
+For each series :func:`csp_analysis.analysis.evaluate.fit_all` runs the STL decomposition, the trend GLM
 (negative binomial, lockdown and step terms), the rolling-origin backtest of seasonal naive, ETS
 and SARIMA (8 origins, 12 months ahead), the final forecast with the chosen model, and the XmR
 chart. The series are the demo generator's known truth for one CSP (14 police.uk crime types
@@ -32,7 +32,7 @@ TARGET_SECONDS = 2.0
 
 def csp_series(csp_code: str, end: str = "2025-03", seed: int = 1) -> dict[str, pd.Series]:
     """One CSP's monthly counts by crime type, plus the total, drawn from the demo truth."""
-    from csp_analysis.demo_data import build_truth, expected_monthly
+    from csp_analysis.io.demo_data import build_truth, expected_monthly
 
     truth = build_truth()
     expected = expected_monthly(truth)
@@ -41,8 +41,9 @@ def csp_series(csp_code: str, end: str = "2025-03", seed: int = 1) -> dict[str, 
     for spec in truth["series"]:
         if spec["csp_code"] != csp_code:
             continue
-        mean = expected[(expected["csp_code"] == csp_code)
-                        & (expected["crime_type"] == spec["crime_type"])].set_index("month")
+        mean = expected[
+            (expected["csp_code"] == csp_code) & (expected["crime_type"] == spec["crime_type"])
+        ].set_index("month")
         mean = mean.loc[:end, "expected"]
         size = spec["dispersion"]
         counts = rng.negative_binomial(size, size / (size + mean.to_numpy()))
@@ -58,11 +59,11 @@ def csp_series(csp_code: str, end: str = "2025-03", seed: int = 1) -> dict[str, 
 def run_once(series) -> tuple[float, float, dict[str, float]]:
     """Fit everything; return wall seconds, CPU seconds and wall seconds per part (timed
     separately). CPU time shows the cost when other jobs share the two cores."""
-    from csp_analysis import forecast as fc
-    from csp_analysis.evaluate import fit_all
-    from csp_analysis.seasonality import decompose
-    from csp_analysis.spc import xmr
-    from csp_analysis.trend import fit_trend
+    from csp_analysis.analysis import forecast as fc
+    from csp_analysis.analysis.evaluate import fit_all
+    from csp_analysis.analysis.seasonality import decompose
+    from csp_analysis.analysis.spc import xmr
+    from csp_analysis.analysis.trend import fit_trend
 
     start, cpu_start = time.perf_counter(), time.process_time()
     for values, steps in series.values():
@@ -92,12 +93,13 @@ def main() -> None:
     args = parser.parse_args()
 
     t0 = time.perf_counter()
-    import csp_analysis.evaluate  # noqa: F401 - imports statsmodels, scipy, pandas
+    import csp_analysis.analysis.evaluate  # noqa: F401 - imports statsmodels, scipy, pandas
+
     import_seconds = time.perf_counter() - t0
     series = csp_series(args.csp)
     n_months = len(next(iter(series.values()))[0])
     print(f"{len(series)} series x {n_months} months; models: seasonal_naive, ets, sarima")
-    print(f"import csp_analysis.evaluate (statsmodels etc.): {import_seconds:.2f} s")
+    print(f"import csp_analysis.analysis.evaluate (statsmodels etc.): {import_seconds:.2f} s")
 
     print(f"load average before: {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
     totals, cpus, last_parts = [], [], {}
@@ -110,9 +112,11 @@ def main() -> None:
             cpus.append(cpu)
             last_parts = parts
     median = statistics.median(totals)
-    print(f"median of {args.repeats} warm runs: {median:.2f} s wall "
-          f"({1000 * median / len(series):.0f} ms a series), {statistics.median(cpus):.2f} s CPU;"
-          f" target < {TARGET_SECONDS:.0f} s: {'met' if median < TARGET_SECONDS else 'NOT met'}")
+    print(
+        f"median of {args.repeats} warm runs: {median:.2f} s wall "
+        f"({1000 * median / len(series):.0f} ms a series), {statistics.median(cpus):.2f} s CPU;"
+        f" target < {TARGET_SECONDS:.0f} s: {'met' if median < TARGET_SECONDS else 'NOT met'}"
+    )
     print("parts, timed separately (last run; forecast timed with SARIMA, the slowest):")
     for name, seconds in last_parts.items():
         print(f"  {name:<34} {seconds:6.3f} s")

@@ -1,4 +1,4 @@
-"""Compute the calibration constants of ``csp_analysis.demo_data`` from the real published files.
+"""Compute the calibration constants of ``csp_analysis.io.demo_data`` from the real published files.
 
 Run once, by hand, from the project root::
 
@@ -22,9 +22,9 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from csp_analysis.config import load_areas  # noqa: E402
-from csp_analysis.paths import SHARED_DATA_DIR  # noqa: E402
-from csp_analysis.schema import ASB  # noqa: E402
+from csp_analysis.core.config import load_areas  # noqa: E402
+from csp_analysis.core.paths import SHARED_DATA_DIR  # noqa: E402
+from csp_analysis.core.schema import ASB  # noqa: E402
 
 STREET_DIR = SHARED_DATA_DIR / "police_uk" / "west-mercia"
 LSOA_LOOKUP = (
@@ -87,7 +87,9 @@ def main() -> None:
         print("    },")
     print("}")
 
-    print("\nDISTRICTS = {  # code: (lookup name, LSOAs, wards, mean lat, mean lon, sd lat, sd lon)")
+    print(
+        "\nDISTRICTS = {  # code: (lookup name, LSOAs, wards, mean lat, mean lon, sd lat, sd lon)"
+    )
     located = street[street["csp"].notna()].copy()
     located["lat"] = located["Latitude"].astype(float)
     located["lon"] = located["Longitude"].astype(float)

@@ -7,14 +7,18 @@ import os
 
 import pytest
 
-from csp_analysis.paths import SHARED_DATA_DIR
+from csp_analysis.core.paths import SHARED_DATA_DIR
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 WEST_MERCIA_DIR = SHARED_DATA_DIR / "police_uk" / "west-mercia"
-WEST_YORKSHIRE_FILE = SHARED_DATA_DIR / "police_uk" / "west-yorkshire" / "2016-07-west-yorkshire-street.csv"
+WEST_YORKSHIRE_FILE = (
+    SHARED_DATA_DIR / "police_uk" / "west-yorkshire" / "2016-07-west-yorkshire-street.csv"
+)
 LSOA_LOOKUP = (
-    SHARED_DATA_DIR / "ons" / "LSOA_(2021)_to_Electoral_Ward_(2023)_to_LAD_(2023)_Best_Fit_Lookup_in_EW.csv"
+    SHARED_DATA_DIR
+    / "ons"
+    / "LSOA_(2021)_to_Electoral_Ward_(2023)_to_LAD_(2023)_Best_Fit_Lookup_in_EW.csv"
 )
 CSP_LOOKUP = (
     SHARED_DATA_DIR

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from csp_analysis.batch_config import BatchConfig, load_batch_config, period_label
-from csp_analysis.config import load_areas, load_priorities
-from csp_analysis.exceptions import ConfigError, UnknownNameError
-from csp_analysis.paths import REPORTS_CONFIG
+from csp_analysis.batch.matrix import BatchConfig, load_batch_config, period_label
+from csp_analysis.core.config import load_areas, load_priorities
+from csp_analysis.core.exceptions import ConfigError, UnknownNameError
+from csp_analysis.core.paths import REPORTS_CONFIG
 
 AREAS = load_areas()
 PRIORITIES = load_priorities()
@@ -141,8 +141,7 @@ def test_subsets_of_areas_and_priorities(tmp_path):
             r"not a valid format string",
         ),
         (
-            {"reports": [_report(scope="csp_priority", title="{csp}",
-                                 output="{csp}/review.html")]},
+            {"reports": [_report(scope="csp_priority", title="{csp}", output="{csp}/review.html")]},
             r"output template must contain \{priority\}",
         ),
         (
@@ -166,8 +165,13 @@ def test_subsets_of_areas_and_priorities(tmp_path):
             r"priorities apply only to reports with scope 'csp_priority'",
         ),
         (
-            {"reports": [_report(scope="force", title="{force}", output="{force}/x.html",
-                                 csps=["shropshire"])]},
+            {
+                "reports": [
+                    _report(
+                        scope="force", title="{force}", output="{force}/x.html", csps=["shropshire"]
+                    )
+                ]
+            },
             r"csps do not apply to reports with scope 'force'",
         ),
         ({"reports": [_report(), _report()]}, r"report ids declared twice: summary"),
@@ -194,23 +198,28 @@ def test_missing_file_is_a_config_error(tmp_path):
     [
         (_report(csps=["gotham"]), r"reports.0.csps: unknown CSP 'gotham'; valid: herefordshire"),
         (
-            _report(scope="force", title="{force_name}", output="{force}/x.html",
-                    forces=["mordor"]),
+            _report(
+                scope="force", title="{force_name}", output="{force}/x.html", forces=["mordor"]
+            ),
             r"unknown force 'mordor'; valid: west-mercia",
         ),
         (
-            _report(scope="csp_priority", output="{csp}/{priority}.html",
-                    priorities=["littering"]),
+            _report(scope="csp_priority", output="{csp}/{priority}.html", priorities=["littering"]),
             r"reports.0.priorities: unknown priority 'littering'; valid: all_crime, asb",
         ),
         (
-            _report(scope="csp_priority", output="{csp}/{priority}.html",
-                    exclude_priorities=["litter"]),
+            _report(
+                scope="csp_priority", output="{csp}/{priority}.html", exclude_priorities=["litter"]
+            ),
             r"reports.0.exclude_priorities: unknown priority 'litter'",
         ),
         (
-            _report(scope="csp_priority", output="{csp}/{priority}.html",
-                    priorities=["drugs"], exclude_priorities=["drugs"]),
+            _report(
+                scope="csp_priority",
+                output="{csp}/{priority}.html",
+                priorities=["drugs"],
+                exclude_priorities=["drugs"],
+            ),
             r"no priorities left after exclusions",
         ),
     ],

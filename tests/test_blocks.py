@@ -1,4 +1,4 @@
-"""Tests for csp_analysis.blocks: table markup (captions, scopes, alignment, separators, [c] and
+"""Tests for csp_analysis.report.blocks: table markup (captions, scopes, alignment, separators, [c] and
 [x] notes), the figure block (image, alt text, caption, data table, embedded CSV), the text
 blocks, escaping, well-formedness, determinism and the stylesheet covering every class used."""
 
@@ -14,21 +14,21 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from csp_analysis import blocks, charts
-from csp_analysis.blocks import (
+from csp_analysis.core.exceptions import ReportError
+from csp_analysis.report import blocks, charts
+from csp_analysis.report.blocks import (
     BLOCKS_CSS,
     DATA_SUMMARY,
     Headline,
     caveat_block,
     csv_text,
-    figure_block,
     findings_block,
     headline_block,
     paragraph_block,
     section,
     table_block,
 )
-from csp_analysis.exceptions import ReportError
+from csp_analysis.report.charts import figure_block
 
 MONTHS = pd.date_range("2024-04-01", periods=12, freq="MS")
 VOID = {"img", "br", "hr", "meta", "link", "input", "col", "source", "wbr"}
@@ -86,7 +86,11 @@ def fresh_ids(monkeypatch):
 
 def test_table_has_caption_scopes_alignment_and_separators():
     frame = pd.DataFrame(
-        {"Offences": [12345, 678], "Rate per 1,000 residents": [65.04, 3.5], "Trend": ["Up", "Down"]},
+        {
+            "Offences": [12345, 678],
+            "Rate per 1,000 residents": [65.04, 3.5],
+            "Trend": ["Up", "Down"],
+        },
         index=pd.Index(["Herefordshire", "Shropshire"], name="Partnership"),
     )
     html = table_block(frame, "Offences by partnership", note="Source: police.uk")
@@ -115,9 +119,12 @@ def test_suppressed_and_missing_cells_are_marked_and_explained():
     html = table_block(frame, "Hate crimes")
     data = cells(html, "td")
     assert data == [
-        ("num count", "1,234"), ("num", "1.5"),
-        ("num count", "[c]"), ("num", "[x]"),
-        ("num count", "[c]"), ("num", "2.0"),
+        ("num count", "1,234"),
+        ("num", "1.5"),
+        ("num count", "[c]"),
+        ("num", "[x]"),
+        ("num count", "[c]"),
+        ("num", "2.0"),
     ]
     assert blocks.SUPPRESSED_NOTE in html and blocks.NOT_AVAILABLE_NOTE in html
     # The default RangeIndex is not shown; the first column names the rows.
@@ -150,8 +157,9 @@ def test_number_formats_years_months_and_custom():
 
 
 def test_count_columns_default_and_explicit():
-    frame = pd.DataFrame({"Area": ["A"], "Offences": [3], "Population": [189890],
-                          "Rate per 1,000": [1.0]})
+    frame = pd.DataFrame(
+        {"Area": ["A"], "Offences": [3], "Population": [189890], "Rate per 1,000": [1.0]}
+    )
     html = table_block(frame, "Counts")
     assert [c for c, _ in cells(html, "td")] == ["num count", "num", "num"]
     html = table_block(frame, "Counts", count_columns=["Population"])
@@ -161,8 +169,10 @@ def test_count_columns_default_and_explicit():
 
 
 def test_text_is_escaped_everywhere():
-    frame = pd.DataFrame({"<b>Col</b>": ["<script>alert(1)</script>"]},
-                         index=pd.Index(['"quoted" & <i>'], name="<Row>"))
+    frame = pd.DataFrame(
+        {"<b>Col</b>": ["<script>alert(1)</script>"]},
+        index=pd.Index(['"quoted" & <i>'], name="<Row>"),
+    )
     html = table_block(frame, "<img src=x onerror=alert(1)>", note="<a href='http://x'>")
     assert "<script" not in html and "<img" not in html and "<a " not in html and "<b>" not in html
     assert "&lt;script&gt;" in html and "&quot;quoted&quot; &amp; &lt;i&gt;" in html
@@ -179,8 +189,11 @@ def test_table_validation():
 
 
 def test_multiindex_columns_are_flattened():
-    frame = pd.DataFrame([[1, 2]], columns=pd.MultiIndex.from_tuples([("2024", "Q1"), ("2024", "Q2")]),
-                         index=pd.Index(["A"], name="Area"))
+    frame = pd.DataFrame(
+        [[1, 2]],
+        columns=pd.MultiIndex.from_tuples([("2024", "Q1"), ("2024", "Q2")]),
+        index=pd.Index(["A"], name="Area"),
+    )
     html = table_block(frame, "Quarters")
     assert ">2024 - Q1</th>" in html and ">2024 - Q2</th>" in html
 
@@ -216,16 +229,24 @@ def test_csv_quotes_and_defuses_formulas():
 def demo_chart() -> charts.Chart:
     counts = pd.Series(np.arange(95, 107, dtype=float), index=MONTHS)
     counts.iloc[3] = np.nan
-    return charts.trend_chart(counts, measure="domestic abuse offences", area="Herefordshire",
-                              rolling_window=3, usual_range=(80, 120))
+    return charts.trend_chart(
+        counts,
+        measure="domestic abuse offences",
+        area="Herefordshire",
+        rolling_window=3,
+        usual_range=(80, 120),
+    )
 
 
 def test_figure_block_structure_image_table_and_download():
     chart = demo_chart()
     html = figure_block(chart)
     tree = parse(html)
-    order = [t for t, _ in tree.elements if t in ("figure", "img", "figcaption", "details",
-                                                   "summary", "table", "a")]
+    order = [
+        t
+        for t, _ in tree.elements
+        if t in ("figure", "img", "figcaption", "details", "summary", "table", "a")
+    ]
     assert order == ["figure", "img", "figcaption", "details", "summary", "table", "a"]
     img = next(a for t, a in tree.elements if t == "img")
     assert img["alt"] == chart.alt and img["src"].startswith("data:image/png;base64,")
@@ -242,7 +263,7 @@ def test_figure_block_structure_image_table_and_download():
     assert link["download"] == "domestic-abuse-offences-herefordshire-monthly.csv"
     prefix = "data:text/csv;charset=utf-8;base64,"
     assert link["href"].startswith(prefix)
-    payload = base64.b64decode(link["href"][len(prefix):]).decode("utf-8")
+    payload = base64.b64decode(link["href"][len(prefix) :]).decode("utf-8")
     assert payload == "\ufeff" + csv_text(chart.data, chart.decimals)
     assert payload.splitlines()[4].startswith("2024-07,[x],")  # the gap, marked not zero
     assert "<script" not in html and "style=" not in html
@@ -281,7 +302,9 @@ def test_output_is_deterministic(monkeypatch):
 def test_section_headings():
     assert section("Trends & patterns") == '<h2 id="trends-patterns">Trends &amp; patterns</h2>'
     assert section("Detail", 3, anchor="d1") == '<h3 id="d1">Detail</h3>'
-    assert section("Trends & patterns", 3) == '<h3 id="trends-patterns-2">Trends &amp; patterns</h3>'
+    assert (
+        section("Trends & patterns", 3) == '<h3 id="trends-patterns-2">Trends &amp; patterns</h3>'
+    )
     with pytest.raises(ReportError, match="heading level must be 2, 3 or 4"):
         section("Title", 1)
     with pytest.raises(ReportError, match="empty heading"):
@@ -290,8 +313,11 @@ def test_section_headings():
 
 def test_headline_block():
     html = headline_block(
-        [Headline("Offences", 12345, "up 5% on the year before"), ("Rate per 1,000", 65.04, None, 1),
-         {"label": "Rank", "value": "3rd of 6"}],
+        [
+            Headline("Offences", 12345, "up 5% on the year before"),
+            ("Rate per 1,000", 65.04, None, 1),
+            {"label": "Rank", "value": "3rd of 6"},
+        ],
         heading="Key figures",
     )
     tree = parse(html)
@@ -313,7 +339,9 @@ def test_findings_and_caveat_and_paragraphs():
     assert "No findings to report" in findings_block([], heading=None)
     caveat = caveat_block(["police.uk data carries   no flag.", "Second."], title="Proxy")
     assert caveat.startswith('<div class="csp-caveat" role="note">')
-    assert '<strong class="csp-caveat-title">Proxy:</strong> police.uk data carries no flag.' in caveat
+    assert (
+        '<strong class="csp-caveat-title">Proxy:</strong> police.uk data carries no flag.' in caveat
+    )
     assert "<p>Second.</p>" in caveat
     with pytest.raises(ReportError, match="empty caveat"):
         caveat_block([" "])
@@ -324,13 +352,15 @@ def test_findings_and_caveat_and_paragraphs():
 
 def test_stylesheet_covers_every_class_the_blocks_use():
     chart = demo_chart()
-    html = "".join([
-        figure_block(chart),
-        table_block(pd.DataFrame({"A": ["x"], "B": ["[c]"]}), "T"),
-        headline_block([("a", 1, "b")], heading="H"),
-        findings_block(["x"]),
-        caveat_block("c"),
-    ])
+    html = "".join(
+        [
+            figure_block(chart),
+            table_block(pd.DataFrame({"A": ["x"], "B": ["[c]"]}), "T"),
+            headline_block([("a", 1, "b")], heading="H"),
+            findings_block(["x"]),
+            caveat_block("c"),
+        ]
+    )
     used = {c for attr in re.findall(r'class="([^"]+)"', html) for c in attr.split()}
     used = {c for c in used if c.startswith("csp-")}
     defined = set(re.findall(r"\.(csp-[a-z-]+)", BLOCKS_CSS))
@@ -340,10 +370,12 @@ def test_stylesheet_covers_every_class_the_blocks_use():
 
 
 def test_suppressed_tables_from_the_disclosure_module():
-    from csp_analysis.disclosure import suppress
+    from csp_analysis.analysis.disclosure import suppress
 
-    counts = pd.DataFrame({"Female": [3, 40], "Male": [12, 25]},
-                          index=pd.Index(["Herefordshire", "Worcester"], name="Partnership"))
+    counts = pd.DataFrame(
+        {"Female": [3, 40], "Male": [12, 25]},
+        index=pd.Index(["Herefordshire", "Worcester"], name="Partnership"),
+    )
     table = suppress(counts, sensitive=True)
     html = table_block(table, "Victims by sex")
     assert table.note and table.note in html and blocks.SUPPRESSED_NOTE not in html
@@ -358,8 +390,12 @@ def test_suppressed_tables_from_the_disclosure_module():
 
 def test_preformatted_numbers_are_right_aligned_but_kept():
     frame = pd.DataFrame(
-        {"Indicator": ["Offences", "Completions", "Fires"], "Value": ["2,343", "38.0%", "[c]"],
-         "Quarter": ["2025/26 Q4", "2025/26 Q4", "2025/26 Q3"], "Change": ["+4.5", "\u22122", "0"]}
+        {
+            "Indicator": ["Offences", "Completions", "Fires"],
+            "Value": ["2,343", "38.0%", "[c]"],
+            "Quarter": ["2025/26 Q4", "2025/26 Q4", "2025/26 Q3"],
+            "Change": ["+4.5", "\u22122", "0"],
+        }
     )
     html = table_block(frame, "Mixed")
     assert cells(html, "td")[:3] == [("num", "2,343"), ("", "2025/26 Q4"), ("num", "+4.5")]

@@ -1,4 +1,4 @@
-"""Tests for csp_analysis.charts: alt text against hand-worked values, accessibility rules of the
+"""Tests for csp_analysis.report.charts: alt text against hand-worked values, accessibility rules of the
 figures (palette contrast, markers, no dual axes, horizontal ticks, direct labels, gaps), and
 every validation rule."""
 
@@ -12,18 +12,16 @@ import pandas as pd
 import pytest
 from matplotlib.text import Text
 
-from csp_analysis import charts
-from csp_analysis.charts import (
+from csp_analysis.core.exceptions import AnalysisError
+from csp_analysis.report import charts
+from csp_analysis.report.charts import (
     LINESTYLES,
     MARKERS,
     PALETTE,
     SPC_STYLES,
     bar_chart,
     contrast_ratio,
-    financial_year,
     forecast_chart,
-    format_month,
-    format_number,
     funnel_chart,
     funnel_position,
     png_size,
@@ -32,7 +30,9 @@ from csp_analysis.charts import (
     text_colour,
     trend_chart,
 )
-from csp_analysis.exceptions import AnalysisError
+from csp_analysis.report.wording import financial_year
+from csp_analysis.report.wording import month_label as format_month
+from csp_analysis.report.wording import number as format_number
 
 MONTHS = pd.date_range("2023-04-01", periods=36, freq="MS")  # April 2023 to March 2026
 
@@ -136,16 +136,18 @@ def test_trend_alt_text_reference_sentence():
 
 
 def test_trend_alt_text_falling_unchanged_and_outside_range():
-    falling = trend_chart(linear(2400, 1800).round(), measure="thefts", area="Shropshire",
-                          usual_range=(1900, 2500))
+    falling = trend_chart(
+        linear(2400, 1800).round(), measure="thefts", area="Shropshire", usual_range=(1900, 2500)
+    )
     assert "fell from 2,400 to 1,800" in falling.alt
     assert "the latest month is below the usual range (1,900 to 2,500)" in falling.alt
     flat = trend_chart(linear(100, 101).round(), measure="thefts", area="Shropshire")
     assert "Monthly thefts in Shropshire stayed broadly level (100 and 101) between" in flat.alt
     same = trend_chart(pd.Series(7.0, index=MONTHS), measure="thefts", area="Shropshire")
     assert "started and ended at 7 between" in same.alt
-    high = trend_chart(linear(100, 200).round(), measure="thefts", area="Shropshire",
-                       usual_range=(80, 150))
+    high = trend_chart(
+        linear(100, 200).round(), measure="thefts", area="Shropshire", usual_range=(80, 150)
+    )
     assert "the latest month is above the usual range" in high.alt
 
 
@@ -181,8 +183,13 @@ def test_trend_suppressed_months_are_gaps_marked_c():
 
 def test_trend_direct_labels_and_no_legend_or_dual_axis():
     sa = linear(95, 120) + 1
-    chart = trend_chart(linear(95, 120), measure="offences", area="Herefordshire", adjusted=sa,
-                        usual_range=(70, 134))
+    chart = trend_chart(
+        linear(95, 120),
+        measure="offences",
+        area="Herefordshire",
+        adjusted=sa,
+        usual_range=(70, 134),
+    )
     texts = all_texts(chart)
     for label in ("Monthly count", "12-month average", "Seasonally adjusted"):
         assert label in texts
@@ -221,8 +228,12 @@ def build(kind: str):
             {"area": ["A", "B"], "population": [100_000, 200_000], "rate": [44.0, 47.0]}
         )
         return funnel_chart(points, funnel_grid(), 45.0, measure="offences")
-    return bar_chart(pd.Series({"Burglary": 10, "Robbery": 4}), measure="offences",
-                     area="Herefordshire", by="crime type")
+    return bar_chart(
+        pd.Series({"Burglary": 10, "Robbery": 4}),
+        measure="offences",
+        area="Herefordshire",
+        by="crime type",
+    )
 
 
 def test_png_is_compact_deterministic_and_carries_no_metadata():
@@ -248,8 +259,11 @@ def test_spc_alt_text_lists_special_causes_and_latest_position():
     values.iloc[-1] = 135
     special = values.ne(100)
     kinds = np.where(values > 100, "concerning", np.where(values < 100, "improving", None))
-    chart = spc_chart(spc_frame(values, special=special, kinds=kinds), measure="burglaries",
-                      area="Telford and Wrekin")
+    chart = spc_chart(
+        spc_frame(values, special=special, kinds=kinds),
+        measure="burglaries",
+        area="Telford and Wrekin",
+    )
     assert chart.alt.startswith(
         "Monthly burglaries in Telford and Wrekin from April 2023 to March 2026, with a mean of "
         "100.0 and a usual range (process limits) of 70.0 to 130.0."
@@ -268,7 +282,10 @@ def test_spc_alt_text_lists_special_causes_and_latest_position():
     assert markers["^"] == SPC_STYLES["concerning"]["color"]
     assert markers["s"] == SPC_STYLES["improving"]["color"]
     assert list(chart.data["Special cause"].iloc[[5, 9, 0]]) == [
-        "Yes (concerning)", "Yes (improving)", "No"]
+        "Yes (concerning)",
+        "Yes (improving)",
+        "No",
+    ]
 
 
 def test_spc_without_special_causes_or_types():
@@ -277,8 +294,9 @@ def test_spc_without_special_causes_or_types():
     assert "within the usual range" in chart.alt
     special = pd.Series(False, index=MONTHS)
     special.iloc[3] = True
-    chart = spc_chart(spc_frame(pd.Series(100.0, index=MONTHS), special=special),
-                      measure="thefts", area="X")
+    chart = spc_chart(
+        spc_frame(pd.Series(100.0, index=MONTHS), special=special), measure="thefts", area="X"
+    )
     assert "1 month shows special cause variation (other: July 2023)" in chart.alt
 
 
@@ -321,8 +339,9 @@ def test_seasonal_profile_reference_values():
 
 def test_seasonal_profile_limits_years_drawn_not_tabled():
     months = pd.date_range("2019-04-01", periods=84, freq="MS")  # seven financial years
-    chart = seasonal_profile_chart(pd.Series(10.0, index=months), measure="x", area="y",
-                                   max_years=3)
+    chart = seasonal_profile_chart(
+        pd.Series(10.0, index=months), measure="x", area="y", max_years=3
+    )
     assert len(chart.data.columns) == 7
     assert len(chart.figure.axes[0].lines) == 3
     assert "Earlier years are in the data table only." in chart.alt
@@ -349,7 +368,10 @@ def test_forecast_alt_text_and_table():
         "95% prediction interval for March 2027 is 90 to 150."
     )
     assert list(chart.data.columns) == [
-        "Recorded", "Forecast", "95% prediction interval: lower", "95% prediction interval: upper"
+        "Recorded",
+        "Forecast",
+        "95% prediction interval: lower",
+        "95% prediction interval: upper",
     ]
     assert len(chart.data) == 48 and chart.data["Forecast"].notna().sum() == 12
     assert {"Forecast", "Upper 95%", "Lower 95%", "Recorded"} <= set(all_texts(chart))
@@ -393,8 +415,9 @@ def test_funnel_alt_text_names_highlight_and_outliers():
             "rate": [40.1, 45.0, 58.0, 36.5],
         }
     )
-    chart = funnel_chart(points, funnel_grid(), 45.0, measure="violent offences",
-                         highlight="Herefordshire")
+    chart = funnel_chart(
+        points, funnel_grid(), 45.0, measure="violent offences", highlight="Herefordshire"
+    )
     assert chart.alt == (
         "Violent offences per 1,000 residents for 4 areas, plotted against population with 95% "
         "and 99.8% funnel limits around the average of 45.0. Herefordshire (rate 40.1, "
@@ -427,12 +450,19 @@ def test_funnel_validation():
 
 
 def test_bar_chart_alt_text_order_and_suppression():
-    values = pd.Series({"Shoplifting": 980, "Burglary": 500, "Violence": 4210, "Drugs": 300,
-                        "Weapons": 3})
-    chart = bar_chart(values, measure="offences in the year ending March 2026",
-                      area="Herefordshire", by="crime type", average=1100,
-                      average_label="West Mercia average", highlight="Shoplifting",
-                      suppressed=pd.Series({"Weapons": True}))
+    values = pd.Series(
+        {"Shoplifting": 980, "Burglary": 500, "Violence": 4210, "Drugs": 300, "Weapons": 3}
+    )
+    chart = bar_chart(
+        values,
+        measure="offences in the year ending March 2026",
+        area="Herefordshire",
+        by="crime type",
+        average=1100,
+        average_label="West Mercia average",
+        highlight="Shoplifting",
+        suppressed=pd.Series({"Weapons": True}),
+    )
     assert chart.alt == (
         "Offences in the year ending March 2026 in Herefordshire by crime type, 5 categories. "
         "The highest are Violence (4,210), Shoplifting (980) and Burglary (500); the lowest is "
@@ -456,11 +486,13 @@ def test_bar_chart_validation():
     with pytest.raises(AnalysisError, match="highlight 'B' is not one of the categories"):
         bar_chart(pd.Series({"A": 1}), measure="x", area="y", by="z", highlight="B")
     with pytest.raises(AnalysisError, match="every value is missing or suppressed"):
-        bar_chart(pd.Series({"A": 1}), measure="x", area="y", by="z",
-                  suppressed=pd.Series({"A": True}))
+        bar_chart(
+            pd.Series({"A": 1}), measure="x", area="y", by="z", suppressed=pd.Series({"A": True})
+        )
     with pytest.raises(AnalysisError, match="suppressed names 'Q', which is not in the data"):
-        bar_chart(pd.Series({"A": 1}), measure="x", area="y", by="z",
-                  suppressed=pd.Series({"Q": True}))
+        bar_chart(
+            pd.Series({"A": 1}), measure="x", area="y", by="z", suppressed=pd.Series({"Q": True})
+        )
 
 
 # --------------------------------------------------------------------------- series validation
@@ -472,8 +504,14 @@ def test_bar_chart_validation():
         ([1, 2, 3], "expected a pandas Series"),
         (pd.Series([1, 2]), "must be month-start Timestamps"),
         (pd.Series([1.0], index=[pd.Timestamp("2024-01-15")]), "2024-01-15 is not"),
-        (pd.Series([1.0, 2.0], index=[pd.Timestamp("2024-01-01")] * 2), "January 2024 appears twice"),
-        (pd.Series(["a"], index=[pd.Timestamp("2024-01-01")]), "'a' for January 2024 is not a number"),
+        (
+            pd.Series([1.0, 2.0], index=[pd.Timestamp("2024-01-01")] * 2),
+            "January 2024 appears twice",
+        ),
+        (
+            pd.Series(["a"], index=[pd.Timestamp("2024-01-01")]),
+            "'a' for January 2024 is not a number",
+        ),
         (pd.Series([np.nan], index=[pd.Timestamp("2024-01-01")]), "every value is missing"),
         (pd.Series([], index=pd.DatetimeIndex([]), dtype=float), "the series is empty"),
     ],
@@ -492,7 +530,7 @@ def test_rolling_window_validation():
 
 
 def test_spc_chart_reads_xmr_results_directly():
-    from csp_analysis.spc import xmr
+    from csp_analysis.analysis.spc import xmr
 
     values = pd.Series(100.0 + np.tile([3, -2, 1, -1, 2, -3], 6), index=MONTHS)
     values.iloc[-1] = 160  # far above the limits: special cause, concerning (lower is better)
@@ -505,7 +543,7 @@ def test_spc_chart_reads_xmr_results_directly():
 
 
 def test_forecast_chart_reads_forecast_results_and_their_level():
-    from csp_analysis.forecast import forecast
+    from csp_analysis.analysis.forecast import forecast
 
     history = pd.Series(100.0 + 10 * np.sin(np.arange(36) / 12 * 2 * np.pi), index=MONTHS)
     result = forecast(history, horizon=6, model="seasonal_naive", level=0.8)
@@ -518,27 +556,36 @@ def test_forecast_chart_reads_forecast_results_and_their_level():
 
 def test_period_index_is_read_as_months():
     periods = pd.period_range("2023-04", periods=36, freq="M")
-    chart = trend_chart(pd.Series(np.linspace(95, 120, 36).round(), index=periods),
-                        measure="thefts", area="Worcester")
+    chart = trend_chart(
+        pd.Series(np.linspace(95, 120, 36).round(), index=periods),
+        measure="thefts",
+        area="Worcester",
+    )
     assert "between April 2023 and March 2026" in chart.alt
 
 
 def test_suppression_in_spc_seasonal_and_forecast():
     counts = pd.Series(np.tile([3.0, 8.0, 12.0], 12), index=MONTHS)
     withheld = counts.between(1, 4)
-    spc = spc_chart(spc_frame(counts, mean=7.7, lcl=0.0, ucl=20.0), measure="hate crimes",
-                    area="Worcester", suppressed=withheld)
+    spc = spc_chart(
+        spc_frame(counts, mean=7.7, lcl=0.0, ucl=20.0),
+        measure="hate crimes",
+        area="Worcester",
+        suppressed=withheld,
+    )
     assert (spc.data.loc[withheld, "Hate crimes"] == "[c]").all()
     assert np.isnan(np.asarray(spc.figure.axes[0].lines[0].get_ydata(), float)[withheld]).all()
-    seasonal = seasonal_profile_chart(counts, measure="hate crimes", area="Worcester",
-                                      suppressed=withheld)
+    seasonal = seasonal_profile_chart(
+        counts, measure="hate crimes", area="Worcester", suppressed=withheld
+    )
     assert (seasonal.data.loc[["April", "July", "October", "January"]] == "[c]").all().all()
     assert (seasonal.data.loc["May"] == 8).all()
     assert "the lowest is May (8.0)" in seasonal.alt  # averages skip withheld months
     future = pd.date_range("2026-04-01", periods=3, freq="MS")
     fc = pd.DataFrame({"mean": 8.0, "lower": 2.0, "upper": 14.0}, index=future)
-    forecast = forecast_chart(counts, fc, measure="hate crimes", area="Worcester",
-                              suppressed=withheld)
+    forecast = forecast_chart(
+        counts, fc, measure="hate crimes", area="Worcester", suppressed=withheld
+    )
     assert (forecast.data["Recorded"].iloc[:36][withheld.to_numpy()] == "[c]").all()
     assert forecast.data["Recorded"].iloc[36:].isna().all()
     for chart in (spc, seasonal, forecast):  # a withheld 3 never reaches the alt text
@@ -560,11 +607,11 @@ def quarterly_spc_frame():
 
 
 def test_format_quarter_matches_the_series_label():
-    from csp_analysis.series import fy_quarter_label
+    from csp_analysis.core.calendar import fy_quarter_label
 
     for month in pd.date_range("2023-01-01", periods=24, freq="MS"):
-        assert charts.format_quarter(month) == fy_quarter_label(month)
-    assert charts.format_quarter(pd.Timestamp("2026-01-01")) == "2025/26 Q4"
+        assert charts.wording.fy_quarter_label(month) == fy_quarter_label(month)
+    assert charts.wording.fy_quarter_label(pd.Timestamp("2026-01-01")) == "2025/26 Q4"
 
 
 def test_spc_alt_text_says_quarters_for_a_quarterly_series():
@@ -673,13 +720,18 @@ WEST_MERCIA = pd.DataFrame(
 
 
 def test_funnel_chart_accepts_funnel_limits_output_directly():
-    from csp_analysis import rates
+    from csp_analysis.analysis import rates
 
     table = WEST_MERCIA.assign(rate=WEST_MERCIA["count"] / WEST_MERCIA["population"] * 1000)
     pooled = table["count"].sum() / table["population"].sum() * 1000
     grid = np.linspace(150_000, 400_000, 200)
-    chart = funnel_chart(table, rates.funnel_limits(grid, pooled), pooled,
-                         measure="recorded crimes", highlight="Shropshire")
+    chart = funnel_chart(
+        table,
+        rates.funnel_limits(grid, pooled),
+        pooled,
+        measure="recorded crimes",
+        highlight="Shropshire",
+    )
     # The chart's verdicts agree with rates.funnel_position at each area's own population.
     expected = rates.funnel_position(table, pooled).set_index("area")["position"]
     shown = chart.data["Compared with the funnel limits"]
@@ -691,14 +743,19 @@ def test_funnel_chart_accepts_funnel_limits_output_directly():
 
 @pytest.mark.parametrize("highlight", [None, "South Worcestershire"])
 def test_funnel_labels_never_collide(highlight):
-    from csp_analysis import rates
+    from csp_analysis.analysis import rates
 
     table = WEST_MERCIA.assign(rate=WEST_MERCIA["count"] / WEST_MERCIA["population"] * 1000)
     pooled = table["count"].sum() / table["population"].sum() * 1000
     pops = table["population"].to_numpy(float)
     grid = np.linspace(pops.min() * 0.8, pops.max() * 1.2, 200)  # as review._funnel builds it
-    chart = funnel_chart(table, rates.funnel_limits(grid, pooled), pooled,
-                         measure="recorded crimes", highlight=highlight)
+    chart = funnel_chart(
+        table,
+        rates.funnel_limits(grid, pooled),
+        pooled,
+        measure="recorded crimes",
+        highlight=highlight,
+    )
     axes = chart.figure.axes[0]
     names = [t for t in axes.texts if t.get_text() in set(table["area"])]
     margin = [t for t in axes.texts if "limits" in t.get_text() or "Average" in t.get_text()]
@@ -727,8 +784,11 @@ def test_spc_special_cause_labels_stay_inside_the_plot():
     values.iloc[1] = 150.0
     values.iloc[-2] = 55.0
     kinds = np.where(values > 130, "concerning", np.where(values < 70, "improving", None))
-    chart = spc_chart(spc_frame(values, special=values.gt(130) | values.lt(70), kinds=kinds),
-                      measure="thefts", area="X")
+    chart = spc_chart(
+        spc_frame(values, special=values.gt(130) | values.lt(70), kinds=kinds),
+        measure="thefts",
+        area="X",
+    )
     axes = chart.figure.axes[0]
     boxes = _boxes(chart, axes.texts)
     frame = axes.get_window_extent()
@@ -928,8 +988,14 @@ def _forecast_below_zero():
 
 def _funnel_limit_below_zero():
     points = pd.DataFrame({"area": ["A", "B"], "population": [2_000, 9_000], "rate": [0.4, 1.1]})
-    return funnel_chart(points, funnel_grid(centre=0.8, half_95=0.9, half_998=1.4).assign(
-        population=np.linspace(1_000, 10_000, 50)), 0.8, measure="x")
+    return funnel_chart(
+        points,
+        funnel_grid(centre=0.8, half_95=0.9, half_998=1.4).assign(
+            population=np.linspace(1_000, 10_000, 50)
+        ),
+        0.8,
+        measure="x",
+    )
 
 
 LIMIT_CASES = {

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from csp_analysis import cli
-from csp_analysis.exceptions import UnknownNameError
+from csp_analysis.core import cli
+from csp_analysis.core.exceptions import UnknownNameError
 
 
 def test_help_lists_every_registered_command(capsys):
@@ -24,14 +24,16 @@ def test_unknown_command_is_an_error(capsys):
 
 
 def test_registry_get_names_valid_commands():
-    with pytest.raises(UnknownNameError, match=r"unknown command 'nope'; valid: demo-data, download"):
+    with pytest.raises(
+        UnknownNameError, match=r"unknown command 'nope'; valid: demo-data, download"
+    ):
         cli.get("nope")
 
 
 def test_package_errors_print_one_line_and_exit_1(monkeypatch, capsys):
     import types
 
-    from csp_analysis.exceptions import InputFileError
+    from csp_analysis.core.exceptions import InputFileError
 
     fake = types.ModuleType("fake")
     fake.add_arguments = lambda parser: None

@@ -6,14 +6,14 @@ import textwrap
 
 import pytest
 
-from csp_analysis.config import (
+from csp_analysis.core.config import (
     AreasConfig,
     PrioritiesConfig,
     load_areas,
     load_priorities,
     load_yaml_model,
 )
-from csp_analysis.exceptions import ConfigError, UnknownNameError
+from csp_analysis.core.exceptions import ConfigError, UnknownNameError
 
 WEST_MERCIA_CSPS = {
     "E22000326": ["E06000019"],
@@ -40,8 +40,15 @@ def test_shipped_areas_are_the_five_west_mercia_csps():
 def test_shipped_priorities_include_the_defaults():
     ids = set(load_priorities().ids)
     assert {
-        "all_crime", "asb", "domestic_abuse", "vawg", "drugs", "neighbourhood_crime",
-        "serious_violence", "hate_crime", "alcohol_related_violence",
+        "all_crime",
+        "asb",
+        "domestic_abuse",
+        "vawg",
+        "drugs",
+        "neighbourhood_crime",
+        "serious_violence",
+        "hate_crime",
+        "alcohol_related_violence",
     } <= ids
 
 
@@ -95,18 +102,33 @@ def test_valid_minimal_areas_file(tmp_path):
 @pytest.mark.parametrize(
     "text, match",
     [
-        (AREA.replace("    name: F\n", "    name: F\n    colour: blue\n"),
-         r"areas.yaml: forces.0.colour: unknown key"),
-        (AREA.replace("        ons_name: A\n", ""), r"forces.0.csps.0.ons_name: required field is missing"),
+        (
+            AREA.replace("    name: F\n", "    name: F\n    colour: blue\n"),
+            r"areas.yaml: forces.0.colour: unknown key",
+        ),
+        (
+            AREA.replace("        ons_name: A\n", ""),
+            r"forces.0.csps.0.ons_name: required field is missing",
+        ),
         (AREA.replace("E22000326", "X22000326"), r"forces.0.csps.0.code: .*pattern"),
         (AREA.replace("2023: 100", "2023: -5"), r"population for 2023 must be positive"),
-        (AREA + AREA.split("csps:\n")[1].replace("id: a", "id: b").replace("E22000326", "E22000333"),
-         r"district E06000019 belongs to two CSPs"),
+        (
+            AREA
+            + AREA.split("csps:\n")[1].replace("id: a", "id: b").replace("E22000326", "E22000333"),
+            r"district E06000019 belongs to two CSPs",
+        ),
         ("- just\n- a list\n", r"\(top level\): expected a mapping"),
         ("forces: [\n", r"line \d+: not valid YAML"),
     ],
-    ids=["unknown-key", "missing-field", "bad-code", "negative-population", "shared-district",
-         "not-a-mapping", "bad-yaml"],
+    ids=[
+        "unknown-key",
+        "missing-field",
+        "bad-code",
+        "negative-population",
+        "shared-district",
+        "not-a-mapping",
+        "bad-yaml",
+    ],
 )
 def test_areas_validation_errors(tmp_path, text, match):
     with pytest.raises(ConfigError, match=match):
@@ -126,21 +148,39 @@ priorities:
 @pytest.mark.parametrize(
     "text, match",
     [
-        (PRIORITY.replace("[Drugs]", "[Drugz]"),
-         r"priorities.0.definition.0.crime_types: unknown police.uk crime type 'Drugz'"),
-        (PRIORITY.replace("crime_types: [Drugs]", "offence_codes: ['999Z']"),
-         r"unknown Home Office offence code '999Z'"),
-        (PRIORITY.replace("crime_types: [Drugs]", "offence_subgroups: [Piracy]"),
-         r"unknown Home Office offence subgroup 'Piracy'"),
-        (PRIORITY.replace("crime_types: [Drugs]", "flags: [tipsy]"),
-         r"priorities.0.definition.0.flags.0: .*'domestic_abuse', 'hate' or 'alcohol'"),
+        (
+            PRIORITY.replace("[Drugs]", "[Drugz]"),
+            r"priorities.0.definition.0.crime_types: unknown police.uk crime type 'Drugz'",
+        ),
+        (
+            PRIORITY.replace("crime_types: [Drugs]", "offence_codes: ['999Z']"),
+            r"unknown Home Office offence code '999Z'",
+        ),
+        (
+            PRIORITY.replace("crime_types: [Drugs]", "offence_subgroups: [Piracy]"),
+            r"unknown Home Office offence subgroup 'Piracy'",
+        ),
+        (
+            PRIORITY.replace("crime_types: [Drugs]", "flags: [tipsy]"),
+            r"priorities.0.definition.0.flags.0: .*'domestic_abuse', 'hate' or 'alcohol'",
+        ),
         (PRIORITY.replace("    title: P\n", ""), r"priorities.0.title: required field is missing"),
         (PRIORITY + PRIORITY.split("priorities:\n")[1], r"priority ids declared twice: p"),
-        (PRIORITY + "    proxies:\n      twitter: {match: [{crime_types: [Drugs]}], caveat: 'a long caveat'}\n",
-         r"priorities.0.proxies.twitter"),
+        (
+            PRIORITY
+            + "    proxies:\n      twitter: {match: [{crime_types: [Drugs]}], caveat: 'a long caveat'}\n",
+            r"priorities.0.proxies.twitter",
+        ),
     ],
-    ids=["crime-type", "offence-code", "subgroup", "flag", "missing-title", "duplicate-id",
-         "unknown-source"],
+    ids=[
+        "crime-type",
+        "offence-code",
+        "subgroup",
+        "flag",
+        "missing-title",
+        "duplicate-id",
+        "unknown-source",
+    ],
 )
 def test_priorities_validation_errors(tmp_path, text, match):
     with pytest.raises(ConfigError, match=match):

@@ -1,4 +1,4 @@
-"""Tests of the synthetic demonstration data generator (csp_analysis.demo_data).
+"""Tests of the synthetic demonstration data generator (csp_analysis.io.demo_data).
 
 Short spans are generated into temporary directories; one full ten-year data set is generated
 once per module for the checks that need the whole span (calibration, truth recovery).
@@ -14,21 +14,22 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from csp_analysis.conftest import HOME_OFFICE_PFA, LSOA_LOOKUP, WEST_MERCIA_DIR
 
-from csp_analysis import cli
-from csp_analysis import demo_data as dd
-from csp_analysis.config import load_areas
-from csp_analysis.exceptions import CspAnalysisError
-from csp_analysis.offences import OFFENCES
-from csp_analysis.schema import ASB, POLICE_UK_CRIME_TYPES
-
-from .conftest import HOME_OFFICE_PFA, LSOA_LOOKUP, WEST_MERCIA_DIR
+from csp_analysis.core import cli
+from csp_analysis.core.config import load_areas
+from csp_analysis.core.exceptions import CspAnalysisError
+from csp_analysis.core.offences import OFFENCES
+from csp_analysis.core.schema import ASB, POLICE_UK_CRIME_TYPES
+from csp_analysis.io import demo_data as dd
 
 STREET_HEADER = (
     "Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,LSOA name,"
     "Crime type,Last outcome category,Context"
 )
-LOOKUP_HEADER = "LSOA21CD,LSOA21NM,LSOA21NMW,WD23CD,WD23NM,WD23NMW,LAD23CD,LAD23NM,LAD23NMW,ObjectId"
+LOOKUP_HEADER = (
+    "LSOA21CD,LSOA21NM,LSOA21NMW,WD23CD,WD23NM,WD23NMW,LAD23CD,LAD23NM,LAD23NMW,ObjectId"
+)
 EXTRACT_HEADER = (
     "CrimeRef,RecordedMonth,LSOA,HOOffenceCode,HOOffenceSubgroup,PoliceUKCategory,DomesticAbuse,"
     "HateFlag,AlcoholFlag,VictimSex,Outcome"
@@ -181,9 +182,11 @@ def test_every_crime_has_exactly_one_extract_row(short):
 
 def test_extract_offence_codes_match_their_category(short):
     extract = pd.read_csv(short / "local_extract.csv", dtype=str, keep_default_na=False)
-    for code, subgroup, category in extract[
-        ["HOOffenceCode", "HOOffenceSubgroup", "PoliceUKCategory"]
-    ].drop_duplicates().itertuples(index=False):
+    for code, subgroup, category in (
+        extract[["HOOffenceCode", "HOOffenceSubgroup", "PoliceUKCategory"]]
+        .drop_duplicates()
+        .itertuples(index=False)
+    ):
         assert OFFENCES[code].police_uk_category == category
         assert OFFENCES[code].subgroup == subgroup
     for flag in ("DomesticAbuse", "HateFlag", "AlcoholFlag"):
@@ -297,9 +300,9 @@ def test_base_is_calibrated_to_the_real_2025_counts():
     for (csp, crime_type), total in totals.items():
         assert total == pytest.approx(dd.REAL_2025_COUNTS[csp][crime_type], rel=1e-6)
     # The reference month: base is the April 2016 expectation before its seasonal factor.
-    april_2016 = expected[expected["month"] == "2016-04-01"].set_index(
-        ["csp_code", "crime_type"]
-    )["expected"]
+    april_2016 = expected[expected["month"] == "2016-04-01"].set_index(["csp_code", "crime_type"])[
+        "expected"
+    ]
     for s in truth["series"]:
         key = (s["csp_code"], s["crime_type"])
         assert april_2016[key] == pytest.approx(s["base_monthly_mean"] * s["seasonal_factors"][3])
@@ -340,9 +343,11 @@ def test_2025_totals_are_near_the_real_west_mercia_counts(full):
     expected = dd.expected_monthly(truth)
     expected = expected[expected["month"].dt.year == 2025]
     size = expected["crime_type"].map({s["crime_type"]: s["dispersion"] for s in truth["series"]})
-    variance = (expected["expected"] + expected["expected"] ** 2 / size).groupby(
-        [expected["csp_code"], expected["crime_type"]]
-    ).sum()
+    variance = (
+        (expected["expected"] + expected["expected"] ** 2 / size)
+        .groupby([expected["csp_code"], expected["crime_type"]])
+        .sum()
+    )
     assert len(observed) == 70
     for (csp, crime_type), n in observed.items():
         real = dd.REAL_2025_COUNTS[csp][crime_type]
@@ -447,9 +452,9 @@ def test_calibration_constants_reproduce_from_the_real_files(shared_data):
         )  # fmt: skip
     home_office = pd.read_csv(HOME_OFFICE_PFA, dtype=str, keep_default_na=False)
     west_mercia = home_office[home_office["Force_Name"] == "West Mercia"]
-    per_code = pd.to_numeric(west_mercia["Number_of_Offences"]).groupby(
-        west_mercia["Offence_Code"]
-    ).sum()
+    per_code = (
+        pd.to_numeric(west_mercia["Number_of_Offences"]).groupby(west_mercia["Offence_Code"]).sum()
+    )
     assert {k: int(v) for k, v in per_code[per_code > 0].items()} == (
         dd.HOME_OFFICE_WEST_MERCIA_201718
     )

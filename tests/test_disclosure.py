@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from scipy.optimize import linprog
 
-from csp_analysis.disclosure import (
+from csp_analysis.analysis.disclosure import (
     SUPPRESSED,
     TOTAL,
     primary_threshold,
@@ -18,7 +18,7 @@ from csp_analysis.disclosure import (
     suppress,
     suppress_series,
 )
-from csp_analysis.exceptions import AnalysisError
+from csp_analysis.core.exceptions import AnalysisError
 
 
 def _bounds_of_suppressed(result) -> dict[tuple, tuple[float, float]]:
@@ -311,7 +311,7 @@ def test_duplicate_labels_rejected():
 def test_unprotectable_cell_is_an_error_not_a_leak(monkeypatch):
     # Unreachable with real totals (a total is never smaller than its cells), so simulate a
     # table where no complement can be found.
-    import csp_analysis.disclosure as disclosure
+    import csp_analysis.analysis.disclosure as disclosure
 
     monkeypatch.setattr(disclosure, "_choose_complement", lambda *args: None)
     with pytest.raises(AnalysisError, match="cannot protect the cell at row 0, column 'A'"):

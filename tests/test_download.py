@@ -9,8 +9,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from csp_analysis import cli
-from csp_analysis.download import (
+from csp_analysis.core import cli
+from csp_analysis.core.exceptions import DownloadError, UnknownNameError
+from csp_analysis.io.download import (
     BASE_URL_ENV,
     download_police_uk,
     parse_months,
@@ -18,7 +19,6 @@ from csp_analysis.download import (
     street_member,
     verify_zip,
 )
-from csp_analysis.exceptions import DownloadError, UnknownNameError
 
 HEADER = "Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code\n"
 

@@ -8,7 +8,7 @@ import sys
 import pytest
 import yaml
 
-from csp_analysis.paths import PROJECT_ROOT
+from csp_analysis.core.paths import PROJECT_ROOT
 
 
 def _name(requirement: str) -> str:

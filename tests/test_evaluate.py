@@ -6,13 +6,19 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from csp_analysis.cli import main
-from csp_analysis.evaluate import fit_all, read_series, summary_line
-from csp_analysis.exceptions import AnalysisError, InputFileError
+from csp_analysis.analysis.evaluate import fit_all, read_series, summary_line
+from csp_analysis.core.cli import main
+from csp_analysis.core.exceptions import AnalysisError, InputFileError
 from tests.reference.analysis_truth import simulate
 
-SPEC_COLUMNS = ["series", "n_months", "chosen_model", "mase_chosen", "mase_seasonal_naive",
-                "relative_mase"]
+SPEC_COLUMNS = [
+    "series",
+    "n_months",
+    "chosen_model",
+    "mase_chosen",
+    "mase_seasonal_naive",
+    "relative_mase",
+]
 
 
 def write_long_csv(path, lengths: dict[str, int]) -> None:
@@ -26,8 +32,20 @@ def write_long_csv(path, lengths: dict[str, int]) -> None:
 def test_cli_end_to_end(tmp_path, capsys):
     source, out = tmp_path / "long.csv", tmp_path / "results.csv"
     write_long_csv(source, {"burglary": 108, "violence": 36, "drugs": 30})
-    code = main(["evaluate", str(source), "--date-col", "month", "--value-col", "count",
-                 "--group-col", "crime_type", "--out", str(out)])
+    code = main(
+        [
+            "evaluate",
+            str(source),
+            "--date-col",
+            "month",
+            "--value-col",
+            "count",
+            "--group-col",
+            "crime_type",
+            "--out",
+            str(out),
+        ]
+    )
     assert code == 0
     results = pd.read_csv(out, keep_default_na=False, na_values=[""])
     assert list(results.columns[:6]) == SPEC_COLUMNS
@@ -37,11 +55,12 @@ def test_cli_end_to_end(tmp_path, capsys):
     assert rows.loc["burglary", "n_origins"] == 8
     chosen = rows.loc["burglary", "chosen_model"]
     assert rows.loc["burglary", "mase_chosen"] == pytest.approx(
-        rows.loc["burglary", f"mase_{chosen}"])
+        rows.loc["burglary", f"mase_{chosen}"]
+    )
     # The CSV holds 6 significant digits.
     assert rows.loc["burglary", "relative_mase"] == pytest.approx(
-        rows.loc["burglary", "mase_chosen"] / rows.loc["burglary", "mase_seasonal_naive"],
-        rel=1e-5)
+        rows.loc["burglary", "mase_chosen"] / rows.loc["burglary", "mase_seasonal_naive"], rel=1e-5
+    )
     # The short series keeps its row, with the reason.
     assert pd.isna(rows.loc["drugs", "chosen_model"])
     assert "needs at least 36 months" in rows.loc["drugs", "note"]
@@ -54,10 +73,23 @@ def test_cli_end_to_end(tmp_path, capsys):
 def test_cli_single_series_prints_table(tmp_path, capsys):
     source = tmp_path / "one.csv"
     series = simulate(months=40)
-    pd.DataFrame({"date": [f"{m:%Y-%m-%d}" for m in series.index],
-                  "n": series.astype(int)}).to_csv(source, index=False)
-    code = main(["evaluate", str(source), "--date-col", "date", "--value-col", "n",
-                 "--models", "ets", "--horizon", "6"])
+    pd.DataFrame({"date": [f"{m:%Y-%m-%d}" for m in series.index], "n": series.astype(int)}).to_csv(
+        source, index=False
+    )
+    code = main(
+        [
+            "evaluate",
+            str(source),
+            "--date-col",
+            "date",
+            "--value-col",
+            "n",
+            "--models",
+            "ets",
+            "--horizon",
+            "6",
+        ]
+    )
     assert code == 0
     out = capsys.readouterr().out
     assert "mase_ets" in out and "mase_sarima" not in out
@@ -74,8 +106,10 @@ def test_cli_errors(tmp_path, capsys):
     assert "--horizon must be a positive integer" in capsys.readouterr().err
     assert main(base + ["--group-col", "crime_type"]) == 1
     assert "no series could be evaluated" in capsys.readouterr().err
-    assert main(["evaluate", str(tmp_path / "missing.csv"), "--date-col", "m",
-                 "--value-col", "v"]) == 1
+    assert (
+        main(["evaluate", str(tmp_path / "missing.csv"), "--date-col", "m", "--value-col", "v"])
+        == 1
+    )
     assert "file not found" in capsys.readouterr().err
 
 
@@ -94,8 +128,11 @@ def test_read_series_gaps_month_ends_and_sorting(tmp_path):
         ("month,count\n2020-01,3\n2020-02,four\n", r"line 3: count 'four' is not a number"),
         ("month,count\n2020-01,3\n2020-02,-4\n", r"line 3: count -4 is negative"),
         ("month,count\n2020-01,3\n2020-02,inf\n", r"line 3: count 'inf' is not a number"),
-        ("month,count,g\n2020-01,3,a\n2020-01,4,a\n", r"month 2020-01 appears more than once "
-                                                      r"for series 'a' \(lines 2, 3\)"),
+        (
+            "month,count,g\n2020-01,3,a\n2020-01,4,a\n",
+            r"month 2020-01 appears more than once "
+            r"for series 'a' \(lines 2, 3\)",
+        ),
         ("month,count,g\n2020-01,3,\n", r"line 2: g is empty"),
         ("month,total,g\n2020-01,3,a\n", r"column 'count' not found; columns are month, total"),
         ("month,count,g\n", "no data rows"),
@@ -109,8 +146,9 @@ def test_read_series_errors(tmp_path, text, message):
 
 
 def test_summary_line_counts():
-    frame = pd.DataFrame({"chosen_model": ["ets", "seasonal_naive", ""],
-                          "relative_mase": [0.8, 1.0, np.nan]})
+    frame = pd.DataFrame(
+        {"chosen_model": ["ets", "seasonal_naive", ""], "relative_mase": [0.8, 1.0, np.nan]}
+    )
     assert summary_line(frame) == (
         "1 of 2 evaluated series beat seasonal naive (relative MASE < 1); chosen: ets 1, "
         "seasonal_naive 1; median relative MASE 0.900; 1 series could not be evaluated "

@@ -6,20 +6,20 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from csp_analysis.exceptions import AnalysisError
-from csp_analysis.findings import (
+from csp_analysis.analysis.rates import peer_comparison
+from csp_analysis.analysis.series import year_to_date
+from csp_analysis.core.exceptions import AnalysisError
+from csp_analysis.report.findings import (
     Finding,
     contribution_findings,
     contributions_from_totals,
     contributions_to_change,
-    indefinite_article,
     key_findings,
     peer_findings,
     spc_findings,
     ytd_findings,
 )
-from csp_analysis.rates import peer_comparison
-from csp_analysis.series import year_to_date
+from csp_analysis.report.wording import indefinite_article
 
 
 def monthly(values, start="2024-04-01", **groups):
@@ -73,7 +73,7 @@ def test_unavailable_ytd_is_never_a_finding():
 
 
 def test_ytd_accepts_year_to_date_table():
-    from csp_analysis.series import year_to_date_table
+    from csp_analysis.analysis.series import year_to_date_table
 
     table = year_to_date_table(
         pd.concat([monthly([10] * 12 + [40], csp="A"), monthly([10] * 13, csp="B")]),
@@ -108,9 +108,31 @@ def test_ytd_article_follows_the_spoken_number(current, expected):
 
 @pytest.mark.parametrize(
     "number",
-    ["8", "8%", "8.5%", "11", "11%", "18%", "80%", "84%", "89.9%", "800%", "899%", "8,000%",
-     "8000", "11,000", "18,000", "80,000", "800,000", "8,000,000", "11,500,000", 8, 18_000,
-     11.5, " 8%"],
+    [
+        "8",
+        "8%",
+        "8.5%",
+        "11",
+        "11%",
+        "18%",
+        "80%",
+        "84%",
+        "89.9%",
+        "800%",
+        "899%",
+        "8,000%",
+        "8000",
+        "11,000",
+        "18,000",
+        "80,000",
+        "800,000",
+        "8,000,000",
+        "11,500,000",
+        8,
+        18_000,
+        11.5,
+        " 8%",
+    ],
 )
 def test_indefinite_article_an(number):
     assert indefinite_article(number) == "an"
@@ -118,9 +140,35 @@ def test_indefinite_article_an(number):
 
 @pytest.mark.parametrize(
     "number",
-    ["1%", "7%", "9%", "10%", "12%", "17%", "19%", "20%", "79%", "90%", "100%", "108%", "111%",
-     "118%", "180%", "1,100", "1,800%", "10,000", "110,000", "0.8%", "0%", "-8%", "\u22128",
-     "1,000,000", 1, 0.8, 100.0],
+    [
+        "1%",
+        "7%",
+        "9%",
+        "10%",
+        "12%",
+        "17%",
+        "19%",
+        "20%",
+        "79%",
+        "90%",
+        "100%",
+        "108%",
+        "111%",
+        "118%",
+        "180%",
+        "1,100",
+        "1,800%",
+        "10,000",
+        "110,000",
+        "0.8%",
+        "0%",
+        "-8%",
+        "\u22128",
+        "1,000,000",
+        1,
+        0.8,
+        100.0,
+    ],
 )
 def test_indefinite_article_a(number):
     assert indefinite_article(number) == "a"
@@ -160,7 +208,7 @@ def test_spc_plain_dict_signals():
 
 
 def test_spc_result_object_recent_and_ongoing():
-    from csp_analysis.spc import xmr
+    from csp_analysis.analysis.spc import xmr
 
     # 24 steady months, then 7 months well above: a shift reaching the latest month.
     rng = np.random.default_rng(3)

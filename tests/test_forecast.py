@@ -6,14 +6,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from csp_analysis import forecast as fc
-from csp_analysis.exceptions import AnalysisError, UnknownNameError
+from csp_analysis.analysis import forecast as fc
+from csp_analysis.core.exceptions import AnalysisError, UnknownNameError
+from csp_analysis.report import wording
 from tests.reference.analysis_truth import REFERENCE, simulate
 
 
 def monthly(values, start="2018-04") -> pd.Series:
-    return pd.Series(np.asarray(values, dtype=float),
-                     index=pd.date_range(start, periods=len(values), freq="MS"))
+    return pd.Series(
+        np.asarray(values, dtype=float), index=pd.date_range(start, periods=len(values), freq="MS")
+    )
 
 
 @pytest.mark.parametrize("case", ["one_origin", "two_origins"])
@@ -21,8 +23,9 @@ def test_seasonal_naive_mase_hand_worked(case):
     ref = REFERENCE["mase_hand"]
     spec = ref[case]
     series = monthly(ref["series"][: spec["series_length"]])
-    result = fc.backtest(series, horizon=ref["horizon"], season=ref["season"],
-                         models=["seasonal_naive"], step=1)
+    result = fc.backtest(
+        series, horizon=ref["horizon"], season=ref["season"], models=["seasonal_naive"], step=1
+    )
     assert [series.index.get_loc(o) for o in result.origins] == spec["origins"]
     assert result.mase["seasonal_naive"] == pytest.approx(spec["mase"], rel=1e-12)
     assert result.chosen_model == "seasonal_naive"
@@ -90,7 +93,7 @@ def test_models_beat_seasonal_naive_on_known_truth():
     result = fc.backtest(simulate())
     assert result.chosen_model in ("ets", "sarima")
     assert result.relative_mase < 1
-    assert "lowest error" in result.summary()
+    assert "lowest error" in wording.backtest(result)
     table = result.frame()
     assert table.loc[table["chosen"], "model"].item() == result.chosen_model
     assert list(result.per_horizon().index) == list(range(1, 13))
@@ -109,7 +112,7 @@ def test_forecast_intervals_and_index():
         assert ((wider["upper"] - wider["lower"]) > (frame["upper"] - frame["lower"])).all()
     auto = fc.forecast(series)
     assert auto.backtest is not None and auto.model == auto.backtest.chosen_model
-    assert "chosen by backtest" in auto.summary()
+    assert "chosen by backtest" in wording.forecast(auto, fc.get(auto.model).description)
 
 
 def test_seasonal_naive_interval_hand_worked():
@@ -138,8 +141,9 @@ def test_gaps_are_interpolated_for_fitting_and_not_scored():
 
 def test_leading_and_trailing_gaps_trimmed():
     series = simulate(months=48)
-    padded = pd.concat([pd.Series([np.nan] * 3, index=pd.date_range("2016-01", periods=3,
-                                                                       freq="MS")), series])
+    padded = pd.concat(
+        [pd.Series([np.nan] * 3, index=pd.date_range("2016-01", periods=3, freq="MS")), series]
+    )
     assert fc.backtest(padded).n_months == 48
 
 
@@ -221,8 +225,13 @@ def test_airline_mle_matches_statsmodels_maximum_likelihood():
         ours = fc.airline_mle(z, 12)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            theirs = SARIMAX(z, order=(0, 1, 1), seasonal_order=(0, 1, 1, 12),
-                             concentrate_scale=True, simple_differencing=True).fit(disp=False)
+            theirs = SARIMAX(
+                z,
+                order=(0, 1, 1),
+                seasonal_order=(0, 1, 1, 12),
+                concentrate_scale=True,
+                simple_differencing=True,
+            ).fit(disp=False)
         # Both maximise the same likelihood; ours stops at the invertibility bound 0.995.
         np.testing.assert_allclose(ours, np.clip(theirs.params, -0.995, 0.995), atol=0.01)
     with pytest.raises(AnalysisError, match="too few months after differencing"):

@@ -9,8 +9,9 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from csp_analysis.exceptions import InputFileError
-from csp_analysis.home_office import (
+from csp_analysis.core.exceptions import InputFileError
+from csp_analysis.core.schema import HOME_OFFICE_SCHEMA
+from csp_analysis.io.home_office import (
     REJECT_AREA,
     REJECT_CODE,
     REJECT_COUNT,
@@ -20,7 +21,6 @@ from csp_analysis.home_office import (
     quarter_start,
     read_home_office_table,
 )
-from csp_analysis.schema import HOME_OFFICE_SCHEMA
 from tests.conftest import HOME_OFFICE_PFA
 
 PUBLISHER_HEADER = [

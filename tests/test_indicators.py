@@ -8,8 +8,9 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from csp_analysis.exceptions import ConfigError, InputFileError
-from csp_analysis.indicators import (
+from csp_analysis.core.exceptions import ConfigError, InputFileError
+from csp_analysis.core.schema import CRIMES_SCHEMA, INDICATORS_SCHEMA
+from csp_analysis.io.indicators import (
     REJECT_CRIME_TYPE,
     REJECT_DIRECTION,
     REJECT_DUPLICATE,
@@ -34,7 +35,6 @@ from csp_analysis.indicators import (
     read_indicators,
     read_local_extract,
 )
-from csp_analysis.schema import CRIMES_SCHEMA, INDICATORS_SCHEMA
 
 # --------------------------------------------------------------------------- periods
 

@@ -9,17 +9,17 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from csp_analysis import cli
-from csp_analysis.exceptions import ConfigError, IngestError, InputFileError
-from csp_analysis.ingest import REJECT_EXTRACT_DUPLICATE_ID, REJECT_EXTRACT_UNMATCHED, ingest
-from csp_analysis.police_uk import REJECT_BAD_MONTH, REJECT_DUPLICATE, STREET_HEADER
-from csp_analysis.schema import (
+from csp_analysis.core import cli
+from csp_analysis.core.exceptions import ConfigError, IngestError, InputFileError
+from csp_analysis.core.schema import (
     CRIMES_SCHEMA,
     UNASSIGNED_LSOA11_NO_LOOKUP,
     UNASSIGNED_LSOA_NOT_IN_LOOKUP,
     UNASSIGNED_NO_LOCATION,
     UNASSIGNED_OUTSIDE_AREAS,
 )
+from csp_analysis.io.ingest import REJECT_EXTRACT_DUPLICATE_ID, REJECT_EXTRACT_UNMATCHED, ingest
+from csp_analysis.io.police_uk import REJECT_BAD_MONTH, REJECT_DUPLICATE, STREET_HEADER
 from tests.conftest import (
     CSP_LOOKUP,
     HOME_OFFICE_PFA,
@@ -354,7 +354,7 @@ def test_real_west_yorkshire_2011_lsoas_without_lsoa11_lookup(shared_data, tmp_p
 def test_csp_lookup_disagreeing_with_areas_is_an_error(shared_data, tmp_path):
     areas = tmp_path / "areas.yaml"
     text = (
-        __import__("csp_analysis.paths", fromlist=["x"])
+        __import__("csp_analysis.core.paths", fromlist=["x"])
         .AREAS_CONFIG.read_text()
         .replace("code: E22000332", "code: E22000399")
     )

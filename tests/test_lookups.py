@@ -7,21 +7,21 @@ import csv
 import pyarrow as pa
 import pytest
 
-from csp_analysis.config import load_areas
-from csp_analysis.exceptions import ConfigError, InputFileError
-from csp_analysis.lookups import (
+from csp_analysis.core.config import load_areas
+from csp_analysis.core.exceptions import ConfigError, InputFileError
+from csp_analysis.core.schema import (
+    UNASSIGNED_LSOA11_NO_LOOKUP,
+    UNASSIGNED_LSOA_NOT_IN_LOOKUP,
+    UNASSIGNED_NO_LOCATION,
+    UNASSIGNED_OUTSIDE_AREAS,
+)
+from csp_analysis.io.lookups import (
     Assigner,
     check_csp_lookup,
     is_retired_2011_code,
     read_csp_lookup,
     read_lsoa11_lookup,
     read_lsoa_lookup,
-)
-from csp_analysis.schema import (
-    UNASSIGNED_LSOA11_NO_LOOKUP,
-    UNASSIGNED_LSOA_NOT_IN_LOOKUP,
-    UNASSIGNED_NO_LOCATION,
-    UNASSIGNED_OUTSIDE_AREAS,
 )
 from tests.conftest import CSP_LOOKUP, LSOA_LOOKUP
 

@@ -14,7 +14,7 @@ import nbformat
 import pytest
 from jupyter_client.kernelspec import KernelSpecManager
 
-from csp_analysis.paths import NOTEBOOKS_DIR
+from csp_analysis.core.paths import NOTEBOOKS_DIR
 from tests.test_published_html import leak_problems
 from tests.test_review import FOCUS, FORCE, write_processed
 
@@ -99,7 +99,7 @@ def test_notebooks_are_committed_clean_with_the_project_kernel():
 def test_thematic_review_on_the_real_west_mercia_2025_files(shared_data, tmp_path):
     """Ingest the real police.uk files (12 months, 2025) into tmp_path and run a thematic
     review on them: proxy caveat, plain statements for what 12 months cannot show."""
-    from csp_analysis.ingest import ingest
+    from csp_analysis.io.ingest import ingest
     from tests.conftest import CSP_LOOKUP, LSOA_LOOKUP, POPULATION_WORKBOOK, WEST_MERCIA_DIR
 
     processed = tmp_path / "processed"

@@ -9,8 +9,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from csp_analysis.exceptions import IngestError, InputFileError
-from csp_analysis.police_uk import (
+from csp_analysis.core.exceptions import IngestError, InputFileError
+from csp_analysis.core.schema import POLICE_UK_CRIME_TYPES
+from csp_analysis.io.police_uk import (
     REJECT_BAD_MONTH,
     REJECT_DUPLICATE,
     REJECT_FIELD_COUNT,
@@ -24,7 +25,6 @@ from csp_analysis.police_uk import (
     load_street_files,
     read_street_file,
 )
-from csp_analysis.schema import POLICE_UK_CRIME_TYPES
 from tests.conftest import WEST_MERCIA_DIR, WEST_YORKSHIRE_FILE
 
 HEADER = ",".join(STREET_HEADER)
@@ -396,7 +396,7 @@ def test_real_west_yorkshire_2016_file(shared_data):
 
 @pytest.mark.parametrize("use_isal", [True, False])
 def test_archive_reads_the_same_with_and_without_isal(tmp_path, monkeypatch, use_isal):
-    import csp_analysis.police_uk as police_uk
+    import csp_analysis.io.police_uk as police_uk
 
     if not use_isal:
         monkeypatch.setattr(police_uk, "_isal_zlib", None)

@@ -7,15 +7,15 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from csp_analysis.config import AreasConfig, load_areas
-from csp_analysis.exceptions import InputFileError
-from csp_analysis.population import (
+from csp_analysis.core.config import AreasConfig, load_areas
+from csp_analysis.core.exceptions import InputFileError
+from csp_analysis.core.schema import POPULATION_SCHEMA
+from csp_analysis.io.population import (
     config_discrepancies,
     population_from_config,
     read_district_populations,
     read_population_workbook,
 )
-from csp_analysis.schema import POPULATION_SCHEMA
 from tests.conftest import POPULATION_WORKBOOK
 
 AREAS = AreasConfig.model_validate(

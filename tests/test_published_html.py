@@ -2,7 +2,7 @@
 
 Issue #5: no code, prompts, tracebacks, file-system paths, user names, Crime IDs, coordinates
 or record-level rows; small counts suppressed in sensitive themes (including secondary
-suppression, per csp_analysis.disclosure); nothing loaded from the network. Embedded
+suppression, per csp_analysis.analysis.disclosure); nothing loaded from the network. Embedded
 ``data:`` payloads are decoded and checked too (a CSV download could leak a Crime ID), and are
 cut out of the page before the text checks (base64 can spell "/tmp" by chance).
 
@@ -22,8 +22,8 @@ from urllib.parse import unquote
 
 import pytest
 
-from csp_analysis.disclosure import SUPPRESSED, primary_threshold
-from csp_analysis.paths import PROJECT_ROOT, REPORTS_DIR
+from csp_analysis.analysis.disclosure import SUPPRESSED, primary_threshold
+from csp_analysis.core.paths import PROJECT_ROOT, REPORTS_DIR
 from tests.browser.pages import (
     IN_CI,
     build_gallery,
@@ -467,10 +467,14 @@ def test_accessibility_statement_is_published_and_linked():
             pytest.fail(message)
         pytest.skip(message)
     statement = REPORTS_DIR / "accessibility.html"
-    assert statement.is_file(), "reports/accessibility.html (the accessibility statement) is missing"
+    assert statement.is_file(), (
+        "reports/accessibility.html (the accessibility statement) is missing"
+    )
     assert re.search(r'href="(\./)?accessibility\.html"', index.read_text(encoding="utf-8"))
     assert "<h1" in statement.read_text(encoding="utf-8")
     for page in report_pages():
-        href = re.search(r'href="((?:\.\./)*accessibility\.html)"', page.read_text(encoding="utf-8"))
+        href = re.search(
+            r'href="((?:\.\./)*accessibility\.html)"', page.read_text(encoding="utf-8")
+        )
         assert href, f"{page.name} does not link to the accessibility statement"
         assert (page.parent / href.group(1)).resolve() == statement.resolve()

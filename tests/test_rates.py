@@ -11,8 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from csp_analysis.exceptions import AnalysisError
-from csp_analysis.rates import (
+from csp_analysis.analysis.rates import (
     funnel_limits,
     funnel_position,
     level_key,
@@ -22,6 +21,7 @@ from csp_analysis.rates import (
     rate_per_1000,
     round_half_up,
 )
+from csp_analysis.core.exceptions import AnalysisError
 
 # Exact (Garwood 1936) 95% limits for a Poisson count, as tabulated in the standard tables of
 # exact Poisson confidence limits (e.g. Sahai and Khurshid 1993; reproduced in Daly 1992,

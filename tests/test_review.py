@@ -1,4 +1,4 @@
-"""Report sections (csp_analysis.review) on small synthetic processed data written to tmp_path.
+"""Report sections (csp_analysis.report.review) on small synthetic processed data written to tmp_path.
 
 Two datasets: a "rich" local-extract-like one (48 months, offence subgroups, flags, victim sex)
 and a "short" police.uk-like one (12 months, no flags), on which every section must degrade to a
@@ -18,11 +18,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from csp_analysis import review, series
-from csp_analysis.config import Clause, Priority, load_areas, load_priorities
-from csp_analysis.exceptions import AnalysisError, CspAnalysisError, UnknownNameError
-from csp_analysis.review_context import _monthly_counts
-from csp_analysis.schema import CRIMES_SCHEMA, INDICATORS_SCHEMA, POPULATION_SCHEMA
+from csp_analysis.analysis import series
+from csp_analysis.core.config import Clause, Priority, load_areas, load_priorities
+from csp_analysis.core.exceptions import AnalysisError, CspAnalysisError, UnknownNameError
+from csp_analysis.core.schema import CRIMES_SCHEMA, INDICATORS_SCHEMA, POPULATION_SCHEMA
+from csp_analysis.report import review
+from csp_analysis.report.context import _monthly_counts
 from tests.test_published_html import leak_problems
 
 FORCE = "west-mercia"

@@ -19,11 +19,13 @@ import pyarrow.parquet as pq
 import pytest
 import yaml
 
-from csp_analysis import cli, fingerprint, runner
-from csp_analysis.batch_config import load_batch_config
-from csp_analysis.config import load_areas, load_priorities
-from csp_analysis.exceptions import ReportError, UnknownNameError
-from csp_analysis.html_export import (
+from csp_analysis.batch import fingerprint, runner
+from csp_analysis.batch.matrix import load_batch_config
+from csp_analysis.batch.runner import RunOptions
+from csp_analysis.core import cli
+from csp_analysis.core.config import load_areas, load_priorities
+from csp_analysis.core.exceptions import ReportError, UnknownNameError
+from csp_analysis.report.html_export import (
     OGL_ONS,
     OGL_POLICE,
     PageInfo,
@@ -32,7 +34,6 @@ from csp_analysis.html_export import (
     render_html,
     write_atomic,
 )
-from csp_analysis.runner import RunOptions
 
 NOTEBOOKS = Path(__file__).parent / "notebooks"
 AREAS = load_areas()
@@ -74,11 +75,16 @@ def processed(tmp_path) -> Path:
 
 
 def _report(id, notebook, scope="csp", **extra):
-    output = {"csp": "{csp}/%s.html", "csp_priority": "{csp}/{priority}.html",
-              "force": "{force}/%s.html"}[scope]
-    title = {"csp": "{csp_name}: %s, {period}", "csp_priority":
-             "{csp_name}: {priority_title} review, {period}",
-             "force": "{force_name}: %s, {period}"}[scope]
+    output = {
+        "csp": "{csp}/%s.html",
+        "csp_priority": "{csp}/{priority}.html",
+        "force": "{force}/%s.html",
+    }[scope]
+    title = {
+        "csp": "{csp_name}: %s, {period}",
+        "csp_priority": "{csp_name}: {priority_title} review, {period}",
+        "force": "{force_name}: %s, {period}",
+    }[scope]
     spec = {
         "id": id,
         "notebook": str(NOTEBOOKS / notebook),
@@ -106,8 +112,13 @@ def _options(tmp_path, config, processed, **kw) -> RunOptions:
 
 MIXED = [
     _report("ok_report", "ok_report.ipynb", csps=["herefordshire", "shropshire"]),
-    _report("thematic", "ok_thematic_report.ipynb", scope="csp_priority",
-            csps=["herefordshire"], priorities=["drugs", "asb"]),
+    _report(
+        "thematic",
+        "ok_thematic_report.ipynb",
+        scope="csp_priority",
+        csps=["herefordshire"],
+        priorities=["drugs", "asb"],
+    ),
     _report("comparison", "ok_force_report.ipynb", scope="force"),
     _report("raises", "raises_error.ipynb", csps=["herefordshire"]),
     _report("dies", "kills_kernel.ipynb", csps=["herefordshire"]),
@@ -137,8 +148,7 @@ def test_parameters_checked_ok(tmp_path):
 
 def test_missing_scope_parameter_names_report_notebook_and_parameter(tmp_path):
     batch, jobs, fps = _jobs(
-        tmp_path, [_report("review", "ok_report.ipynb", scope="csp_priority",
-                           priorities=["drugs"])]
+        tmp_path, [_report("review", "ok_report.ipynb", scope="csp_priority", priorities=["drugs"])]
     )
     with pytest.raises(
         ReportError,
@@ -177,13 +187,13 @@ def test_notebook_without_parameters_cell(tmp_path):
 
 def test_common_parameter_nobody_declares_is_a_warning_and_not_passed(tmp_path):
     batch, jobs, fps = _jobs(
-        tmp_path, [_report("review", "ok_thematic_report.ipynb", scope="csp_priority",
-                           priorities=["drugs"])], parameters={"processed_dir": "x"},
+        tmp_path,
+        [_report("review", "ok_thematic_report.ipynb", scope="csp_priority", priorities=["drugs"])],
+        parameters={"processed_dir": "x"},
     )
     _, warnings = runner.check_notebook_parameters(jobs, batch, fps, {})
     assert warnings == [
-        "common parameter 'processed_dir' is declared by none of the selected notebooks; "
-        "not passed"
+        "common parameter 'processed_dir' is declared by none of the selected notebooks; not passed"
     ]
 
 
@@ -222,8 +232,11 @@ def test_filters_select_reports():
     ("kw", "message"),
     [
         ({"csps": ["gotham"]}, r"unknown CSP 'gotham'; valid: herefordshire, north-worcestershire"),
-        ({"reports": ["summary"]}, r"unknown report 'summary'; valid: all_crime_summary, "
-                                   r"partnership_comparison"),
+        (
+            {"reports": ["summary"]},
+            r"unknown report 'summary'; valid: all_crime_summary, "
+            r"partnership_comparison",
+        ),
         ({"priorities": ["litter"]}, r"unknown priority 'litter'; valid: alcohol_related_violence"),
     ],
 )
@@ -363,12 +376,18 @@ def _executed_ok_notebook():
     nb.cells[2].outputs = [
         nbformat.v4.new_output("stream", name="stdout", text="debug output"),
         nbformat.v4.new_output("stream", name="stderr", text="UserWarning: careful"),
-        nbformat.v4.new_output("display_data", data={
-            "text/markdown": "## Summary\n\nSome **findings**.",
-        }),
-        nbformat.v4.new_output("display_data", data={
-            "text/html": "<table><caption>Counts &amp; rates</caption><tr><td>1</td></tr></table>",
-        }),
+        nbformat.v4.new_output(
+            "display_data",
+            data={
+                "text/markdown": "## Summary\n\nSome **findings**.",
+            },
+        ),
+        nbformat.v4.new_output(
+            "display_data",
+            data={
+                "text/html": "<table><caption>Counts &amp; rates</caption><tr><td>1</td></tr></table>",
+            },
+        ),
         nbformat.v4.new_output("display_data", data={"application/javascript": "alert(1)"}),
         nbformat.v4.new_output("error", ename="ValueError", evalue="boom", traceback=["tb"]),
     ]
@@ -403,24 +422,43 @@ def test_prepare_for_publication_removes_what_stakeholders_must_not_see():
 
 
 def test_render_html_meets_the_template_contract():
-    page = render_html(_executed_ok_notebook(), _page(
-        synthetic=True, sources=["Synthetic"], parameters={"csp": "herefordshire",
-                                                           "processed_dir": "/home/x/data"},
-        index_href="../index.html",
-    ))
+    page = render_html(
+        _executed_ok_notebook(),
+        _page(
+            synthetic=True,
+            sources=["Synthetic"],
+            parameters={"csp": "herefordshire", "processed_dir": "/home/x/data"},
+            index_href="../index.html",
+        ),
+    )
     assert page.startswith("<!DOCTYPE html>")
     assert '<html lang="en-GB">' in page
     assert page.count("<h1") == 1
-    assert '<h1 id="report-title">Herefordshire: Drugs thematic review, year ending December 2025'\
+    assert (
+        '<h1 id="report-title">Herefordshire: Drugs thematic review, year ending December 2025'
         in page
+    )
     assert '<a class="skip-link" href="#main">' in page and '<main id="main"' in page
     assert "<header" in page and "<footer" in page
     assert "Synthetic demonstration data." in page
-    for absent in ("<script", "debug output", "careful", "SECRET", "boom", "Traceback",
-                   "/home/x", "processed_dir", "In&nbsp;[", "csp = \"\"", "<link"):
+    for absent in (
+        "<script",
+        "debug output",
+        "careful",
+        "SECRET",
+        "boom",
+        "Traceback",
+        "/home/x",
+        "processed_dir",
+        "In&nbsp;[",
+        'csp = ""',
+        "<link",
+    ):
         assert absent not in page, absent
-    assert ('<div class="table-scroll" role="region" tabindex="0" '
-            'aria-label="Counts &amp; rates (scrollable)"><table>') in page
+    assert (
+        '<div class="table-scroll" role="region" tabindex="0" '
+        'aria-label="Counts &amp; rates (scrollable)"><table>'
+    ) in page
     assert "csp = herefordshire" in page
     assert 'href="../index.html"' in page
     assert "@media print" in page
@@ -468,9 +506,11 @@ def test_html_images_without_alt_are_refused():
 
 
 def test_links_to_other_sites_and_data_uris_are_allowed():
-    page = ('<main id="main"><a href="https://www.police.uk/">police.uk</a>'
-            '<img src="data:image/png;base64,AAAA" alt="x"><a href="data:text/csv,a">CSV</a>'
-            "</main>")
+    page = (
+        '<main id="main"><a href="https://www.police.uk/">police.uk</a>'
+        '<img src="data:image/png;base64,AAAA" alt="x"><a href="data:text/csv,a">CSV</a>'
+        "</main>"
+    )
     assert finish_html(page) == page
 
 
@@ -481,7 +521,9 @@ def test_markdown_images_are_embedded(tmp_path):
         "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
     )
     (tmp_path / "logo.png").write_bytes(png)
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("![Partnership logo](logo.png)")])
+    nb = nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_markdown_cell("![Partnership logo](logo.png)")]
+    )
     page = render_html(nb, _page(), base_dir=tmp_path)
     assert _img_with(page, alt="Partnership logo", src="data:image/png;base64,")
 
@@ -498,8 +540,9 @@ def test_write_atomic_replaces_whole_file(tmp_path):
 
 
 @pytest.mark.slow
-def test_batch_isolates_failures_writes_outputs_and_skips_on_rerun(tmp_path, processed,
-                                                                   monkeypatch):
+def test_batch_isolates_failures_writes_outputs_and_skips_on_rerun(
+    tmp_path, processed, monkeypatch
+):
     # Other work in the same tree changes the package code while this runs; pin the code
     # fingerprint (tested on its own above) so the re-run test sees only what it changes.
     monkeypatch.setattr(runner, "code_fingerprint", lambda root: "pinned-code")
@@ -524,12 +567,18 @@ def test_batch_isolates_failures_writes_outputs_and_skips_on_rerun(tmp_path, pro
     }
     assert elapsed < 60  # the hung report was stopped at its 6 s timeout
     errors = {e["key"]: e["error"] for e in result.failed}
-    assert errors["raises/herefordshire"] == "ValueError: no data for herefordshire in crimes.parquet"
+    assert (
+        errors["raises/herefordshire"] == "ValueError: no data for herefordshire in crimes.parquet"
+    )
 
     # Outputs where the issue says, executed notebooks beside them.
-    for rel in ("herefordshire/ok_report.html", "shropshire/ok_report.html",
-                "herefordshire/drugs.html", "herefordshire/asb.html",
-                "west-mercia/comparison.html"):
+    for rel in (
+        "herefordshire/ok_report.html",
+        "shropshire/ok_report.html",
+        "herefordshire/drugs.html",
+        "herefordshire/asb.html",
+        "west-mercia/comparison.html",
+    ):
         assert (out / rel).is_file(), rel
     for rel in ("herefordshire/raises.html", "herefordshire/dies.html", "herefordshire/hangs.html"):
         assert not (out / rel).exists()
@@ -552,8 +601,11 @@ def test_batch_isolates_failures_writes_outputs_and_skips_on_rerun(tmp_path, pro
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["synthetic"] is True
     entry = next(e for e in manifest["reports"] if e["key"] == "thematic/herefordshire/drugs")
-    assert entry["parameters"] == {"csp": "herefordshire", "priority": "drugs",
-                                   "period_end": "2025-12"}
+    assert entry["parameters"] == {
+        "csp": "herefordshire",
+        "priority": "drugs",
+        "period_end": "2025-12",
+    }
     assert entry["output"] == "herefordshire/drugs.html"
     assert entry["executed"] == "_executed/herefordshire/drugs.ipynb"
     assert entry["duration_s"] > 0
@@ -598,7 +650,10 @@ def test_batch_isolates_failures_writes_outputs_and_skips_on_rerun(tmp_path, pro
     config = _batch(tmp_path, changed, parameters={"processed_dir": str(processed)})
     plan = runner.plan_batch(_options(tmp_path, config, processed))
     assert sorted(p.job.key for p in plan["planned"] if p.run) == [
-        "ok_report/herefordshire", "ok_report/shropshire", "thematic/herefordshire/vawg"]
+        "ok_report/herefordshire",
+        "ok_report/shropshire",
+        "thematic/herefordshire/vawg",
+    ]
 
     # A changed notebook re-runs the reports that use it; --force re-runs everything.
     notebook = tmp_path / "force_report.ipynb"
@@ -611,8 +666,10 @@ def test_batch_isolates_failures_writes_outputs_and_skips_on_rerun(tmp_path, pro
     nbformat.write(nb, notebook)
     plan = runner.plan_batch(_options(tmp_path, config, processed))
     runs = {p.job.key: p.reason for p in plan["planned"] if p.run}
-    assert runs == {"thematic/herefordshire/vawg": "new",
-                    "comparison/west-mercia": "changed: notebook"}
+    assert runs == {
+        "thematic/herefordshire/vawg": "new",
+        "comparison/west-mercia": "changed: notebook",
+    }
     plan = runner.plan_batch(_options(tmp_path, config, processed, force=True))
     assert all(p.run for p in plan["planned"])
 
@@ -625,46 +682,103 @@ def test_batch_isolates_failures_writes_outputs_and_skips_on_rerun(tmp_path, pro
 
 @pytest.mark.slow
 def test_cli_run_survives_a_killed_worker_and_prints_failures(tmp_path, processed, capsys):
-    config = _batch(tmp_path, [
-        _report("kills_worker", "kills_worker.ipynb", csps=["telford-and-wrekin"]),
-        _report("ok_report", "ok_report.ipynb", csps=["telford-and-wrekin"]),
-        _report("raises", "raises_error.ipynb", csps=["telford-and-wrekin"]),
-    ], period_end="2025-06")
+    config = _batch(
+        tmp_path,
+        [
+            _report("kills_worker", "kills_worker.ipynb", csps=["telford-and-wrekin"]),
+            _report("ok_report", "ok_report.ipynb", csps=["telford-and-wrekin"]),
+            _report("raises", "raises_error.ipynb", csps=["telford-and-wrekin"]),
+        ],
+        period_end="2025-06",
+    )
     out = tmp_path / "reports"
-    code = cli.main(["run", "--config", str(config), "--out", str(out), "--workers", "1",
-                     "--processed-dir", str(processed), "--no-progress"])
+    code = cli.main(
+        [
+            "run",
+            "--config",
+            str(config),
+            "--out",
+            str(out),
+            "--workers",
+            "1",
+            "--processed-dir",
+            str(processed),
+            "--no-progress",
+        ]
+    )
     captured = capsys.readouterr()
     assert code == 1
     # One worker: the batch goes on in a fresh worker after the first one is killed.
     assert "3 reports: 3 run, 0 up to date, 2 failed" in captured.out
-    assert "FAILED kills_worker/telford-and-wrekin (worker died): the worker process running " \
-           "the report died" in captured.err
+    assert (
+        "FAILED kills_worker/telford-and-wrekin (worker died): the worker process running "
+        "the report died" in captured.err
+    )
     assert f"Index: {out / 'index.html'}" in captured.out
-    assert "FAILED raises/telford-and-wrekin (error): ValueError: no data for " \
-           "telford-and-wrekin in crimes.parquet" in captured.err
+    assert (
+        "FAILED raises/telford-and-wrekin (error): ValueError: no data for "
+        "telford-and-wrekin in crimes.parquet" in captured.err
+    )
     assert "executed notebook:" in captured.err
     page = (out / "telford-and-wrekin" / "ok_report.html").read_text()
     assert "year ending June 2025" in page and "Period ending 2025-06" in page
     assert (out / "_executed" / "logs" / "worker-1.log").is_file()
 
-    assert cli.main(["run", "--config", str(config), "--out", str(out), "--list",
-                     "--processed-dir", str(processed)]) == 0
+    assert (
+        cli.main(
+            [
+                "run",
+                "--config",
+                str(config),
+                "--out",
+                str(out),
+                "--list",
+                "--processed-dir",
+                str(processed),
+            ]
+        )
+        == 0
+    )
     listing = capsys.readouterr().out
     assert "run  raises/telford-and-wrekin" in listing and "(failed last time)" in listing
 
 
 def test_index_rows_say_status_in_words_and_escape_text():
-    from csp_analysis.index_page import render_index
+    from csp_analysis.report.index_page import render_index
 
     rows = [
-        {"title": "A <b>", "area": "Herefordshire", "report": "all_crime_summary",
-         "priority": None, "period": "year ending December 2025", "status": "ok",
-         "output": "herefordshire/all_crime_summary.html", "executed": "_executed/x.ipynb"},
-        {"title": "B", "area": "Shropshire", "report": "thematic_review", "priority": "Drugs",
-         "period": "year ending December 2025", "status": "failed", "error_kind": "timeout",
-         "error": "stopped after 5 s", "output": None, "executed": "_executed/s/drugs.ipynb"},
-        {"title": "C", "area": "Shropshire", "report": "thematic_review", "priority": "ASB",
-         "period": "year ending latest", "status": "not run", "output": None, "executed": None},
+        {
+            "title": "A <b>",
+            "area": "Herefordshire",
+            "report": "all_crime_summary",
+            "priority": None,
+            "period": "year ending December 2025",
+            "status": "ok",
+            "output": "herefordshire/all_crime_summary.html",
+            "executed": "_executed/x.ipynb",
+        },
+        {
+            "title": "B",
+            "area": "Shropshire",
+            "report": "thematic_review",
+            "priority": "Drugs",
+            "period": "year ending December 2025",
+            "status": "failed",
+            "error_kind": "timeout",
+            "error": "stopped after 5 s",
+            "output": None,
+            "executed": "_executed/s/drugs.ipynb",
+        },
+        {
+            "title": "C",
+            "area": "Shropshire",
+            "report": "thematic_review",
+            "priority": "ASB",
+            "period": "year ending latest",
+            "status": "not run",
+            "output": None,
+            "executed": None,
+        },
     ]
     page = render_index(rows, synthetic=False, generated="2026-01-01 10:00 UTC")
     assert "3 reports: 1 ready, 1 failed, 1 not run yet." in page

@@ -8,9 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from csp_analysis import paths
-from csp_analysis.exceptions import AnalysisError
-from csp_analysis.seasonality import MONTH_NAMES, decompose, trim_gaps, validate_monthly
+from csp_analysis.analysis.seasonality import MONTH_NAMES, decompose, trim_gaps, validate_monthly
+from csp_analysis.core import paths
+from csp_analysis.core.exceptions import AnalysisError
+from csp_analysis.report import wording
 from tests.reference.analysis_truth import SIMULATION, expected_series, simulate
 
 TRUTH = np.asarray(SIMULATION["seasonal_factors"])
@@ -59,18 +60,22 @@ def test_strength_measures():
     var_r = np.var(strong.resid, ddof=1)
     expected = max(0.0, 1 - var_r / np.var(strong.seasonal + strong.resid, ddof=1))
     assert strong.strength_seasonal == pytest.approx(expected)
-    assert "strong" in strong.summary()
+    assert "strong" in wording.seasonality(strong)
 
 
 def test_seasonally_adjusted_removes_the_pattern():
     result = decompose(expected_series(lockdown_multipliers={}, step_changes=[]))
     adjusted = result.seasonally_adjusted
-    expected = expected_series(lockdown_multipliers={}, step_changes=[]) / TRUTH[
-        adjusted.index.month - 1
-    ]
+    expected = (
+        expected_series(lockdown_multipliers={}, step_changes=[]) / TRUTH[adjusted.index.month - 1]
+    )
     np.testing.assert_allclose(adjusted.to_numpy(), expected.to_numpy(), rtol=1e-6)
     assert list(result.frame().columns) == [
-        "observed", "trend", "seasonal", "resid", "seasonally_adjusted",
+        "observed",
+        "trend",
+        "seasonal",
+        "resid",
+        "seasonally_adjusted",
     ]
 
 
@@ -78,7 +83,7 @@ def test_too_short_is_stated_not_fitted():
     result = decompose(simulate(months=23))
     assert not result.ok and result.trend is None
     assert "23 month(s); at least 24" in result.reason
-    assert result.summary().startswith("No seasonal decomposition: the series covers 23")
+    assert wording.seasonality(result).startswith("No seasonal decomposition: the series covers 23")
     assert np.isnan(result.strength_seasonal)
     assert decompose(simulate(months=24)).ok
 
@@ -98,7 +103,7 @@ def test_gaps_interpolated_for_fit_and_left_missing():
     result = decompose(series)
     assert result.ok and result.n_gaps_filled == 2
     assert np.isnan(result.seasonally_adjusted.iloc[20])
-    assert "2 missing month(s) were interpolated" in result.summary()
+    assert "2 missing month(s) were interpolated" in wording.seasonality(result)
     gappy = simulate()
     gappy.iloc[10:25] = np.nan
     refused = decompose(gappy)
@@ -161,13 +166,15 @@ def test_validate_monthly_errors_and_normalisation():
     periods = pd.Series([1.0, 2.0], index=pd.period_range("2020-01", periods=2, freq="M"))
     assert validate_monthly(periods).index[0] == pd.Timestamp("2020-01-01")
     assert validate_monthly(-full, allow_negative=True).iloc[0] == -1.0
-    assert len(trim_gaps(pd.concat([pd.Series([np.nan], index=[pd.Timestamp("2019-12-01")]),
-                                    full]))) == 3
+    assert (
+        len(trim_gaps(pd.concat([pd.Series([np.nan], index=[pd.Timestamp("2019-12-01")]), full])))
+        == 3
+    )
 
 
 def test_recovers_demo_generator_seasonal_factors():
     """Demo truth (truth.json when generated, else the generator's own truth document)."""
-    demo = pytest.importorskip("csp_analysis.demo_data")
+    demo = pytest.importorskip("csp_analysis.io.demo_data")
     try:
         truth = demo.load_truth()
     except Exception:  # noqa: BLE001 - no generated demo data: use the same truth in memory

@@ -12,10 +12,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from csp_analysis import schema
-from csp_analysis.config import load_priorities
-from csp_analysis.exceptions import AnalysisError, CspAnalysisError
-from csp_analysis.series import (
+from csp_analysis.analysis.series import (
     COVERAGE_ATTR,
     YTD_METHOD,
     all_priority_monthly_counts,
@@ -39,6 +36,10 @@ from csp_analysis.series import (
     year_to_date,
     year_to_date_table,
 )
+from csp_analysis.core import schema
+from csp_analysis.core.config import load_priorities
+from csp_analysis.core.exceptions import AnalysisError, CspAnalysisError
+from csp_analysis.report import wording
 
 PRIORITIES = load_priorities()
 REFERENCE = Path(__file__).parent / "reference" / "west_mercia_2025_rates.csv"
@@ -259,8 +260,12 @@ def test_month_coverage_matches_a_count_by_hand_on_messy_records():
         assert row.csp_records == int(of_csp.sum())
         assert row.covered == (len(of_force) > 0)
     gaps = coverage.loc[~coverage["covered"]]
-    assert sorted({(f, f"{m:%Y-%m}") for f, m in zip(gaps["force"], gaps["month"], strict=True)}) == [
-        ("f1", "2024-05"), ("f2", "2024-03"), ("f2", "2024-07"),
+    assert sorted(
+        {(f, f"{m:%Y-%m}") for f, m in zip(gaps["force"], gaps["month"], strict=True)}
+    ) == [
+        ("f1", "2024-05"),
+        ("f2", "2024-03"),
+        ("f2", "2024-07"),
     ]
 
 
@@ -517,7 +522,7 @@ def test_year_to_date_sentence_and_numbers():
     assert ytd.previous_label == "April to September 2024"
     assert ytd.method == YTD_METHOD == "exact conditional test of two Poisson counts (binomial)"
     assert ytd.significant and ytd.p_value < 0.001
-    assert ytd.sentence() == (
+    assert wording.year_to_date(ytd) == (
         "13% increase, or 570 more offences, compared with the same period last year "
         "(statistically significant, p < 0.001)"
     )
@@ -529,12 +534,12 @@ def test_year_to_date_not_significant_decrease():
     assert (ytd.current, ytd.previous) == (20, 25)
     assert not ytd.significant
     assert ytd.p_value == pytest.approx(poisson_ratio_test(20, 25))
-    assert ytd.sentence("incidents") == (
+    assert wording.year_to_date(ytd, "incidents") == (
         "20% decrease, or 5 fewer incidents, compared with the same period last year "
         "(not statistically significant, p = 0.55)"
     )
     one = year_to_date(monthly_series([3, *([1] * 11), 4]), "2024-04")
-    assert one.sentence().startswith("33% increase, or 1 more offence,")
+    assert wording.year_to_date(one).startswith("33% increase, or 1 more offence,")
 
 
 def test_year_to_date_across_the_new_year():
@@ -545,7 +550,7 @@ def test_year_to_date_across_the_new_year():
     ytd = year_to_date(monthly_series([10] * 22, start="2023-04-01"), "2025-01-01")
     assert ytd.current_label == "April 2024 to January 2025"
     assert ytd.previous_label == "April 2023 to January 2024"
-    assert ytd.sentence().startswith("No change: 100 offences in both periods")
+    assert wording.year_to_date(ytd).startswith("No change: 100 offences in both periods")
 
 
 def test_year_to_date_gap_makes_comparison_unavailable():
@@ -554,7 +559,7 @@ def test_year_to_date_gap_makes_comparison_unavailable():
     ytd = year_to_date(monthly_series(values), "2024-09")
     assert not ytd.available and ytd.current is None and ytd.p_value is None
     assert ytd.reason == "no data for May 2024 (a gap in the published data)"
-    assert ytd.sentence() == (
+    assert wording.year_to_date(ytd) == (
         "No comparison with the same period last year: no data for May 2024 (a gap in the "
         "published data)"
     )
@@ -565,7 +570,7 @@ def test_year_to_date_gap_makes_comparison_unavailable():
 def test_year_to_date_from_zero():
     ytd = year_to_date(monthly_series([0] * 12 + [2]), "2024-04")
     assert ytd.pct_change is None
-    assert ytd.sentence().startswith("2 more offences (2, up from none)")
+    assert wording.year_to_date(ytd).startswith("2 more offences (2, up from none)")
 
 
 def test_year_to_date_table_per_group():

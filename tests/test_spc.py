@@ -6,8 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from csp_analysis.exceptions import AnalysisError
-from csp_analysis.spc import xmr
+from csp_analysis.analysis.spc import xmr
+from csp_analysis.core.exceptions import AnalysisError
+from csp_analysis.report import wording
 from tests.reference.analysis_truth import REFERENCE
 
 # Ten points alternating 11, 9 (mean 10, every moving range 2): used as a fixed baseline so the
@@ -27,8 +28,9 @@ def chart(values, **kwargs):
 def test_ptd_vignette_limits_and_special_cause():
     case = REFERENCE["spc_ptd_vignette"]
     for screened, key in ((True, "screened"), (False, "unscreened")):
-        result = xmr(pd.Series(case["values"], dtype=float), direction="higher",
-                     screen_outliers=screened)
+        result = xmr(
+            pd.Series(case["values"], dtype=float), direction="higher", screen_outliers=screened
+        )
         limits = result.latest_limits
         for name in ("ucl", "mean", "lcl"):
             assert round(limits[name], 2) == pytest.approx(case[key][name])
@@ -94,10 +96,15 @@ def test_trend_of_six_rising_points():
     result = chart(BASELINE + rising + [10.0], baseline=10, direction="lower")
     assert result.frame["trend"].tolist() == [False] * 10 + [True] * 6 + [False]
     assert (result.frame["special_cause_type"].iloc[10:16] == "concerning").all()
-    assert result.signals == [{
-        "rule": "trend", "start": months(17)[10], "end": months(17)[15], "n_points": 6,
-        "direction": "up",
-    }]
+    assert result.signals == [
+        {
+            "rule": "trend",
+            "start": months(17)[10],
+            "end": months(17)[15],
+            "n_points": 6,
+            "direction": "up",
+        }
+    ]
     # Five rising points are not a trend; equal neighbours break one.
     assert not chart(BASELINE + rising[1:] + [10.0], baseline=10).frame["trend"].any()
     flat = [8.0, 8.5, 9.0, 9.0, 10.5, 11.0]
@@ -169,7 +176,7 @@ def test_gaps_are_skipped_not_zero():
 
 def test_summary_and_trial_limit_note():
     result = chart(BASELINE + [3.0], baseline=10, direction="lower", target=12.0)
-    text = result.summary()
+    text = wording.spc(result)
     assert "special cause improving" in text and "hit and miss" in text
     assert any("trial limits" in note for note in result.notes)
 

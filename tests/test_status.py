@@ -9,11 +9,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from csp_analysis import cli
-from csp_analysis.exceptions import InputFileError
-from csp_analysis.paths import CRIMES_PARQUET, INGEST_REPORT, POPULATION_PARQUET
-from csp_analysis.schema import CRIMES_SCHEMA, POPULATION_SCHEMA
-from csp_analysis.status import collect_status, format_status, months_by_csp
+from csp_analysis.core import cli
+from csp_analysis.core.exceptions import InputFileError
+from csp_analysis.core.paths import CRIMES_PARQUET, INGEST_REPORT, POPULATION_PARQUET
+from csp_analysis.core.schema import CRIMES_SCHEMA, POPULATION_SCHEMA
+from csp_analysis.io.status import collect_status, format_status, months_by_csp
 
 REPORT = {
     "ingested_at": "2026-11-21T10:00:00+00:00",

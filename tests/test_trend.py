@@ -6,8 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from csp_analysis.exceptions import AnalysisError
-from csp_analysis.trend import (
+from csp_analysis.analysis.trend import (
     DEFAULT_LOCKDOWNS,
     Intervention,
     StepChange,
@@ -15,6 +14,8 @@ from csp_analysis.trend import (
     fit_trend,
     monthly_population,
 )
+from csp_analysis.core.exceptions import AnalysisError
+from csp_analysis.report import wording
 from tests.reference.analysis_truth import SIMULATION, expected_series, simulate
 
 TRUE_TREND = SIMULATION["annual_trend_pct"]
@@ -29,7 +30,7 @@ def test_recovers_known_trend_within_interval():
     # NB2 alpha = 1 / size.
     assert result.dispersion == pytest.approx(1 / SIMULATION["dispersion"], rel=0.5)
     assert result.significant and result.p_value < 0.001
-    assert result.sentence("recorded crime").startswith(
+    assert wording.trend(result, "recorded crime").startswith(
         "Recorded crime fell by an underlying 3."
     )
 
@@ -51,8 +52,9 @@ def test_noise_free_series_gives_exact_trend_and_effects():
 
 
 def test_leaving_out_a_real_step_biases_the_trend():
-    series = simulate(step_changes=[{"from": "2022-04", "multiplier": 1.3}],
-                      annual_trend_pct=0.0, seed=0)
+    series = simulate(
+        step_changes=[{"from": "2022-04", "multiplier": 1.3}], annual_trend_pct=0.0, seed=0
+    )
     with_step = fit_trend(series, steps=["2022-04"])
     without = fit_trend(series)
     assert with_step.lower < 0 < with_step.upper
@@ -70,7 +72,7 @@ def test_population_exposure_gives_rate_trend():
     assert per_head.lower < TRUE_TREND < per_head.upper
     assert raw.annual_pct_change - per_head.annual_pct_change == pytest.approx(1.0, abs=0.05)
     assert per_head.per_population and "population offset" in per_head.method
-    assert "per head of population" in per_head.sentence()
+    assert "per head of population" in wording.trend(per_head)
 
 
 def test_monthly_population_from_mid_year_estimates():
@@ -110,12 +112,18 @@ def test_gaps_left_out_not_zero():
 
 def test_intervention_and_step_specifications():
     series = simulate()
-    as_objects = fit_trend(series, interventions=DEFAULT_LOCKDOWNS,
-                           steps=[StepChange("2018-04", "recording change")])
-    as_tuples = fit_trend(series, interventions=[("2020-03", "2020-06"),
-                                                 ("second", "2020-11", "2020-11"),
-                                                 {"start": "2021-01", "end": "2021-03"}],
-                          steps=[{"from": "2018-04"}])
+    as_objects = fit_trend(
+        series, interventions=DEFAULT_LOCKDOWNS, steps=[StepChange("2018-04", "recording change")]
+    )
+    as_tuples = fit_trend(
+        series,
+        interventions=[
+            ("2020-03", "2020-06"),
+            ("second", "2020-11", "2020-11"),
+            {"start": "2021-01", "end": "2021-03"},
+        ],
+        steps=[{"from": "2018-04"}],
+    )
     assert as_objects.annual_pct_change == pytest.approx(as_tuples.annual_pct_change)
     assert "recording change" in set(as_objects.effects["term"])
     none = fit_trend(series, interventions=(), steps=STEPS)
@@ -129,7 +137,7 @@ def test_no_clear_trend_sentence():
     result = fit_trend(flat)
     if result.significant:  # pragma: no cover - 5% of seeds; seed 4 is not one of them
         pytest.fail("seed 4 should give an interval spanning zero")
-    assert result.sentence().startswith("There is no clear underlying trend in the count")
+    assert wording.trend(result).startswith("There is no clear underlying trend in the count")
 
 
 def test_expected_vs_observed_detects_a_drop():
@@ -137,12 +145,13 @@ def test_expected_vs_observed_detects_a_drop():
     drop = np.where(expected.index >= pd.Timestamp("2020-04-01"), 0.7, 1.0)
     rng = np.random.default_rng(8)
     mean = expected.to_numpy() * drop
-    series = pd.Series(rng.negative_binomial(60, 60 / (60 + mean)).astype(float),
-                       index=expected.index)
+    series = pd.Series(
+        rng.negative_binomial(60, 60 / (60 + mean)).astype(float), index=expected.index
+    )
     result = expected_vs_observed(series, "2020-03", "2020-04", "2021-03")
     assert result.difference_lower < -30 < result.difference_upper
     assert result.observed_total < result.lower_total
-    assert "below expectation" in result.sentence()
+    assert "below expectation" in wording.expected_vs_observed(result)
     assert list(result.frame.columns) == ["observed", "expected", "lower", "upper"]
     assert (result.frame["lower"] <= result.frame["expected"]).all()
 
@@ -156,7 +165,10 @@ def test_expected_vs_observed_interval_coverage():
         result = expected_vs_observed(series, "2020-03", "2020-04", "2021-03", n_sims=1000)
         covered.append(result.difference_lower < 0 < result.difference_upper)
     assert sum(covered) >= 34
-    assert "within what the earlier trend predicted" in result.sentence() or not covered[-1]
+    assert (
+        "within what the earlier trend predicted" in wording.expected_vs_observed(result)
+        or not covered[-1]
+    )
 
 
 def test_expected_vs_observed_reproducible_and_gaps_counted():
@@ -182,23 +194,31 @@ def test_expected_vs_observed_reproducible_and_gaps_counted():
         (lambda s: fit_trend(s, level=95), "level must be between"),
         (lambda s: fit_trend(s, interventions=["2020-03"]), "expected an Intervention"),
         (lambda s: fit_trend(s, interventions=[{"start": "2020-03"}]), "lacks 'end'"),
-        (lambda s: fit_trend(s, interventions=[Intervention("x", "2020-05", "2020-03")]),
-         "end 2020-03 is before start"),
+        (
+            lambda s: fit_trend(s, interventions=[Intervention("x", "2020-05", "2020-03")]),
+            "end 2020-03 is before start",
+        ),
         (lambda s: fit_trend(s, steps=[{"multiplier": 2}]), "lacks 'from'"),
         (lambda s: fit_trend(s, steps=[3.5]), "expected 'YYYY-MM'"),
         (lambda s: fit_trend(s, steps=[StepChange("2020-13")]), "is not a month"),
-        (lambda s: fit_trend(s, steps=["2018-04", {"from": "2018-04", "name": "dup"}]),
-         "not identifiable"),
-        (lambda s: fit_trend(s.iloc[:26], interventions=[("2016-04", "2017-12")]),
-         "too few"),
-        (lambda s: expected_vs_observed(s, "2020-03", "2020-02", "2020-12"),
-         "must be after fit_end"),
-        (lambda s: expected_vs_observed(s, "2020-03", "2020-06", "2020-04"),
-         "before period_start"),
-        (lambda s: expected_vs_observed(s, "2020-03", "2020-04", "2026-03"),
-         "must end and the period"),
-        (lambda s: expected_vs_observed(s, "2020-03", "2020-04", "2020-12", n_sims=10),
-         "n_sims must be at least 100"),
+        (
+            lambda s: fit_trend(s, steps=["2018-04", {"from": "2018-04", "name": "dup"}]),
+            "not identifiable",
+        ),
+        (lambda s: fit_trend(s.iloc[:26], interventions=[("2016-04", "2017-12")]), "too few"),
+        (
+            lambda s: expected_vs_observed(s, "2020-03", "2020-02", "2020-12"),
+            "must be after fit_end",
+        ),
+        (lambda s: expected_vs_observed(s, "2020-03", "2020-06", "2020-04"), "before period_start"),
+        (
+            lambda s: expected_vs_observed(s, "2020-03", "2020-04", "2026-03"),
+            "must end and the period",
+        ),
+        (
+            lambda s: expected_vs_observed(s, "2020-03", "2020-04", "2020-12", n_sims=10),
+            "n_sims must be at least 100",
+        ),
     ],
 )
 def test_validation_errors(call, message):
@@ -208,7 +228,7 @@ def test_validation_errors(call, message):
 
 def test_recovers_demo_generator_truth():
     """Every demo-data series (the generator's own truth document): about 95% coverage."""
-    demo = pytest.importorskip("csp_analysis.demo_data")
+    demo = pytest.importorskip("csp_analysis.io.demo_data")
     truth = demo.build_truth()
     expected = demo.expected_monthly(truth)
     rng = np.random.default_rng(2025)

@@ -1,11 +1,11 @@
 """Backtest: West Mercia Police, police.uk January-December 2025, end to end.
 
 The real published files (../shared/data, read in place) go through the real ingest
-(:func:`csp_analysis.ingest.ingest` with the ONS LSOA21 and CSP lookups and the ONS population
+(:func:`csp_analysis.io.ingest.ingest` with the ONS LSOA21 and CSP lookups and the ONS population
 workbook, as in the README), and the figures a review would quote are derived through the
-package's analysis API (:func:`csp_analysis.series.load_crimes`, :func:`~csp_analysis.series.
-select_priority`, :func:`~csp_analysis.series.monthly_counts`,
-:func:`csp_analysis.rates.population_for_year`, :func:`csp_analysis.rates.peer_comparison`).
+package's analysis API (:func:`csp_analysis.analysis.series.load_crimes`, :func:`~csp_analysis.analysis.series.
+select_priority`, :func:`~csp_analysis.analysis.series.monthly_counts`,
+:func:`csp_analysis.analysis.rates.population_for_year`, :func:`csp_analysis.analysis.rates.peer_comparison`).
 They are compared with the committed ground truth in tests/reference/
 (``west_mercia_2025_counts.csv`` and ``west_mercia_2025_csp_totals.csv``), which
 tests/reference/make_west_mercia_2025_truth.py computes from the same files with the ``csv``
@@ -24,10 +24,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from csp_analysis.config import load_priorities
-from csp_analysis.ingest import ingest
-from csp_analysis.rates import peer_comparison, population_for_year
-from csp_analysis.series import load_crimes, load_population, monthly_counts, select_priority
+from csp_analysis.analysis.rates import peer_comparison, population_for_year
+from csp_analysis.analysis.series import (
+    load_crimes,
+    load_population,
+    monthly_counts,
+    select_priority,
+)
+from csp_analysis.core.config import load_priorities
+from csp_analysis.io.ingest import ingest
 from tests.conftest import CSP_LOOKUP, LSOA_LOOKUP, POPULATION_WORKBOOK, WEST_MERCIA_DIR
 
 pytestmark = pytest.mark.realdata

@@ -1,7 +1,7 @@
 """The published pages the browser and leak tests check, and the headless Chromium they use.
 
 Pages: every ``*.html`` under ``reports/`` except the executed notebooks (``reports/_executed``)
-and screenshots, plus a *gallery* page built here from :mod:`csp_analysis.blocks` with every
+and screenshots, plus a *gallery* page built here from :mod:`csp_analysis.report.blocks` with every
 kind of chart and block, so the blocks are checked in a real browser even before (or without)
 a report batch.
 
@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from csp_analysis.paths import PRIORITIES_CONFIG, REPORTS_DIR
+from csp_analysis.core.paths import PRIORITIES_CONFIG, REPORTS_DIR
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 BROWSER_DIR = Path(__file__).resolve().parent
@@ -78,7 +78,7 @@ def manifest_entries(reports_dir: Path = REPORTS_DIR) -> dict[str, dict]:
 
 def sensitive_priorities() -> set[str]:
     """Ids of the priorities marked ``sensitive: true`` in config/priorities.yaml."""
-    from csp_analysis.config import load_priorities
+    from csp_analysis.core.config import load_priorities
 
     return {p.id for p in load_priorities(PRIORITIES_CONFIG).priorities if p.sensitive}
 
@@ -113,7 +113,7 @@ def build_gallery(directory: Path) -> Path:
     The shell (lang, skip link, header/main/footer landmarks, one h1, focus and print styles)
     stands in for the report template, so failures here point at the blocks themselves.
     """
-    from csp_analysis import blocks, charts
+    from csp_analysis.report import blocks, charts
 
     rng = np.random.default_rng(20260401)
     months = pd.date_range("2023-04-01", periods=36, freq="MS")

@@ -15,9 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-
-from .conftest import require_browser
-from .pages import (
+from csp_analysis.conftest import require_browser
+from csp_analysis.pages import (
     AXE_JS,
     IN_CI,
     REPORTS_DIR,

@@ -6,11 +6,16 @@ import json
 import shutil
 
 import pytest
+from csp_analysis.pages import (
+    build_gallery,
+    is_sensitive,
+    published_pages,
+    report_pages,
+    report_type,
+)
+from csp_analysis.screenshots import pages_by_type, take_screenshots
 
-from csp_analysis.charts import png_size
-
-from .pages import build_gallery, is_sensitive, published_pages, report_pages, report_type
-from .screenshots import pages_by_type, take_screenshots
+from csp_analysis.report.charts import png_size
 
 
 @pytest.fixture

@@ -54,7 +54,9 @@ LSOA_LOOKUP = (
     SHARED / "ons" / "LSOA_(2021)_to_Electoral_Ward_(2023)_to_LAD_(2023)_Best_Fit_Lookup_in_EW.csv"
 )
 CSP_LOOKUP = (
-    SHARED / "ons" / "Local_Authority_District_to_CSPs_to_Police_Force_Areas_(December_2023)_Lookup.csv"
+    SHARED
+    / "ons"
+    / "Local_Authority_District_to_CSPs_to_Police_Force_Areas_(December_2023)_Lookup.csv"
 )
 POPULATION = SHARED / "ons" / "LAD23_Mid_Year_pop_2011_to_2023.xlsx"
 COUNTS_OUT = Path(__file__).with_name("west_mercia_2025_counts.csv")

@@ -1,0 +1,1031 @@
+"""Monthly, quarterly and financial-year series of counts, rolling totals and year-to-date tests.
+
+Method
+------
+* Priority areas are selected with the clauses of ``config/priorities.yaml`` as resolved by
+  :meth:`csp_analysis.core.config.Priority.selection`: clauses are OR-ed, the fields within a clause
+  are AND-ed, and a list-valued field matches any of its values. When the data lacks a field the
+  definition needs, the source's proxy and its caveat are used, or the priority is unavailable.
+* A month is *covered* for a CSP when its police force published any record that month (police
+  forces publish month by month, so a force-month with no rows at all is missing data, not a
+  month without crime). Counts over uncovered months are NaN - a gap - never a silent zero; a
+  covered month with no matching records is a true zero.
+* Financial years run April to March ("2024/25"), quarter 1 is April to June.
+* "Year ending" totals are rolling sums of the 12 months to the named month, and are NaN when any
+  of those months is a gap.
+* Year-to-date comparisons test two Poisson counts observed over the same length of time with the
+  exact conditional test: given the total ``n = current + previous``, the current count is
+  Binomial(n, 0.5) under the null hypothesis of equal rates (Przyborowski and Wilenski, 1940;
+  see also Krishnamoorthy and Thomson, 2004, J. Stat. Plan. Inference 119:23-35). The two-sided
+  p-value is the exact binomial one (:func:`scipy.stats.binomtest`).
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+from scipy import stats
+
+from csp_analysis.core import paths
+from csp_analysis.core.calendar import (
+    financial_quarter,
+    financial_year,
+    financial_year_start,
+    fy_quarter_label,
+    month_label,
+    month_start,
+    period_label,
+    to_month,
+)
+from csp_analysis.core.config import FLAGS, Priority, Selection
+from csp_analysis.core.exceptions import AnalysisError, CspAnalysisError
+
+__all__ = [
+    "PRIORITY_FIELD_COLUMNS",
+    "YearToDate",
+    "all_priority_monthly_counts",
+    "available_fields",
+    "data_source",
+    "financial_year_counts",
+    "load_crimes",
+    "load_population",
+    "month_coverage",
+    "monthly_counts",
+    "priority_monthly_counts",
+    "quarterly_counts",
+    "rolling_12_month",
+    "select_priority",
+    "year_to_date",
+    "year_to_date_table",
+]
+
+# Which crimes-table columns carry each field a priority clause can use.
+PRIORITY_FIELD_COLUMNS: dict[str, tuple[str, ...]] = {
+    "crime_types": ("crime_type",),
+    "outcomes": ("outcome",),
+    "offence_codes": ("offence_code",),
+    "offence_subgroups": ("offence_subgroup",),
+    "flags": FLAGS,
+    "victim_sex": ("victim_sex",),
+}
+# Columns that describe where a record is; they are nested (an LSOA lies in one district, a
+# district in one CSP, a CSP in one force), so a count grid takes their observed combinations
+# rather than a cartesian product that would invent impossible pairs.
+AREA_COLUMNS = ("force", "csp_code", "csp_name", "lad_code", "lsoa_code", "lsoa_name")
+CSP_KEYS = ("force", "csp_code", "csp_name")
+COVERAGE_ATTR = "csp_analysis.coverage"
+ALPHA = 0.05
+YTD_METHOD = "exact conditional test of two Poisson counts (binomial)"
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def _read_parquet(name: str, processed_dir, columns=None) -> pd.DataFrame:
+    directory = paths.PROCESSED_DIR if processed_dir is None else processed_dir
+    path = paths.Path(directory) / name
+    if not path.is_file():
+        raise CspAnalysisError(
+            f"{path} not found: there is no processed data yet. Run `make data` (demonstration "
+            "data) or `make ingest-real` first."
+        )
+    try:
+        table = pq.read_table(path, columns=None if columns is None else list(columns))
+    except (OSError, ValueError, KeyError) as exc:
+        raise CspAnalysisError(f"{path}: cannot read the processed table: {exc}") from None
+    return table.to_pandas(types_mapper={pa.bool_(): pd.BooleanDtype()}.get)
+
+
+def load_crimes(processed_dir=None, columns: Sequence[str] | None = None) -> pd.DataFrame:
+    """Load the processed crimes table.
+
+    Parameters
+    ----------
+    processed_dir : path-like, optional
+        Directory holding ``crimes.parquet``; defaults to ``paths.PROCESSED_DIR``.
+    columns : sequence of str, optional
+        Columns to read (all of :data:`csp_analysis.core.schema.CRIMES_SCHEMA` by default).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per record. ``month`` is a ``datetime64`` (first of the month) and the flags are
+        pandas nullable booleans.
+
+    Raises
+    ------
+    CspAnalysisError
+        If the file is missing (run ``make data``) or unreadable.
+    """
+    frame = _read_parquet(paths.CRIMES_PARQUET, processed_dir, columns)
+    if "month" in frame:
+        frame["month"] = to_month(frame["month"])
+    return frame
+
+
+def load_population(processed_dir=None) -> pd.DataFrame:
+    """Load the processed population table (csp_code, csp_name, year, population, source).
+
+    Parameters
+    ----------
+    processed_dir : path-like, optional
+        Directory holding ``population.parquet``; defaults to ``paths.PROCESSED_DIR``.
+
+    Raises
+    ------
+    CspAnalysisError
+        If the file is missing (run ``make data``) or unreadable.
+    """
+    return _read_parquet(paths.POPULATION_PARQUET, processed_dir)
+
+
+# --------------------------------------------------------------------------- priorities
+
+
+def available_fields(crimes: pd.DataFrame) -> set[str]:
+    """Priority fields that actually carry data (at least one non-null value).
+
+    Parameters
+    ----------
+    crimes : pandas.DataFrame
+        The processed crimes table (or any subset of its columns).
+
+    Returns
+    -------
+    set of str
+        A subset of ``{"crime_types", "outcomes", "offence_codes", "offence_subgroups", "flags",
+        "victim_sex"}``. ``"flags"`` is present when any flag column carries data; whether the
+        particular flag a priority needs does is checked by :func:`select_priority`.
+    """
+    found = set()
+    for name, columns in PRIORITY_FIELD_COLUMNS.items():
+        if any(col in crimes and crimes[col].notna().any() for col in columns):
+            found.add(name)
+    return found
+
+
+def data_source(crimes: pd.DataFrame) -> str:
+    """The config data source the table should be treated as: "local_extract" when it carries
+    flags or offence codes, otherwise "police_uk"."""
+    have = available_fields(crimes)
+    richer = {"flags", "offence_codes", "offence_subgroups", "victim_sex"}
+    return "local_extract" if have & richer else "police_uk"
+
+
+def _clause_mask(crimes: pd.DataFrame, clause) -> pd.Series:
+    mask = pd.Series(True, index=crimes.index)
+    if clause.crime_types:
+        mask &= crimes["crime_type"].isin(clause.crime_types).to_numpy()
+    if clause.exclude_crime_types:
+        mask &= ~crimes["crime_type"].isin(clause.exclude_crime_types).to_numpy()
+    if clause.offence_codes:
+        mask &= crimes["offence_code"].isin(clause.offence_codes).to_numpy()
+    if clause.offence_subgroups:
+        mask &= crimes["offence_subgroup"].isin(clause.offence_subgroups).to_numpy()
+    if clause.outcomes:
+        mask &= crimes["outcome"].isin(clause.outcomes).to_numpy()
+    if clause.flags:
+        # An unknown (null) flag counts as not flagged: police systems set the flag, they do not
+        # record its absence.
+        flagged = np.zeros(len(crimes), dtype=bool)
+        for flag in clause.flags:
+            flagged |= crimes[flag].fillna(False).astype(bool).to_numpy()
+        mask &= flagged
+    if clause.victim_sex:
+        mask &= (crimes["victim_sex"] == clause.victim_sex).fillna(False).to_numpy(dtype=bool)
+    return mask
+
+
+def select_priority(
+    crimes: pd.DataFrame,
+    priority: Priority,
+    source: str | None = None,
+    coverage: pd.DataFrame | None = None,
+) -> tuple[pd.DataFrame, Selection]:
+    """Select the records of one priority area.
+
+    Parameters
+    ----------
+    crimes : pandas.DataFrame
+        The processed crimes table.
+    priority : csp_analysis.core.config.Priority
+        A priority from ``load_priorities()``.
+    source : str, optional
+        Config data source ("police_uk", "local_extract", "home_office"); by default
+        :func:`data_source` decides from the fields the data carries.
+    coverage : pandas.DataFrame, optional
+        :func:`month_coverage` of ``crimes``, when already computed. Pass it when selecting
+        several priorities from one table: it is otherwise recomputed on each call (about
+        0.1 s per million records). It is deliberately not cached behind the caller's back: a
+        table edited in place would silently keep a stale coverage, turning gaps into zeros.
+
+    Returns
+    -------
+    (pandas.DataFrame, Selection)
+        The matching rows (all columns kept; unassigned rows are kept too, the count functions
+        drop them) and the :class:`~csp_analysis.core.config.Selection`, whose ``method`` is
+        "definition", "proxy" or "unavailable" and whose ``caveat`` must be printed. An
+        unavailable priority gives an empty frame. The month coverage of the *whole* table is
+        attached to the result (``attrs[COVERAGE_ATTR]``, one shared read-only object that
+        frames derived from the result carry too) so that :func:`monthly_counts` tells gaps
+        from zeros.
+    """
+    if not isinstance(priority, Priority):
+        raise AnalysisError(
+            f"select_priority needs a Priority from load_priorities(), got {type(priority).__name__}"
+        )
+    have = available_fields(crimes)
+    selection = priority.selection(source or data_source(crimes), have)
+    if selection.available:
+        used_flags = {f for clause in selection.clauses for f in (clause.flags or [])}
+        missing = sorted(f for f in used_flags if f not in crimes or crimes[f].isna().all())
+        if missing:
+            selection = Selection(
+                priority,
+                selection.source,
+                "unavailable",
+                [],
+                f"{priority.title} cannot be measured from this data: it carries no "
+                f"{', '.join(missing)} flag.",
+            )
+    if not selection.available:
+        chosen = crimes.iloc[0:0].copy()
+    else:
+        mask = np.zeros(len(crimes), dtype=bool)
+        for clause in selection.clauses:
+            mask |= _clause_mask(crimes, clause).to_numpy(dtype=bool)
+        # Boolean indexing always returns a new frame: a further .copy() only doubled the work.
+        chosen = crimes.loc[mask]
+    chosen.attrs = {COVERAGE_ATTR: _attached_coverage(crimes, coverage)}
+    return chosen, selection
+
+
+# --------------------------------------------------------------------------- coverage
+
+
+class _AttachedCoverage:
+    """A coverage table carried in a subset's ``attrs``, cheap for pandas to copy and compare.
+
+    pandas deep-copies ``attrs`` into every derived frame and compares them with ``==`` when
+    concatenating, so a DataFrame cannot be stored there directly (its ``==`` is elementwise)
+    and a tuple of its rows is copied again on every operation. This holder is treated as
+    immutable: copies return the same object and equality is identity.
+    """
+
+    __slots__ = ("frame",)
+
+    def __init__(self, frame: pd.DataFrame):
+        self.frame = frame
+
+    def __eq__(self, other) -> bool:
+        return self is other
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    def __copy__(self) -> _AttachedCoverage:
+        return self
+
+    def __deepcopy__(self, memo) -> _AttachedCoverage:
+        return self
+
+    def __repr__(self) -> str:
+        return f"<coverage table: {len(self.frame)} force x CSP x month rows>"
+
+
+def _attached_coverage(
+    crimes: pd.DataFrame, coverage: pd.DataFrame | None = None
+) -> _AttachedCoverage:
+    """The whole table's coverage, computed once, ready to attach to a subset's ``attrs``."""
+    if coverage is None:
+        frame = month_coverage(crimes)
+    else:
+        _require(coverage, ("force", "month", "covered"), "coverage")
+        frame = coverage.copy()
+        frame["month"] = to_month(frame["month"])
+    return _AttachedCoverage(frame)
+
+
+def _require(crimes: pd.DataFrame, columns: Iterable[str], what: str) -> None:
+    missing = [c for c in columns if c not in crimes]
+    if missing:
+        raise AnalysisError(f"{what} needs column(s) {', '.join(missing)} in the crimes table")
+
+
+def month_coverage(crimes: pd.DataFrame) -> pd.DataFrame:
+    """Which months each force, and so each of its CSPs, has data for.
+
+    Parameters
+    ----------
+    crimes : pandas.DataFrame
+        The *whole* processed crimes table (not a priority subset: a month without a single
+        shoplifting record is still covered if the force published other records that month).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per force x CSP x month over every month from the first to the last month in
+        the data, with columns ``force, csp_code, csp_name, month, force_records, csp_records,
+        covered``. ``covered`` is True when the force published any record that month (its
+        unassigned rows included). A force whose rows are all unassigned appears once with
+        null CSP columns.
+    """
+    _require(crimes, ("month", "force"), "month_coverage")
+    columns = ["force", "csp_code", "csp_name", "month", "force_records", "csp_records", "covered"]
+    if crimes.empty:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+    months = to_month(crimes["month"]).rename("month")
+    # One pass over the records; everything else works on its small result.
+    sizes = _record_counts(crimes, months)
+    sizes.loc[~sizes["_assigned"].astype(bool), ["csp_code", "csp_name"]] = None
+    all_months = pd.date_range(months.min(), months.max(), freq="MS")
+    force_counts = sizes.groupby(["force", "month"])["n"].sum().rename("force_records")
+    placed = sizes.dropna(subset=["csp_code"])
+    csps = placed[list(CSP_KEYS)].drop_duplicates()
+    forces_without = sorted(set(sizes["force"].dropna()) - set(csps["force"]))
+    if forces_without:
+        csps = pd.concat(
+            [csps, pd.DataFrame({"force": forces_without, "csp_code": None, "csp_name": None})],
+            ignore_index=True,
+        )
+    grid = csps.merge(pd.DataFrame({"month": all_months}), how="cross")
+    grid = grid.merge(force_counts.reset_index(), on=["force", "month"], how="left")
+    csp_counts = placed.groupby(["csp_code", "month"])["n"].sum().rename("csp_records")
+    grid = grid.merge(csp_counts.reset_index(), on=["csp_code", "month"], how="left")
+    grid["force_records"] = grid["force_records"].fillna(0).astype("int64")
+    grid["csp_records"] = grid["csp_records"].fillna(0).astype("int64")
+    grid["covered"] = grid["force_records"] > 0
+    grid = grid.sort_values(["force", "csp_code", "month"], na_position="last")
+    return grid[columns].reset_index(drop=True)
+
+
+def _record_counts(crimes: pd.DataFrame, months: pd.Series) -> pd.DataFrame:
+    """Records per (force, month, assigned?, csp_code, csp_name) combination present.
+
+    The same table as a five-key ``groupby(..., dropna=False, observed=True).size()``, made
+    about five times faster on a million records: each key is factorised once (strings hash
+    once; months become integer month numbers directly), the codes are packed into one int64
+    and only that is counted. A missing value (NaN/None) is a group of its own, as with
+    ``dropna=False``.
+    """
+    assigned = (
+        crimes["unassigned_reason"].isna().to_numpy(dtype=bool)
+        if "unassigned_reason" in crimes
+        else np.ones(len(crimes), dtype=bool)
+    )
+    # Code 0 is "missing" for every key, so no packed value is ambiguous. Factorising is a hash
+    # pass, several times cheaper than a groupby on strings or a datetime64[M] cast.
+    columns: list[tuple[str, np.ndarray, object]] = []
+    for name in ("force", "csp_code", "csp_name"):
+        if name in crimes:
+            codes, uniques = pd.factorize(crimes[name], use_na_sentinel=True)
+        else:
+            codes, uniques = np.full(len(crimes), -1, dtype=np.int64), pd.Index([], dtype=object)
+        columns.append((name, codes.astype(np.int64) + 1, uniques))
+    month_codes, month_uniques = pd.factorize(months.to_numpy(), use_na_sentinel=True)
+    columns.insert(1, ("month", month_codes.astype(np.int64) + 1, month_uniques))
+    columns.insert(2, ("_assigned", assigned.astype(np.int64), None))
+    packed = np.zeros(len(crimes), dtype=np.int64)
+    radices = []
+    for _, codes, _ in columns:
+        radix = int(codes.max()) + 1 if len(codes) else 1
+        radices.append(radix)
+        packed = packed * radix + codes
+    counts = pd.Series(packed).value_counts(sort=False)
+    remaining = counts.index.to_numpy(dtype=np.int64)
+    decoded: dict[str, np.ndarray] = {}
+    for (name, _, _), radix in zip(reversed(columns), reversed(radices), strict=True):
+        remaining, decoded[name] = np.divmod(remaining, radix)
+    out = {}
+    for name, _, uniques in columns:
+        codes = decoded[name]
+        if name == "month":
+            months_ns = np.append(np.datetime64("NaT", "ns"), uniques.astype("datetime64[ns]"))
+            out[name] = months_ns[codes]
+        elif name == "_assigned":
+            out[name] = codes.astype(bool)
+        else:
+            known = codes > 0
+            values = np.full(len(codes), None, dtype=object)
+            if len(uniques):
+                values[known] = np.asarray(uniques, dtype=object)[codes[known] - 1]
+            out[name] = pd.Series(values, dtype=crimes[name].dtype if name in crimes else object)
+    sizes = pd.DataFrame({k: out[k] for k in ("force", "month", "_assigned", "csp_code",
+                                              "csp_name")})  # fmt: skip
+    sizes["n"] = counts.to_numpy(dtype=np.int64)
+    return sizes.sort_values(["force", "month", "_assigned", "csp_code", "csp_name"],
+                             na_position="last", ignore_index=True)  # fmt: skip
+
+
+def _resolve_coverage(crimes: pd.DataFrame, coverage) -> pd.DataFrame:
+    if coverage is not None:
+        _require(coverage, ("force", "month", "covered"), "coverage")
+        coverage = coverage.copy()
+        coverage["month"] = to_month(coverage["month"])
+        return coverage
+    attached = crimes.attrs.get(COVERAGE_ATTR)
+    if isinstance(attached, _AttachedCoverage):
+        # Read-only from here on (monthly_counts never modifies it), so no copy is needed.
+        return attached.frame
+    return month_coverage(crimes)
+
+
+# --------------------------------------------------------------------------- counts
+
+
+def monthly_counts(
+    crimes: pd.DataFrame,
+    by: str | Sequence[str] | None = None,
+    start=None,
+    end=None,
+    coverage: pd.DataFrame | None = None,
+    include_unassigned: bool = False,
+    levels: dict[str, Sequence] | None = None,
+) -> pd.DataFrame:
+    """Monthly counts in long format over every month of a range, gaps as NaN.
+
+    Parameters
+    ----------
+    crimes : pandas.DataFrame
+        The crimes table or a priority subset from :func:`select_priority` (which carries the
+        whole table's coverage). For a subset made any other way pass ``coverage``.
+    by : str or sequence of str, optional
+        Columns to count by, e.g. ``["csp_code", "crime_type"]``. Area columns (force, CSP,
+        district, LSOA) take their observed combinations (every CSP of the coverage table when
+        grouping by CSP); other columns take every value seen, so a category with no records
+        in a covered month gets 0.
+    start, end : date-like, optional
+        First and last month (default: the coverage range).
+    coverage : pandas.DataFrame, optional
+        Output of :func:`month_coverage` for the whole table.
+    include_unassigned : bool, default False
+        Count rows that belong to no CSP (only sensible without CSP grouping, e.g. force
+        totals for data-quality statements).
+    levels : dict of column -> values, optional
+        Values of non-area ``by`` columns to include even when no record has them (e.g. the
+        crime types a priority is defined by), so that they get zeros rather than no rows.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``month, *by, count`` (``count`` float: NaN where the month is not covered for
+        that group - for groups spanning several forces, where any of them is not covered).
+        ``attrs`` counts the records left out: ``rows_outside_range`` (before ``start`` or
+        after ``end``), ``rows_in_gap_months`` (in a group-month that is a gap because another
+        force of the group has no data), ``rows_contradicting_coverage`` (in a force-month the
+        given coverage table says is not covered) and ``rows_with_missing_group`` (a null value
+        in a ``by`` column); the last two also raise a warning.
+    """
+    by = [by] if isinstance(by, str) else list(by or [])
+    _require(crimes, ["month", "force", *by], "monthly_counts")
+    if len(set(by)) != len(by) or "month" in by:
+        raise AnalysisError(
+            f"monthly_counts: 'by' must list distinct columns other than month: {by}"
+        )
+    cov = _resolve_coverage(crimes, coverage)
+    # Only the columns used below: filtering a wide table copies every column it carries.
+    used = list(dict.fromkeys(["month", "force", *by, *(["csp_code"] if "csp_code" in crimes
+                                                      else [])]))  # fmt: skip
+    data = crimes[used]
+    if not include_unassigned and "unassigned_reason" in crimes:
+        data = data.loc[crimes["unassigned_reason"].isna().to_numpy()]
+    if not include_unassigned and "csp_code" in data:
+        cov = cov.dropna(subset=["csp_code"]) if cov["csp_code"].notna().any() else cov
+    months_in = to_month(data["month"]) if len(data) else pd.Series(dtype="datetime64[ns]")
+
+    cov_months = cov["month"] if len(cov) else months_in
+    if start is None and end is None and len(cov_months) == 0:
+        return pd.DataFrame(columns=["month", *by, "count"])
+    first = month_start(start) if start is not None else cov_months.min()
+    last = month_start(end) if end is not None else cov_months.max()
+    if last < first:
+        raise AnalysisError(
+            f"monthly_counts: end {month_label(last)} is before start {month_label(first)}"
+        )
+    months = pd.date_range(first, last, freq="MS")
+
+    area_by = [c for c in by if c in AREA_COLUMNS]
+    other_by = [c for c in by if c not in AREA_COLUMNS]
+    # The grid: observed area combinations (each with the forces it spans) x every level of the
+    # other columns x every month.
+    area_keys = list(dict.fromkeys([*area_by, "force"])) if area_by else ["force"]
+    observed = data[area_keys].drop_duplicates()
+    if area_by and set(area_by) <= set(CSP_KEYS) and "csp_code" in cov:
+        observed = pd.concat(
+            [observed, cov.dropna(subset=["csp_code"])[area_keys].drop_duplicates()]
+        ).drop_duplicates()
+    if not area_by:
+        forces = pd.concat([observed["force"], cov["force"]]).dropna().unique()
+        area_grid = pd.DataFrame({"_group": 0, "force": forces})
+    else:
+        area_grid = observed.dropna(subset=area_by, how="all").copy()
+        area_grid["_group"] = 0
+    extra = levels or {}
+    unknown = set(extra) - set(other_by)
+    if unknown:
+        raise AnalysisError(
+            f"monthly_counts: levels given for {', '.join(sorted(unknown))}, which is not a "
+            "non-area 'by' column"
+        )
+    levels = [
+        pd.Series(sorted(set(data[c].dropna().unique()) | set(extra.get(c, ()))), name=c)
+        for c in other_by
+    ]
+    # Covered: every force under an area group published that month.
+    cov_flags = cov.groupby(["force", "month"])["covered"].any()
+    span = area_grid.merge(pd.DataFrame({"month": months}), how="cross")
+    # A join, not a lookup per grid cell (which built a Timestamp per row and took seconds on
+    # LSOA grids); a force-month absent from the coverage table is not covered.
+    flags = cov_flags.rename("_covered").reset_index()
+    flags["force"] = flags["force"].astype(object)
+    flags["month"] = flags["month"].to_numpy().astype("datetime64[ns]")
+    cells = pd.DataFrame(
+        {
+            "force": span["force"].astype(object).to_numpy(),
+            "month": span["month"].to_numpy().astype("datetime64[ns]"),
+        }
+    )
+    looked_up = cells.merge(flags, on=["force", "month"], how="left")["_covered"]
+    span["covered"] = looked_up.eq(True).to_numpy()
+    group_cols = area_by if area_by else ["_group"]
+    covered = span.groupby([*group_cols, "month"], dropna=False)["covered"].all().reset_index()
+
+    grid = covered
+    for level in levels:
+        grid = grid.merge(level.to_frame(), how="cross")
+    counted = (
+        pd.Series(np.ones(len(data), dtype=np.int64), index=data.index)
+        .groupby([months_in.rename("month"), *[data[c] for c in by]], dropna=False, observed=True)
+        .sum()
+        .rename("n")
+        .reset_index()
+    )
+    if not area_by:
+        counted["_group"] = 0
+    grid = grid.merge(counted, on=["month", *group_cols, *other_by], how="left")
+    grid["count"] = np.where(grid["covered"], grid["n"].fillna(0), np.nan).astype("float64")
+    # Account for every record: outside the range (by request), in a month the coverage table
+    # says is not covered (a coverage table from other data), or with a missing grouping value.
+    in_range = counted["month"].between(first, last)
+    outside = int(counted.loc[~in_range, "n"].sum())
+    # Records of a group-month that is a gap because another force in the group is missing.
+    in_gaps = int(grid.loc[~grid["covered"], "n"].sum())
+    not_placed = int(counted.loc[in_range, "n"].sum() - grid["n"].sum())
+    contradicted = _records_outside_coverage(data["force"], months_in, cov_flags)
+    if contradicted or not_placed:
+        warnings.warn(
+            f"monthly_counts: {contradicted:,} record(s) fall in force-months the coverage table "
+            f"marks as not covered (was it made from other data?) and {not_placed:,} have a "
+            f"missing value in {by}; they are not in the counts (see the result's attrs)",
+            stacklevel=2,
+        )
+    result = grid[["month", *by, "count"]].sort_values([*by, "month"]).reset_index(drop=True)
+    result.attrs = {
+        "rows_outside_range": outside,
+        "rows_in_gap_months": in_gaps,
+        "rows_contradicting_coverage": contradicted,
+        "rows_with_missing_group": not_placed,
+    }
+    return result
+
+
+def _records_outside_coverage(forces: pd.Series, months: pd.Series, cov_flags: pd.Series) -> int:
+    """Records whose force-month is not marked covered in ``cov_flags`` ((force, month) -> bool).
+
+    Counted per distinct force-month (a few hundred) rather than per record: the records are
+    reduced to codes and tallied with one ``bincount``.
+    """
+    if len(forces) == 0:
+        return 0
+    force_codes, force_values = pd.factorize(forces, use_na_sentinel=True)
+    month_codes, month_values = pd.factorize(months.to_numpy(), use_na_sentinel=True)
+    # Shift by one so a missing force or month (code -1) keeps a bin of its own.
+    n_months = len(month_values) + 1
+    tally = np.bincount((force_codes + 1) * n_months + (month_codes + 1))
+    bins = np.flatnonzero(tally)
+    force_idx, month_idx = np.divmod(bins, n_months)
+    force_lookup = np.append(
+        np.asarray([None], dtype=object), np.asarray(force_values, dtype=object)
+    )
+    month_lookup = np.append(np.datetime64("NaT", "ns"), month_values.astype("datetime64[ns]"))
+    pairs = pd.DataFrame({"force": force_lookup[force_idx], "month": month_lookup[month_idx]})
+    flags = cov_flags.rename("_covered").reset_index()
+    flags["force"] = flags["force"].astype(object)
+    flags["month"] = flags["month"].to_numpy().astype("datetime64[ns]")
+    covered = pairs.merge(flags, on=["force", "month"], how="left")["_covered"].eq(True)
+    return int(tally[bins][~covered.to_numpy()].sum())
+
+
+def priority_monthly_counts(
+    crimes: pd.DataFrame,
+    priority: Priority,
+    by: str | Sequence[str] | None = None,
+    start=None,
+    end=None,
+    source: str | None = None,
+    coverage: pd.DataFrame | None = None,
+) -> tuple[pd.DataFrame, Selection]:
+    """Monthly counts of one priority area: :func:`select_priority` then :func:`monthly_counts`.
+
+    ``coverage`` is :func:`month_coverage` of ``crimes`` when already computed.
+
+    Returns
+    -------
+    (pandas.DataFrame, Selection)
+        Long-format counts (all NaN when the priority is unavailable from this data) and the
+        selection with its method and caveat.
+    """
+    coverage = month_coverage(crimes) if coverage is None else coverage
+    selected, selection = select_priority(crimes, priority, source, coverage)
+    by_list = [by] if isinstance(by, str) else list(by or [])
+    levels = {}
+    if "crime_type" in by_list and selection.clauses:
+        # A priority defined by crime types shows each of them, with zeros when it has none.
+        named = [set(c.crime_types or ()) for c in selection.clauses]
+        if all(named):
+            levels["crime_type"] = sorted(set().union(*named))
+    counts = monthly_counts(selected, by=by, start=start, end=end, coverage=coverage, levels=levels)
+    if not selection.available:
+        counts["count"] = np.nan
+    return counts, selection
+
+
+def all_priority_monthly_counts(
+    crimes: pd.DataFrame,
+    priorities=None,
+    by: str | Sequence[str] | None = ("csp_code", "csp_name", "crime_type"),
+    start=None,
+    end=None,
+    source: str | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Monthly counts by CSP x priority area x crime type (or any ``by``) in one long table.
+
+    Parameters
+    ----------
+    crimes : pandas.DataFrame
+        The whole processed crimes table.
+    priorities : PrioritiesConfig or iterable of Priority, optional
+        Defaults to ``config/priorities.yaml``.
+    by, start, end, source
+        As :func:`monthly_counts` and :func:`select_priority`.
+
+    Returns
+    -------
+    (pandas.DataFrame, pandas.DataFrame)
+        The counts with a leading ``priority`` column (a record counts once under every
+        priority it belongs to; unavailable priorities are left out), and one row per priority
+        with ``priority, title, method, caveat, sensitive`` saying how each was measured.
+    """
+    if priorities is None:
+        from csp_analysis.core.config import load_priorities
+
+        priorities = load_priorities()
+    items = list(getattr(priorities, "priorities", priorities))
+    coverage = month_coverage(crimes)
+    tables, described = [], []
+    for priority in items:
+        counts, selection = priority_monthly_counts(
+            crimes, priority, by=by, start=start, end=end, source=source, coverage=coverage
+        )
+        described.append(
+            {
+                "priority": priority.id,
+                "title": priority.title,
+                "method": selection.method,
+                "caveat": selection.caveat,
+                "sensitive": priority.sensitive,
+            }
+        )
+        if selection.available:
+            tables.append(counts.assign(priority=priority.id))
+    columns = ["priority", "month", *([by] if isinstance(by, str) else list(by or [])), "count"]
+    table = (
+        pd.concat(tables, ignore_index=True)[columns] if tables else pd.DataFrame(columns=columns)
+    )
+    return table, pd.DataFrame(described)
+
+
+def _group_columns(monthly: pd.DataFrame) -> list[str]:
+    _require(monthly, ("month", "count"), "a monthly count table")
+    return [c for c in monthly.columns if c not in ("month", "count")]
+
+
+def _aggregate_periods(monthly: pd.DataFrame, period_of, months_per_period: int) -> pd.DataFrame:
+    by = _group_columns(monthly)
+    frame = monthly.copy()
+    frame["month"] = to_month(frame["month"])
+    frame["_period_start"] = period_of(frame["month"])
+    keys = [*by, "_period_start"]
+    frame["_has_data"] = frame["count"].notna().astype("int64")
+    grouped = frame.groupby(keys, dropna=False, sort=True)
+    out = pd.DataFrame(
+        {
+            # min_count=1: a period with no data at all is NaN, not 0
+            "count": grouped["count"].sum(min_count=1),
+            "months_with_data": grouped["_has_data"].sum(),
+        }
+    ).reset_index()
+    out["months_expected"] = months_per_period
+    out["complete"] = out["months_with_data"] == months_per_period
+    return out.rename(columns={"_period_start": "period_start"})
+
+
+def quarterly_counts(monthly: pd.DataFrame) -> pd.DataFrame:
+    """Financial-quarter totals from a monthly count table.
+
+    Parameters
+    ----------
+    monthly : pandas.DataFrame
+        Output of :func:`monthly_counts` (``month, *by, count``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``financial_year, quarter, label, period_start, *by, count, months_with_data,
+        months_expected, complete``. ``count`` sums the months with data; ``complete`` is False
+        when any of the three months is a gap or outside the range, and such a total must not be
+        compared with complete quarters. A quarter with no data at all has NaN.
+    """
+    by = _group_columns(monthly)
+    out = _aggregate_periods(
+        monthly, lambda m: m.dt.to_period("Q-MAR").dt.start_time.astype("datetime64[ns]"), 3
+    )
+    out.insert(0, "financial_year", financial_year(out["period_start"]))
+    out.insert(1, "quarter", financial_quarter(out["period_start"]).astype("int64"))
+    out.insert(2, "label", fy_quarter_label(out["period_start"]))
+    cols = ["financial_year", "quarter", "label", "period_start", *by, "count"]
+    return out[[*cols, "months_with_data", "months_expected", "complete"]]
+
+
+def financial_year_counts(monthly: pd.DataFrame) -> pd.DataFrame:
+    """Financial-year (April to March) totals from a monthly count table.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``financial_year, period_start, *by, count, months_with_data, months_expected,
+        complete`` with the same incomplete-period rule as :func:`quarterly_counts`.
+    """
+    by = _group_columns(monthly)
+    out = _aggregate_periods(
+        monthly,
+        lambda m: pd.to_datetime(
+            {"year": m.dt.year - (m.dt.month < 4).astype(int), "month": 4, "day": 1}
+        ).astype("datetime64[ns]"),
+        12,
+    )
+    out.insert(0, "financial_year", financial_year(out["period_start"]))
+    cols = ["financial_year", "period_start", *by, "count"]
+    return out[[*cols, "months_with_data", "months_expected", "complete"]]
+
+
+def rolling_12_month(monthly: pd.DataFrame) -> pd.DataFrame:
+    """Rolling "year ending" 12-month totals.
+
+    Parameters
+    ----------
+    monthly : pandas.DataFrame
+        Output of :func:`monthly_counts`. Months missing from the frame are treated as gaps.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``month, *by, count, label`` where ``month`` is the last month of the year
+        and ``label`` reads "year ending September 2025". ``count`` is NaN unless all 12
+        months to that month have data.
+    """
+    by = _group_columns(monthly)
+    frame = monthly.copy()
+    frame["month"] = to_month(frame["month"])
+    if frame.empty:
+        return pd.DataFrame(columns=["month", *by, "count", "label"])
+    pieces = []
+    groups = frame.groupby(by, dropna=False, sort=True) if by else [((), frame)]
+    for key, part in groups:
+        if part["month"].duplicated().any():
+            raise AnalysisError(
+                f"rolling_12_month: group {key} has more than one row for a month; aggregate "
+                "first or add the distinguishing column to the table"
+            )
+        months = pd.date_range(part["month"].min(), part["month"].max(), freq="MS")
+        series = part.set_index("month")["count"].reindex(months)
+        rolled = series.rolling(12, min_periods=12).sum()
+        # rolling() skips NaN inside a full window on some pandas versions; enforce the rule.
+        complete = series.notna().astype(int).rolling(12, min_periods=12).sum() == 12
+        rolled = rolled.where(complete)
+        piece = pd.DataFrame({"month": months, "count": rolled.to_numpy()})
+        key = key if isinstance(key, tuple) else (key,)
+        for col, value in zip(by, key, strict=True):
+            piece[col] = value
+        pieces.append(piece)
+    out = pd.concat(pieces, ignore_index=True)
+    out["label"] = ["year ending " + month_label(m) for m in out["month"]]
+    return out[["month", *by, "count", "label"]]
+
+
+# --------------------------------------------------------------------------- year to date
+
+
+@dataclass(frozen=True)
+class YearToDate:
+    """A financial year-to-date total compared with the same months a year earlier.
+
+    Attributes
+    ----------
+    period_end : pandas.Timestamp
+        Last month of the current period.
+    current_label, previous_label : str
+        e.g. "April to September 2025" and "April to September 2024".
+    current, previous : float or None
+        Totals (None when unavailable).
+    change : float or None
+        ``current - previous``.
+    pct_change : float or None
+        Percentage change; None when the previous total is zero.
+    p_value : float or None
+        Two-sided p-value of :data:`method`.
+    significant : bool
+        ``p_value < alpha``.
+    method : str
+        Name of the test, to print beside the result.
+    available : bool
+        False when either period has a gap; ``reason`` then says which months.
+    """
+
+    period_end: pd.Timestamp
+    current_label: str
+    previous_label: str
+    current: float | None
+    previous: float | None
+    change: float | None
+    pct_change: float | None
+    p_value: float | None
+    significant: bool
+    method: str = YTD_METHOD
+    alpha: float = ALPHA
+    available: bool = True
+    reason: str | None = None
+    months: int = 0
+    name: str | None = None
+    numbers: dict = field(default_factory=dict)
+
+    @property
+    def direction(self) -> str:
+        """ "increase", "decrease", "no change" or "unavailable"."""
+        if not self.available:
+            return "unavailable"
+        if self.change > 0:
+            return "increase"
+        if self.change < 0:
+            return "decrease"
+        return "no change"
+
+
+def _single_series(monthly: pd.DataFrame) -> pd.Series:
+    by = _group_columns(monthly)
+    frame = monthly
+    for col in by:
+        if frame[col].nunique(dropna=False) > 1:
+            raise AnalysisError(
+                f"year_to_date needs one series but column {col!r} has several values; filter "
+                "the table first or use year_to_date_table(monthly, period_end, by=[...])"
+            )
+    months = to_month(frame["month"])
+    if months.duplicated().any():
+        raise AnalysisError("year_to_date: the table has more than one row for a month")
+    return pd.Series(frame["count"].to_numpy(dtype=float), index=months.to_numpy())
+
+
+def poisson_ratio_test(current: float, previous: float) -> float:
+    """Two-sided exact conditional p-value for equal Poisson rates over equal exposures.
+
+    Parameters
+    ----------
+    current, previous : int
+        Counts over two periods of equal length.
+
+    Returns
+    -------
+    float
+        p-value of ``binomtest(current, current + previous, 0.5)``; 1.0 when both are zero.
+    """
+    c, p = int(round(current)), int(round(previous))
+    if c < 0 or p < 0:
+        raise AnalysisError(f"counts must be non-negative, got {c} and {p}")
+    if c + p == 0:
+        return 1.0
+    return float(stats.binomtest(c, c + p, 0.5).pvalue)
+
+
+def _gap_reason(gaps: list, series: pd.Series) -> str:
+    """Say why a comparison is unavailable: data too short, or which months are gaps."""
+    observed = series.dropna()
+    if observed.empty:
+        return "there is no data for either period"
+    first, last = observed.index.min(), observed.index.max()
+    if gaps[0] < first:
+        return (
+            f"the data start in {month_label(first)}, after the start of the previous period "
+            f"({month_label(gaps[0])})"
+        )
+    if gaps[-1] > last:
+        return f"the data end in {month_label(last)}, before the end of the current period"
+    listed = ", ".join(month_label(m) for m in gaps[:6]) + (" ..." if len(gaps) > 6 else "")
+    return f"no data for {listed} (a gap in the published data)"
+
+
+def year_to_date(
+    monthly: pd.DataFrame, period_end, alpha: float = ALPHA, name: str | None = None
+) -> YearToDate:
+    """Financial year to date against the same months of the previous year.
+
+    Parameters
+    ----------
+    monthly : pandas.DataFrame
+        One monthly series (``month, count`` and optional constant group columns), e.g. one
+        CSP's counts from :func:`monthly_counts`.
+    period_end : date-like
+        Last month of the current period; the period starts in the April before it.
+    alpha : float, default 0.05
+        Significance level.
+    name : str, optional
+        Series name carried into findings.
+
+    Returns
+    -------
+    YearToDate
+        With ``available=False`` and a ``reason`` when any month of either period is a gap or
+        outside the data.
+    """
+    if not 0 < alpha < 1:
+        raise AnalysisError(f"alpha must be between 0 and 1, got {alpha}")
+    series = _single_series(monthly)
+    end = month_start(period_end)
+    start = financial_year_start(end)
+    current_months = pd.date_range(start, end, freq="MS")
+    previous_months = current_months - pd.DateOffset(years=1)
+    labels = (period_label(start, end), period_label(previous_months[0], previous_months[-1]))
+    values_now = series.reindex(current_months)
+    values_then = series.reindex(previous_months)
+    gaps = [m for m, v in [*values_then.items(), *values_now.items()] if pd.isna(v)]
+    if gaps:
+        reason = _gap_reason(gaps, series)
+        return YearToDate(
+            end, *labels, None, None, None, None, None, False, alpha=alpha,
+            available=False, reason=reason, months=len(current_months), name=name,
+        )  # fmt: skip
+    current, previous = float(values_now.sum()), float(values_then.sum())
+    change = current - previous
+    pct = None if previous == 0 else 100.0 * change / previous
+    p_value = poisson_ratio_test(current, previous)
+    return YearToDate(
+        end, *labels, current, previous, change, pct, p_value, p_value < alpha, alpha=alpha,
+        months=len(current_months), name=name,
+        numbers={"current": current, "previous": previous, "change": change, "pct_change": pct},
+    )  # fmt: skip
+
+
+def year_to_date_table(
+    monthly: pd.DataFrame, period_end, by: str | Sequence[str], alpha: float = ALPHA
+) -> pd.DataFrame:
+    """:func:`year_to_date` for every group of a monthly count table.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per group: ``*by, current_period, previous_period, current, previous, change,
+        pct_change, p_value, significant, method, available, reason, result`` where
+        ``result`` holds the :class:`YearToDate` object.
+    """
+    by = [by] if isinstance(by, str) else list(by)
+    _require(monthly, by, "year_to_date_table")
+    rows = []
+    for key, part in monthly.groupby(by, dropna=False, sort=True):
+        key = key if isinstance(key, tuple) else (key,)
+        ytd = year_to_date(
+            part[["month", "count"]], period_end, alpha, name=" / ".join(map(str, key))
+        )
+        rows.append(
+            {
+                **dict(zip(by, key, strict=True)),
+                "current_period": ytd.current_label,
+                "previous_period": ytd.previous_label,
+                "current": ytd.current,
+                "previous": ytd.previous,
+                "change": ytd.change,
+                "pct_change": ytd.pct_change,
+                "p_value": ytd.p_value,
+                "significant": ytd.significant,
+                "method": ytd.method,
+                "available": ytd.available,
+                "reason": ytd.reason,
+                "result": ytd,
+            }
+        )
+    return pd.DataFrame(rows)

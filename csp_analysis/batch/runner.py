@@ -1,0 +1,1165 @@
+"""``csp-analysis run``: the report batch (papermill + nbconvert), incremental and failure-isolated.
+
+The batch declared in ``config/reports.yaml`` (see :mod:`csp_analysis.batch.matrix`) is expanded
+into one job per report, checked against each notebook's parameters with papermill's
+inspection, fingerprinted (:mod:`csp_analysis.batch.fingerprint`) and compared with
+``reports/manifest.json``: a report whose fingerprint is unchanged and whose page exists is
+skipped. The rest run in a pool of worker processes started with the "spawn" method
+(papermill's ``cwd`` handling changes the process's working directory, so it is not
+thread-safe). Each worker executes one notebook at a time with papermill and renders it with
+one reused nbconvert exporter (:mod:`csp_analysis.report.html_export`).
+
+Failure isolation: the parent watches each job's clock and, past the per-report timeout, kills
+the kernel's process group and the worker, then starts a fresh worker. A notebook that raises,
+a kernel that dies and a report past its timeout are each recorded with a one-line error; the
+batch finishes the others, writes ``reports/index.html`` (:mod:`csp_analysis.report.index_page`) and
+the manifest, and exits 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing as mp
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from multiprocessing.connection import wait as wait_for_connections
+from pathlib import Path
+from typing import Any
+
+from csp_analysis import __version__
+from csp_analysis.batch.fingerprint import code_fingerprint, data_fingerprint, notebook_fingerprint
+from csp_analysis.batch.fingerprint import report_fingerprint as combine_fingerprints
+from csp_analysis.batch.matrix import (
+    ALL_SCOPE_PARAMETERS,
+    SCOPE_PARAMETERS,
+    BatchConfig,
+    ReportJob,
+    load_batch_config,
+    period_label,
+)
+from csp_analysis.core.config import load_areas, load_priorities
+from csp_analysis.core.exceptions import ReportError
+from csp_analysis.core.paths import (
+    AREAS_CONFIG,
+    CRIMES_PARQUET,
+    INGEST_REPORT,
+    PRIORITIES_CONFIG,
+    PROCESSED_DIR,
+    PROJECT_ROOT,
+    REPORTS_CONFIG,
+    REPORTS_DIR,
+)
+
+MANIFEST = "manifest.json"
+EXECUTED_DIR = "_executed"
+_DATA_HASH_CACHE = ".data_hashes.json"
+_PARAMETER_CACHE = ".notebook_parameters.json"
+STATUS_OK = "ok"
+STATUS_FAILED = "failed"
+MAX_ERROR_CHARS = 300
+
+
+# --------------------------------------------------------------------------- options and plan
+
+
+@dataclass
+class RunOptions:
+    """Everything ``csp-analysis run`` accepts; tests build one directly."""
+
+    config: Path = REPORTS_CONFIG
+    csps: list[str] = field(default_factory=list)
+    reports: list[str] = field(default_factory=list)
+    priorities: list[str] = field(default_factory=list)
+    workers: int | None = None
+    timeout: float | None = None
+    force: bool = False
+    out_dir: Path = REPORTS_DIR
+    processed_dir: Path | None = None
+    areas_config: Path = AREAS_CONFIG
+    priorities_config: Path = PRIORITIES_CONFIG
+    project_root: Path = PROJECT_ROOT
+    list_only: bool = False
+    progress: bool = True
+
+
+@dataclass
+class Provenance:
+    """What the processed data says about itself; printed in every page's footer."""
+
+    synthetic: bool = False
+    sources: list[str] = field(default_factory=list)
+    ingest_date: str = "not recorded"
+    months: dict[str, tuple[str, str]] = field(default_factory=dict)  # force -> (first, last)
+    code_version: str = f"csp-analysis {__version__}"
+
+
+@dataclass
+class PlannedReport:
+    """A job with its resolved parameters, fingerprint and whether it must run."""
+
+    job: ReportJob
+    parameters: dict[str, Any]
+    fingerprint: str
+    notebook_fingerprint: str
+    timeout: float
+    run: bool
+    reason: str
+
+
+@dataclass
+class BatchResult:
+    """What a batch did: per-report manifest entries for the selected reports, and totals."""
+
+    entries: list[dict[str, Any]]
+    ran: int
+    skipped: int
+    failed: list[dict[str, Any]]
+    seconds: float
+    index_path: Path
+    manifest_path: Path
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.failed else 0
+
+
+# --------------------------------------------------------------------------- data and provenance
+
+
+def _sentence_case(text: str) -> str:
+    # str.capitalize() would lower-case the month name ("Year ending march 2026").
+    return text[:1].upper() + text[1:]
+
+
+def _month_text(value) -> str:
+    return value.strftime("%Y-%m") if hasattr(value, "strftime") else str(value)[:7]
+
+
+def read_data_months(processed_dir: Path) -> dict[str, tuple[str, str]]:
+    """First and last month with data, per force, from ``crimes.parquet`` (two columns only)."""
+    path = processed_dir / CRIMES_PARQUET
+    if not path.is_file():
+        return {}
+    import pyarrow.parquet as pq
+
+    try:
+        table = pq.read_table(path, columns=["force", "month"])
+    except Exception as exc:  # pyarrow raises several types for unreadable files
+        raise ReportError(f"{path}: cannot read the force and month columns: {exc}") from None
+    grouped = table.group_by("force").aggregate([("month", "min"), ("month", "max")]).to_pylist()
+    return {
+        row["force"]: (_month_text(row["month_min"]), _month_text(row["month_max"]))
+        for row in grouped
+        if row["force"] is not None and row["month_max"] is not None
+    }
+
+
+# How ingest_report.json's source keys are named for readers (see csp_analysis/ingest.py).
+SOURCE_NAMES = {
+    "police_uk": "police.uk street-level crime and ASB data (Home Office)",
+    "local_extract": "Local police crime extract",
+    "home_office": "Home Office police recorded crime open data",
+    "lsoa_lookup": "ONS LSOA (2021) to ward to local authority best-fit lookup",
+    "lsoa11_lookup": "ONS LSOA (2011) to LSOA (2021) lookup",
+    "csp_lookup": "ONS local authority to CSP to police force area lookup",
+    "population": "ONS mid-year population estimates",
+    "indicators": "Partner indicators",
+    "demo": "Synthetic demonstration data (csp-analysis demo-data)",
+}
+
+
+def _file_name(value: Any) -> str:
+    # Published pages carry no paths: a path is reduced to its file name.
+    return Path(str(value).replace("\\", "/")).name
+
+
+def _source_label(key: str | None, source: Any) -> str | None:
+    """A reader-facing label for one entry of ingest_report.json's ``sources``."""
+    if isinstance(source, str):
+        label = SOURCE_NAMES.get(key, key) if key else None
+        detail = _file_name(source) if ("/" in source or "\\" in source) else source
+        return f"{label} ({detail})" if label else detail
+    if not isinstance(source, dict):
+        return SOURCE_NAMES.get(key, key) if key else None
+    label = SOURCE_NAMES.get(key) or next(
+        (str(source[k]) for k in ("title", "description", "publisher") if source.get(k)), key
+    )
+    files = source.get("files")
+    if isinstance(files, list) and files:
+        detail = f"{len(files)} file{'s' if len(files) != 1 else ''}"
+    elif source.get("name") or source.get("file"):
+        detail = _file_name(source.get("name") or source.get("file"))
+    else:
+        detail = None
+    if label is None:
+        return detail
+    return f"{label} ({detail})" if detail else label
+
+
+def _git_version(project_root: Path) -> str | None:
+    try:
+        done = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=project_root,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return (done.stdout.strip() or None) if done.returncode == 0 else None
+
+
+def read_provenance(processed_dir: Path, project_root: Path = PROJECT_ROOT) -> Provenance:
+    """Provenance of the processed data for the pages' footers and the synthetic banner.
+
+    Reads ``ingest_report.json`` (keys used: ``synthetic``; ``sources``, a mapping of source key
+    to an object with ``name`` or ``files``, as written by ``csp-analysis ingest``; and the first
+    of ``ingested_at``/``created``/``generated_at``/``finished_at``) and the months per force in
+    ``crimes.parquet``. Data whose ``source`` column says "demo" counts as synthetic too.
+    """
+    prov = Provenance()
+    report_path = processed_dir / INGEST_REPORT
+    if report_path.is_file():
+        try:
+            report = json.loads(report_path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as exc:
+            raise ReportError(f"{report_path}: not valid JSON ({exc})") from None
+        prov.synthetic = report.get("synthetic") is True
+        sources = report.get("sources") or {}
+        items = sources.items() if isinstance(sources, dict) else ((None, s) for s in sources)
+        prov.sources = [label for label in (_source_label(k, v) for k, v in items) if label]
+        for key in ("ingested_at", "created", "generated_at", "finished_at", "created_at"):
+            if report.get(key):
+                prov.ingest_date = str(report[key])[:10]
+                break
+    prov.months = read_data_months(processed_dir)
+    crimes = processed_dir / CRIMES_PARQUET
+    if not prov.synthetic and crimes.is_file():
+        import pyarrow.compute as pc
+        import pyarrow.parquet as pq
+
+        try:
+            source = pq.read_table(crimes, columns=["source"]).column("source")
+            prov.synthetic = bool(pc.any(pc.equal(source, "demo")).as_py())
+        except (KeyError, Exception):  # a table without a source column is not demo data
+            pass
+    commit = _git_version(project_root)
+    if commit:
+        prov.code_version = f"csp-analysis {__version__} (git {commit})"
+    return prov
+
+
+def resolve_period_end(job: ReportJob, months: dict[str, tuple[str, str]], processed_dir) -> str:
+    """The month a report covers: as declared, or for "latest" the force's last month of data."""
+    declared = job.period_end
+    if declared != "latest":
+        return declared
+    if not months:
+        raise ReportError(
+            f"period_end is 'latest' but there is no processed crime data in "
+            f"{Path(processed_dir) / CRIMES_PARQUET}; run `make data` (or csp-analysis ingest) "
+            "first, or set period_end: YYYY-MM in the batch file"
+        )
+    if job.force not in months:
+        raise ReportError(
+            f"period_end is 'latest' but {CRIMES_PARQUET} has no rows for force {job.force!r} "
+            f"(forces with data: {', '.join(sorted(months))})"
+        )
+    return months[job.force][1]
+
+
+# --------------------------------------------------------------------------- selection and checks
+
+
+def select_jobs(jobs: list[ReportJob], options: RunOptions, batch: BatchConfig, areas, priorities):
+    """The jobs matching ``--csp``/``--report``/``--priority``; unknown values list valid ones.
+
+    ``--csp`` keeps that CSP's reports and its force's force-level reports; ``--priority``
+    keeps the thematic reports on that priority; filters combine with AND.
+    """
+    for report in options.reports:
+        batch.report(report)  # raises UnknownNameError listing the valid report ids
+    csp_ids = [areas.csp(c).id for c in options.csps]
+    forces = {areas.force_of(c).id for c in csp_ids}
+    for priority in options.priorities:
+        priorities.get(priority)
+    selected = []
+    for job in jobs:
+        if options.reports and job.report not in options.reports:
+            continue
+        if csp_ids and not (job.csp in csp_ids or (job.csp is None and job.force in forces)):
+            continue
+        if options.priorities and job.priority not in options.priorities:
+            continue
+        selected.append(job)
+    if not selected:
+        raise ReportError(
+            "no report matches the filters given (--csp/--report/--priority); "
+            "csp-analysis run --list shows the batch"
+        )
+    return selected
+
+
+def inspect_parameters(notebook: Path, fingerprint: str, cache: dict[str, Any]) -> dict[str, Any]:
+    """A notebook's declared parameters (papermill inspection), cached by notebook fingerprint."""
+    if fingerprint in cache:
+        return cache[fingerprint]
+    skip_slow_optional_imports()
+    import papermill
+
+    try:
+        declared = papermill.inspect_notebook(str(notebook))
+    except Exception as exc:  # papermill raises plain exceptions for unparsable notebooks
+        raise ReportError(f"{notebook}: papermill cannot inspect its parameters: {exc}") from None
+    cache[fingerprint] = {name: info.get("default") for name, info in declared.items()}
+    return cache[fingerprint]
+
+
+def check_notebook_parameters(
+    jobs: list[ReportJob],
+    batch: BatchConfig,
+    notebook_fingerprints: dict[Path, str],
+    cache: dict[str, Any],
+) -> tuple[dict[Path, set[str]], list[str]]:
+    """Check every selected report's notebook against the parameters the batch will give it.
+
+    Returns
+    -------
+    (dict, list)
+        Each notebook's declared parameter names, and warnings (common parameters that no
+        selected notebook declares, which are therefore not passed).
+
+    Raises
+    ------
+    ReportError
+        Naming the report, the notebook and the parameter: a notebook without a cell tagged
+        "parameters", a scope parameter (csp, priority, force, period_end) the notebook does
+        not declare, a scope parameter it declares but the report does not supply, or a fixed
+        parameter of the report that the notebook does not declare.
+    """
+    declared_by: dict[Path, set[str]] = {}
+    checked: set[tuple[str, Path]] = set()
+    for job in jobs:
+        if (job.report, job.notebook) in checked:
+            continue
+        checked.add((job.report, job.notebook))
+        where = f"report {job.report!r}, notebook {job.notebook_label}"
+        declared = set(inspect_parameters(job.notebook, notebook_fingerprints[job.notebook], cache))
+        declared_by[job.notebook] = declared
+        if not declared:
+            raise ReportError(
+                f"{where}: no cell tagged 'parameters' (papermill found no parameters); tag the "
+                "cell that sets csp/priority/force/period_end"
+            )
+        supplied = set(SCOPE_PARAMETERS[job.scope])
+        for name in SCOPE_PARAMETERS[job.scope]:
+            if name not in declared:
+                raise ReportError(
+                    f"{where}: parameter {name!r} is missing from the notebook's parameters cell "
+                    f"(reports of scope {job.scope!r} are given {', '.join(sorted(supplied))})"
+                )
+        for name in sorted((set(ALL_SCOPE_PARAMETERS) & declared) - supplied):
+            raise ReportError(
+                f"{where}: the notebook declares parameter {name!r} but reports of scope "
+                f"{job.scope!r} do not supply it"
+            )
+        for name in sorted(job.fixed_parameters):
+            if name not in declared:
+                raise ReportError(
+                    f"{where}: unknown parameter {name!r} (set in the batch file, not declared "
+                    f"in the notebook's parameters cell; it declares {', '.join(sorted(declared))})"
+                )
+    warnings = []
+    all_declared = set().union(*declared_by.values()) if declared_by else set()
+    for name in sorted(batch.parameters):
+        if name not in all_declared:
+            warnings.append(
+                f"common parameter {name!r} is declared by none of the selected notebooks; "
+                "not passed"
+            )
+    return declared_by, warnings
+
+
+# --------------------------------------------------------------------------- worker processes
+
+_WORKER_CONN = None  # the worker's end of its pipe, for the kernel manager below
+_THREAD_VARIABLES = (
+    "OMP_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "NUMEXPR_NUM_THREADS",
+    "VECLIB_MAXIMUM_THREADS",
+)
+
+
+def skip_slow_optional_imports() -> None:
+    """Stop jsonschema from importing ``rfc3987_syntax`` (an optional IRI checker nbformat
+    never needs), which builds a grammar at import time: measured 1.9 s of papermill's 3.0 s
+    import. Has no effect once it is imported."""
+    sys.modules.setdefault("rfc3987_syntax", None)
+
+
+def _kernel_manager_class():
+    from jupyter_client.manager import AsyncKernelManager
+
+    class ReportingKernelManager(AsyncKernelManager):
+        """Tells the parent the kernel's process group, so a hung report can be killed: the
+        kernel runs in its own session, out of reach of a kill aimed at the worker."""
+
+        async def _async_post_start_kernel(self, **kw):
+            await super()._async_post_start_kernel(**kw)
+            pgid = getattr(self.provisioner, "pgid", None) or getattr(self.provisioner, "pid", None)
+            if _WORKER_CONN is not None and pgid:
+                _WORKER_CONN.send(("kernel", int(pgid)))
+
+    return ReportingKernelManager
+
+
+def one_line_error(text: str) -> str:
+    """An error message fit for the index: first line, no ANSI codes, no paths, bounded."""
+    text = re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "", str(text))
+    text = " ".join(text.strip().splitlines()[:1]) if text.strip() else "unknown error"
+    # Absolute paths (POSIX or Windows) become their file name.
+    text = re.sub(
+        r"(?:[A-Za-z]:\\|/)(?:[^\s'\"():,]+[/\\])+([^\s'\"():,/\\]*)",
+        lambda m: m.group(1) or "(folder)",
+        text,
+    )
+    return text if len(text) <= MAX_ERROR_CHARS else text[: MAX_ERROR_CHARS - 1] + "…"
+
+
+def _execute_task(task: dict[str, Any]) -> dict[str, Any]:
+    """Run one notebook and export it (in a worker process). Never raises."""
+    import papermill
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError
+    from papermill.exceptions import PapermillExecutionError
+
+    from csp_analysis.report.html_export import PageInfo, render_html, write_atomic
+
+    started = time.monotonic()
+    result: dict[str, Any] = {"key": task["key"], "status": STATUS_FAILED, "error": None}
+    executed = Path(task["executed_path"])
+    executed.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        nb = papermill.execute_notebook(
+            task["notebook"],
+            str(executed),
+            parameters=task["parameters"],
+            kernel_name=task["kernel"],
+            progress_bar=False,
+            log_output=False,
+            cwd=task["cwd"],
+            execution_timeout=task["timeout"],
+            start_timeout=60,
+            kernel_manager_class=_kernel_manager_class(),
+        )
+    except PapermillExecutionError as exc:
+        result.update(
+            error_kind="error",
+            error=one_line_error(f"{exc.ename}: {exc.evalue}"),
+            cell=exc.exec_count,
+        )
+    except DeadKernelError:
+        result.update(
+            error_kind="kernel died",
+            error="the kernel died while running the notebook (crash or out of memory)",
+        )
+    except (CellTimeoutError, TimeoutError):
+        result.update(
+            error_kind="timeout",
+            error=f"a cell ran past the per-report timeout of {task['timeout']:g} s",
+        )
+    except Exception as exc:  # any other failure is this report's, never the batch's
+        result.update(error_kind="error", error=one_line_error(f"{type(exc).__name__}: {exc}"))
+    else:
+        try:
+            page = PageInfo(**task["page"])
+            write_atomic(task["html_path"], render_html(nb, page, base_dir=task["cwd"]))
+            result.update(status=STATUS_OK, error_kind=None)
+        except Exception as exc:
+            result.update(
+                error_kind="export",
+                error=one_line_error(f"HTML export failed: {type(exc).__name__}: {exc}"),
+            )
+    result["duration_s"] = round(time.monotonic() - started, 2)
+    return result
+
+
+def _worker_main(conn, log_path: str | None = None) -> None:
+    """Worker process loop: receive a task, run it, send the result; None stops the worker.
+
+    The worker's stdout and stderr (and so its kernels', which inherit them) go to
+    ``log_path``: kernel start-up chatter and library warnings belong in a log for analysts,
+    not in the batch's terminal output.
+    """
+    global _WORKER_CONN
+    _WORKER_CONN = conn
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and cleans up
+    if log_path:
+        Path(log_path).parent.mkdir(parents=True, exist_ok=True)
+        log = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        os.dup2(log, 1)
+        os.dup2(log, 2)
+        os.close(log)
+    # Reports run in parallel processes, so each kernel gets one BLAS/OpenMP thread: threads
+    # per kernel on top would oversubscribe the cores, and on the small matrices of these
+    # analyses one thread was measured 3-4x faster than many (docs/benchmarks.md, forecast).
+    # Kernels inherit the worker's environment; a value the user set is kept.
+    for variable in _THREAD_VARIABLES:
+        os.environ.setdefault(variable, "1")
+    # Warm the imports and the exporter once per worker, not once per report.
+    skip_slow_optional_imports()
+    import papermill  # noqa: F401
+
+    from csp_analysis.report.html_export import make_exporter, report_css
+
+    make_exporter()
+    report_css()
+    while True:
+        try:
+            task = conn.recv()
+        except EOFError:
+            return
+        if task is None:
+            return
+        conn.send(("done", _execute_task(task)))
+
+
+class _Worker:
+    def __init__(self, ctx, log_path: str | None = None):
+        self.conn, child = ctx.Pipe()
+        self.process = ctx.Process(target=_worker_main, args=(child, log_path), daemon=True)
+        self.process.start()
+        child.close()
+        self.task: dict[str, Any] | None = None
+        self.started = 0.0
+        self.kernel_pgid: int | None = None
+
+    def assign(self, task: dict[str, Any]) -> None:
+        self.task, self.started, self.kernel_pgid = task, time.monotonic(), None
+        self.conn.send(task)
+
+    def kill(self) -> None:
+        if self.kernel_pgid:
+            try:
+                if hasattr(os, "killpg"):
+                    os.killpg(self.kernel_pgid, signal.SIGKILL)
+                else:  # Windows: no process groups; the provisioner reported the pid
+                    os.kill(self.kernel_pgid, signal.SIGTERM)
+            except OSError:  # already gone, or not ours
+                pass
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join(5)
+        self.conn.close()
+
+    def stop(self) -> None:
+        try:
+            self.conn.send(None)
+        except (OSError, ValueError):
+            pass
+        self.process.join(5)
+        if self.process.is_alive():
+            self.kill()
+        else:
+            self.conn.close()
+
+
+def _note_in_executed(path: Path, message: str) -> None:
+    """Append a markdown cell saying why a run was stopped to its executed notebook."""
+    if not path.is_file():
+        return
+    try:
+        skip_slow_optional_imports()
+        import nbformat
+
+        nb = nbformat.read(path, as_version=4)
+        nb.cells.append(nbformat.v4.new_markdown_cell(f"**csp-analysis run:** {message}"))
+        nbformat.write(nb, path)
+    except Exception:  # a half-written notebook stays as it is; the error is in the manifest
+        pass
+
+
+def execute_tasks(
+    tasks: list[dict[str, Any]], workers: int, progress: bool = True, log_dir: Path | None = None
+):
+    """Run tasks in ``workers`` spawned processes with per-task hard timeouts.
+
+    Parameters
+    ----------
+    tasks : list of dict
+        From :func:`run_batch`; each has a key, paths, parameters, kernel, timeout and page.
+    workers : int
+        Processes to run at once (no more than there are tasks).
+    progress : bool
+        Show a tqdm progress bar on stderr.
+    log_dir : Path, optional
+        Where each worker (and its kernels) logs stdout and stderr, one file per worker slot;
+        without it they share the batch's terminal.
+
+    Returns
+    -------
+    dict
+        Result dict per task key: status, error_kind, error, duration_s.
+    """
+    from tqdm import tqdm
+
+    ctx = mp.get_context("spawn")
+    results: dict[str, dict[str, Any]] = {}
+    pending = deque(tasks)
+    pool: list[_Worker] = []
+    # disable=None: tqdm draws only on a terminal, so CI logs are not flooded with redraws.
+    bar = tqdm(
+        total=len(tasks),
+        unit="report",
+        disable=None if progress else True,
+        file=sys.stderr,
+        dynamic_ncols=True,
+    )
+
+    def finish(worker: _Worker, result: dict[str, Any]) -> None:
+        results[result["key"]] = result
+        worker.task = None
+        bar.update(1)
+        if progress and result["status"] != STATUS_OK:
+            bar.write(f"FAILED {result['key']} ({result['error_kind']}): {result['error']}")
+        bar.set_postfix(failed=sum(r["status"] != STATUS_OK for r in results.values()))
+
+    def log_for(slot: int) -> str | None:
+        return str(log_dir / f"worker-{slot + 1}.log") if log_dir else None
+
+    def replace(worker: _Worker) -> None:
+        worker.kill()
+        slot = pool.index(worker)
+        pool[slot] = _Worker(ctx, log_for(slot))
+
+    if log_dir:
+        log_dir.mkdir(parents=True, exist_ok=True)
+        for old_log in log_dir.glob("worker-*.log"):
+            old_log.unlink()
+    try:
+        pool.extend(_Worker(ctx, log_for(slot)) for slot in range(max(1, min(workers, len(tasks)))))
+        while pending or any(w.task for w in pool):
+            for worker in list(pool):
+                if worker.task is None and pending:
+                    task = pending.popleft()
+                    try:
+                        worker.assign(task)
+                    except (OSError, ValueError):  # the idle worker died (broken pipe)
+                        finish(
+                            worker,
+                            {
+                                "key": task["key"],
+                                "status": STATUS_FAILED,
+                                "error_kind": "worker died",
+                                "error": "the worker process could not take the report",
+                                "duration_s": 0.0,
+                            },
+                        )
+                        replace(worker)
+            busy = [w for w in pool if w.task]
+            ready = wait_for_connections([w.conn for w in busy], timeout=0.2)
+            for worker in busy:
+                if worker.conn not in ready:
+                    continue
+                try:
+                    kind, payload = worker.conn.recv()
+                except (EOFError, OSError):
+                    task = worker.task
+                    finish(
+                        worker,
+                        {
+                            "key": task["key"],
+                            "status": STATUS_FAILED,
+                            "error_kind": "worker died",
+                            "error": "the worker process running the report died",
+                            "duration_s": round(time.monotonic() - worker.started, 2),
+                        },
+                    )
+                    replace(worker)
+                    continue
+                if kind == "kernel":
+                    worker.kernel_pgid = payload
+                elif kind == "done":
+                    finish(worker, payload)
+            now = time.monotonic()
+            for worker in list(pool):
+                task = worker.task
+                if task and now - worker.started > task["timeout"]:
+                    replace(worker)
+                    message = (
+                        f"stopped after the per-report timeout of {task['timeout']:g} s "
+                        "(kernel and worker killed)"
+                    )
+                    _note_in_executed(Path(task["executed_path"]), message)
+                    finish(
+                        worker,
+                        {
+                            "key": task["key"],
+                            "status": STATUS_FAILED,
+                            "error_kind": "timeout",
+                            "error": message,
+                            "duration_s": round(now - worker.started, 2),
+                        },
+                    )
+    finally:
+        for worker in pool:
+            if worker.task:
+                worker.kill()
+            else:
+                worker.stop()
+        bar.close()
+    return results
+
+
+# --------------------------------------------------------------------------- the batch
+
+
+def _load_json(path: Path, default):
+    if not path.is_file():
+        return default
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, OSError):
+        return default
+
+
+def _kernel_available(name: str) -> str:
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    specs = KernelSpecManager().find_kernel_specs()
+    if name in specs:
+        return name
+    if "python3" in specs:
+        return "python3"
+    raise ReportError(
+        f"Jupyter kernel {name!r} not found and no python3 kernel either; run `make setup`"
+    )
+
+
+def _display_path(path: Path) -> str:
+    """A path for the terminal: relative to the working directory when inside it."""
+    try:
+        relative = os.path.relpath(path)
+    except ValueError:  # another drive on Windows
+        return str(path)
+    return str(path) if relative.startswith("..") else relative
+
+
+def plan_batch(options: RunOptions):
+    """Load, expand, select, check and fingerprint the batch without running anything.
+
+    Returns
+    -------
+    dict
+        ``batch``, ``all_jobs`` (the whole matrix), ``planned`` (list of PlannedReport for the
+        selected jobs), ``provenance``, ``warnings``, ``previous`` (manifest entries by key),
+        ``data`` and ``code`` fingerprints and the processed-data folder.
+    """
+    batch = load_batch_config(options.config)
+    areas = load_areas(options.areas_config)
+    priorities = load_priorities(options.priorities_config)
+    all_jobs = batch.expand(areas, priorities, options.config, options.project_root)
+    selected = select_jobs(all_jobs, options, batch, areas, priorities)
+
+    common = dict(batch.parameters)
+    processed_dir = options.processed_dir or common.get("processed_dir") or PROCESSED_DIR
+    processed_dir = Path(processed_dir)
+    if not processed_dir.is_absolute():
+        processed_dir = options.project_root / processed_dir
+    if options.processed_dir is not None or "processed_dir" in common:
+        common["processed_dir"] = str(processed_dir)
+
+    out_dir = Path(options.out_dir)
+    cache_dir = out_dir / EXECUTED_DIR
+    notebook_fps = {}
+    for job in selected:
+        if job.notebook not in notebook_fps:
+            if not job.notebook.is_file():
+                raise ReportError(f"report {job.report!r}: notebook {job.notebook_label} not found")
+            notebook_fps[job.notebook] = notebook_fingerprint(job.notebook)
+    parameter_cache = _load_json(cache_dir / _PARAMETER_CACHE, {})
+    declared_by, warnings = check_notebook_parameters(
+        selected, batch, notebook_fps, parameter_cache
+    )
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    (cache_dir / _PARAMETER_CACHE).write_text(json.dumps(parameter_cache), encoding="utf-8")
+
+    provenance = read_provenance(processed_dir, options.project_root)
+    data_fp, _ = data_fingerprint(processed_dir, cache_dir / _DATA_HASH_CACHE)
+    code_fp = code_fingerprint(options.project_root)
+    previous = {e["key"]: e for e in _load_json(out_dir / MANIFEST, {}).get("reports", [])}
+
+    planned = []
+    for job in selected:
+        job.scope_parameters["period_end"] = resolve_period_end(
+            job, provenance.months, processed_dir
+        )
+        parameters = dict(job.scope_parameters)
+        parameters.update({k: v for k, v in common.items() if k in declared_by[job.notebook]})
+        parameters.update(job.fixed_parameters)
+        timeout = options.timeout or job.timeout or batch.timeout
+        fp = combine_fingerprints(
+            notebook=notebook_fps[job.notebook],
+            code=code_fp,
+            data=data_fp,
+            parameters=parameters,
+            extra={"title": job.title, "output": job.output_relpath},
+        )
+        before = previous.get(job.key)
+        if options.force:
+            run, reason = True, "--force"
+        elif before is None:
+            run, reason = True, "new"
+        elif before.get("status") != STATUS_OK:
+            run, reason = True, "failed last time"
+        elif before.get("fingerprint") != fp:
+            run, reason = (
+                True,
+                _what_changed(before, notebook_fps[job.notebook], code_fp, data_fp, parameters),
+            )
+        elif not (out_dir / job.output_relpath).is_file():
+            run, reason = True, "output missing"
+        else:
+            run, reason = False, "up to date"
+        planned.append(
+            PlannedReport(job, parameters, fp, notebook_fps[job.notebook], timeout, run, reason)
+        )
+    for job in all_jobs:  # unselected jobs still need a resolvable period for the index
+        if job.scope_parameters["period_end"] == "latest" and job.force in provenance.months:
+            job.scope_parameters["period_end"] = provenance.months[job.force][1]
+    return {
+        "batch": batch,
+        "all_jobs": all_jobs,
+        "planned": planned,
+        "provenance": provenance,
+        "warnings": warnings,
+        "previous": previous,
+        "data": data_fp,
+        "code": code_fp,
+        "processed_dir": processed_dir,
+    }
+
+
+def _what_changed(before, notebook_fp, code_fp, data_fp, parameters) -> str:
+    changed = []
+    if before.get("notebook_fingerprint") != notebook_fp:
+        changed.append("notebook")
+    if before.get("code_fingerprint") != code_fp:
+        changed.append("code")
+    if before.get("data_fingerprint") != data_fp:
+        changed.append("data")
+    if before.get("parameters") != parameters:
+        changed.append("parameters")
+    return "changed: " + (", ".join(changed) or "title or output")
+
+
+def _page_info(item: PlannedReport, provenance: Provenance, generated: str) -> dict[str, Any]:
+    from csp_analysis.report.html_export import relative_href
+
+    job = item.job
+    months = provenance.months.get(job.force)
+    data_period = None
+    if months:
+        data_period = f"{period_text(months[0])} to {period_text(months[1])}"
+    return {
+        "title": job.title,
+        "period": _sentence_case(period_label(job.period_end)),
+        "kicker": "Partnership comparison"
+        if job.scope == "force"
+        else "Community Safety Partnership report",
+        "synthetic": provenance.synthetic,
+        "sources": provenance.sources,
+        "data_period": data_period,
+        "ingest_date": provenance.ingest_date,
+        "code_version": provenance.code_version,
+        "parameters": item.parameters,
+        "generated": generated,
+        "index_href": relative_href(job.output_relpath, "index.html"),
+        "accessibility_href": relative_href(job.output_relpath, "accessibility.html"),
+    }
+
+
+def period_text(month: str) -> str:
+    """ "2025-01" -> "January 2025"."""
+    return period_label(month).removeprefix("year ending ")
+
+
+def run_batch(options: RunOptions) -> BatchResult:
+    """Run the batch: plan, execute what changed, write the manifest, index and statement.
+
+    Parameters
+    ----------
+    options : RunOptions
+
+    Returns
+    -------
+    BatchResult
+
+    Raises
+    ------
+    ConfigError, ReportError, UnknownNameError
+        The batch is misdeclared; nothing has run.
+    """
+    from csp_analysis.report.index_page import write_accessibility_statement, write_index
+
+    t0 = time.monotonic()
+    plan = plan_batch(options)
+    out_dir = Path(options.out_dir)
+    provenance: Provenance = plan["provenance"]
+    for warning in plan["warnings"]:
+        print(f"warning: {warning}", file=sys.stderr)
+    to_run = [p for p in plan["planned"] if p.run]
+    generated = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    results: dict[str, dict[str, Any]] = {}
+    if to_run:
+        kernel = _kernel_available(plan["batch"].kernel)
+        tasks = []
+        for item in to_run:
+            job = item.job
+            tasks.append(
+                {
+                    "key": job.key,
+                    "notebook": str(job.notebook),
+                    "executed_path": str(out_dir / job.executed_relpath),
+                    "html_path": str(out_dir / job.output_relpath),
+                    "parameters": item.parameters,
+                    "kernel": kernel,
+                    "timeout": item.timeout,
+                    "cwd": str(job.notebook.parent),
+                    "page": _page_info(item, provenance, generated),
+                }
+            )
+        # Longest first (by last run's duration; reports never timed go first), so a slow
+        # report does not start last and leave the other workers idle at the end.
+        tasks.sort(
+            key=lambda t: -(plan["previous"].get(t["key"], {}).get("duration_s") or float("inf"))
+        )
+        workers = options.workers or os.cpu_count() or 1
+        results = execute_tasks(
+            tasks, workers, progress=options.progress, log_dir=out_dir / EXECUTED_DIR / "logs"
+        )
+
+    entries = []
+    for item in plan["planned"]:
+        job = item.job
+        before = plan["previous"].get(job.key)
+        if not item.run and before is not None:
+            entries.append(before)
+            continue
+        result = results[job.key]
+        entries.append(
+            {
+                "key": job.key,
+                "report": job.report,
+                "title": job.title,
+                "scope": job.scope,
+                "force": job.force,
+                "csp": job.csp,
+                "csp_name": job.names.get("csp_name"),
+                "priority": job.priority,
+                "priority_title": job.names.get("priority_title"),
+                "period_end": job.period_end,
+                "parameters": item.parameters,
+                "notebook": job.notebook_label,
+                "notebook_fingerprint": item.notebook_fingerprint,
+                "code_fingerprint": plan["code"],
+                "data_fingerprint": plan["data"],
+                "fingerprint": item.fingerprint,
+                "code_version": provenance.code_version,
+                "synthetic": provenance.synthetic,
+                "status": result["status"],
+                "error_kind": result.get("error_kind"),
+                "error": result.get("error"),
+                "duration_s": result.get("duration_s"),
+                "output": job.output_relpath if result["status"] == STATUS_OK else None,
+                "executed": job.executed_relpath,
+                "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            }
+        )
+    manifest_path = _write_manifest(out_dir, plan, entries)
+    index_path = write_index(
+        out_dir, _index_rows(plan, entries), synthetic=provenance.synthetic, generated=generated
+    )
+    write_accessibility_statement(out_dir)
+    failed = [e for e in entries if e["key"] in results and e["status"] != STATUS_OK]
+    return BatchResult(
+        entries=entries,
+        ran=len(results),
+        skipped=len(plan["planned"]) - len(results),
+        failed=failed,
+        seconds=time.monotonic() - t0,
+        index_path=index_path,
+        manifest_path=manifest_path,
+    )
+
+
+def _write_manifest(out_dir: Path, plan, entries) -> Path:
+    """Merge this run's entries into the manifest; entries no longer in the batch are dropped."""
+    from csp_analysis.report.html_export import write_atomic
+
+    merged = dict(plan["previous"])
+    merged.update({e["key"]: e for e in entries})
+    order = [job.key for job in plan["all_jobs"]]
+    manifest = {
+        "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "code_version": plan["provenance"].code_version,
+        "code_fingerprint": plan["code"],
+        "data_fingerprint": plan["data"],
+        "synthetic": plan["provenance"].synthetic,
+        "reports": [merged[key] for key in order if key in merged],
+    }
+    path = out_dir / MANIFEST
+    write_atomic(path, json.dumps(manifest, indent=2, default=str) + "\n")
+    return path
+
+
+def _index_rows(plan, entries) -> list[dict[str, Any]]:
+    merged = dict(plan["previous"])
+    merged.update({e["key"]: e for e in entries})
+    rows = []
+    for job in plan["all_jobs"]:
+        entry = merged.get(job.key)
+        rows.append(
+            {
+                "key": job.key,
+                "title": entry["title"] if entry else job.title,
+                "report": job.report,
+                "area": job.names.get("csp_name") or job.names.get("force_name"),
+                "priority": job.names.get("priority_title"),
+                "period": period_label((entry or {}).get("period_end") or job.period_end),
+                "status": entry["status"] if entry else "not run",
+                "error": entry.get("error") if entry else None,
+                "error_kind": entry.get("error_kind") if entry else None,
+                "output": entry.get("output") if entry else None,
+                "executed": entry.get("executed") if entry else None,
+            }
+        )
+    return rows
+
+
+# --------------------------------------------------------------------------- command line
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options of ``csp-analysis run``."""
+    parser.add_argument(
+        "--config",
+        type=Path,
+        default=REPORTS_CONFIG,
+        metavar="FILE",
+        help="batch file (default: config/reports.yaml)",
+    )
+    parser.add_argument(
+        "--csp",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="only this CSP's reports (and its force's); repeatable",
+    )
+    parser.add_argument(
+        "--report",
+        action="append",
+        default=[],
+        metavar="TYPE",
+        help="only this report type; repeatable",
+    )
+    parser.add_argument(
+        "--priority",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="only thematic reviews of this priority; repeatable",
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        metavar="N",
+        help="reports run at once (default: number of cores)",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=None,
+        metavar="S",
+        help="seconds allowed per report (default: from the batch file)",
+    )
+    parser.add_argument("--force", action="store_true", help="re-run even unchanged reports")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=REPORTS_DIR,
+        metavar="DIR",
+        help="reports folder (default: reports/)",
+    )
+    parser.add_argument(
+        "--processed-dir",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="processed data folder (default: data/processed); passed to "
+        "notebooks that take processed_dir",
+    )
+    parser.add_argument(
+        "--list", action="store_true", help="print what would run or be skipped, and run nothing"
+    )
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
+def _options_from_args(args: argparse.Namespace) -> RunOptions:
+    if args.workers is not None and args.workers < 1:
+        raise ReportError(f"--workers must be at least 1, got {args.workers}")
+    if args.timeout is not None and args.timeout <= 0:
+        raise ReportError(f"--timeout must be positive, got {args.timeout:g}")
+    return RunOptions(
+        config=args.config,
+        csps=args.csp,
+        reports=args.report,
+        priorities=args.priority,
+        workers=args.workers,
+        timeout=args.timeout,
+        force=args.force,
+        out_dir=args.out,
+        processed_dir=args.processed_dir,
+        list_only=args.list,
+        progress=not args.no_progress,
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    """Entry point of ``csp-analysis run``; returns 1 when any report failed."""
+    options = _options_from_args(args)
+    if options.list_only:
+        plan = plan_batch(options)
+        for item in plan["planned"]:
+            action = "run " if item.run else "skip"
+            print(f"{action} {item.job.key} -> {item.job.output_relpath} ({item.reason})")
+        print(
+            f"{sum(p.run for p in plan['planned'])} to run, "
+            f"{sum(not p.run for p in plan['planned'])} up to date"
+        )
+        return 0
+    result = run_batch(options)
+    print(
+        f"{len(result.entries)} reports: {result.ran} run, {result.skipped} up to date, "
+        f"{len(result.failed)} failed, in {result.seconds:.1f} s"
+    )
+    for entry in result.failed:
+        print(f"FAILED {entry['key']} ({entry['error_kind']}): {entry['error']}", file=sys.stderr)
+        print(
+            f"       executed notebook: {_display_path(options.out_dir / entry['executed'])}",
+            file=sys.stderr,
+        )
+    print(f"Index: {_display_path(result.index_path)}")
+    return result.exit_code

@@ -1,0 +1,243 @@
+"""Funnel plot of rates against population, with 95% and 99.8% control limits."""
+
+from __future__ import annotations
+
+import matplotlib
+import matplotlib.path
+import matplotlib.transforms
+import numpy as np
+import pandas as pd
+
+# The Agg canvas is attached to each figure directly, so importing this module never changes
+# the pyplot backend a notebook has chosen (e.g. inline).
+from csp_analysis.core.exceptions import AnalysisError
+
+# One spelling of months, financial years and quarters across charts, tables and sentences.
+from csp_analysis.report import wording
+from csp_analysis.report.charts.__blocks__ import slugify
+from csp_analysis.report.charts.common import (
+    _extent,
+    _new_figure,
+    _place_point_labels,
+    _require_columns,
+    _spread_labels,
+    _style_text,
+    _value_axis,
+    _y_title,
+)
+from csp_analysis.report.charts.figure import Chart
+from csp_analysis.report.charts.style import GREY, PALETTE
+
+_FUNNEL_BANDS = (
+    ("above the 99.8% upper limit", "upper_998", 1),
+    ("above the 95% upper limit", "upper_95", 1),
+    ("below the 99.8% lower limit", "lower_998", -1),
+    ("below the 95% lower limit", "lower_95", -1),
+)
+
+
+def funnel_position(population: float, rate: float, funnel: pd.DataFrame) -> str:
+    """Where a point lies against funnel limits interpolated at its population.
+
+    Returns one of "above the 99.8% upper limit", "above the 95% upper limit", "within the 95%
+    limits", "below the 95% lower limit", "below the 99.8% lower limit".
+    """
+    ordered = funnel.sort_values("population")
+    pops = ordered["population"].to_numpy(dtype=float)
+    if not pops[0] <= population <= pops[-1]:
+        raise AnalysisError(
+            f"funnel_chart: funnel limits cover populations {wording.number(pops[0])} to "
+            f"{wording.number(pops[-1])}, not {wording.number(population)}"
+        )
+    limit = {
+        c: float(np.interp(population, pops, ordered[c].to_numpy(dtype=float)))
+        for c in ("lower_95", "upper_95", "lower_998", "upper_998")
+    }
+    for text, column, sign in _FUNNEL_BANDS:
+        if sign * (rate - limit[column]) > 0:
+            return text
+    return "within the 95% limits"
+
+
+def funnel_chart(
+    points: pd.DataFrame,
+    funnel: pd.DataFrame,
+    centre: float,
+    *,
+    measure: str,
+    highlight: str | None = None,
+    rate_label: str = "per 1,000 residents",
+    max_labels: int = 12,
+    caption: str | None = None,
+) -> Chart:
+    """Rates against population with 95% and 99.8% funnel limits, points labelled by name.
+
+    Parameters
+    ----------
+    points : pandas.DataFrame
+        Columns ``area``, ``population`` and ``rate``, one row per area.
+    funnel : pandas.DataFrame
+        Columns ``population``, ``lower_95``, ``upper_95``, ``lower_998``, ``upper_998``:
+        the limits at a grid of populations spanning every point.
+    centre : float
+        The overall (target) rate the funnel is centred on.
+    measure : str
+        What the rate counts, lower case, e.g. ``"violent offences"``.
+    highlight : str, optional
+        The area the report is about: drawn with its own marker and a bold label.
+    rate_label : str, default "per 1,000 residents"
+    max_labels : int, default 12
+        With more points than this, only the highlighted area and areas outside the 95%
+        limits are labelled (the table names all of them). A name that cannot be placed
+        clear of every other name, point and the axes is left off too; the highlighted area
+        is always named.
+    caption : str, optional
+
+    Returns
+    -------
+    Chart
+    """
+    _require_columns(points, ["area", "population", "rate"], "funnel_chart points")
+    _require_columns(
+        funnel,
+        ["population", "lower_95", "upper_95", "lower_998", "upper_998"],
+        "funnel_chart funnel",
+    )
+    if points.empty:
+        raise AnalysisError("funnel_chart: no points")
+    if points["area"].duplicated().any():
+        raise AnalysisError(
+            f"funnel_chart: area {points['area'][points['area'].duplicated()].iloc[0]!r} appears twice"
+        )
+    if highlight is not None and highlight not in set(points["area"]):
+        raise AnalysisError(f"funnel_chart: highlight {highlight!r} is not one of the areas")
+    rows = points.reset_index(drop=True).copy()
+    rows["population"] = pd.to_numeric(rows["population"], errors="raise").astype(float)
+    rows["rate"] = pd.to_numeric(rows["rate"], errors="raise").astype(float)
+    rows["position"] = [
+        funnel_position(p, r, funnel) for p, r in zip(rows["population"], rows["rate"], strict=True)
+    ]
+
+    figure, axes = _new_figure(height=5.0)
+    grid = funnel.sort_values("population")
+    axes.axhline(centre, color=PALETTE[0], linewidth=1.6)
+    for column, style in (
+        ("upper_95", "--"),
+        ("lower_95", "--"),
+        ("upper_998", ":"),
+        ("lower_998", ":"),
+    ):
+        axes.plot(grid["population"], grid[column], color=GREY, linestyle=style, linewidth=1.4)
+    last = grid.iloc[-1]
+    labels = [
+        {"y": centre, "text": f"Average {wording.number(centre, 1)}", "colour": PALETTE[0]},
+        {"y": float(last["upper_95"]), "text": "95% limits", "colour": GREY},
+        {"y": float(last["lower_95"]), "text": "95% limits", "colour": GREY},
+        {"y": float(last["upper_998"]), "text": "99.8% limits", "colour": GREY},
+        {"y": float(last["lower_998"]), "text": "99.8% limits", "colour": GREY},
+    ]
+    others = rows[rows["area"] != highlight]
+    axes.plot(
+        others["population"],
+        others["rate"],
+        linestyle="none",
+        marker="o",
+        markersize=8,
+        color=PALETTE[1],
+        markeredgecolor="#000000",
+        markeredgewidth=0.6,
+    )
+    chosen = (
+        rows
+        if len(rows) <= max_labels
+        else rows[(rows["area"] == highlight) | (rows["position"] != "within the 95% limits")]
+    )
+    if highlight is not None:
+        focus = rows[rows["area"] == highlight]
+        axes.plot(
+            focus["population"],
+            focus["rate"],
+            linestyle="none",
+            marker="D",
+            markersize=11,
+            color=PALETTE[0],
+            markeredgecolor="#000000",
+        )
+    low, high = _extent(
+        rows["rate"], centre, *(grid[c] for c in ("lower_95", "upper_95", "lower_998", "upper_998"))
+    )
+    span = high - low if high > low else 1
+    # Rates cannot fall below zero, so the padding stops there unless a limit is drawn below.
+    bottom = low - 0.08 * span
+    axes.set_ylim(max(0, bottom) if low >= 0 else bottom, high + 0.08 * span)
+    axes.set_xlim(0, float(grid["population"].max()) * 1.02)
+    _value_axis(axes.xaxis, whole=True)
+    _value_axis(axes.yaxis, whole=False)
+    axes.set_xlabel("Resident population")
+    _y_title(axes, f"Rate {rate_label}")
+    _style_text(axes)
+    _spread_labels(axes, labels)
+    # Point labels are placed once the axis limits are final (positions are solved in pixels)
+    # and kept inside the plot area, so they can never run into the limit labels in the margin.
+    to_px = axes.transData.transform
+    line_paths = [
+        matplotlib.path.Path(to_px(np.column_stack([grid["population"], grid[column]])))
+        for column in ("upper_95", "lower_95", "upper_998", "lower_998")
+    ]
+    x_low, x_high = axes.get_xlim()
+    line_paths.append(matplotlib.path.Path(to_px([(x_low, centre), (x_high, centre)])))
+    _place_point_labels(
+        axes,
+        [
+            {
+                "x": float(row.population),
+                "y": float(row.rate),
+                "text": row.area,
+                "bold": row.area == highlight,
+                # Every marker is an obstacle, labelled or not (markersize is a diameter).
+                "radius": (11 if row.area == highlight else 8) / 2,
+                "label": row.Index in chosen.index,
+                "optional": row.area != highlight,
+            }
+            for row in rows.itertuples()
+        ],
+        line_paths,
+    )
+
+    n = len(rows)
+    alt = (
+        f"{wording.sentence_start(measure)} {rate_label} for {n} area{'s' if n != 1 else ''}, plotted "
+        f"against population with 95% and 99.8% funnel limits around the average of "
+        f"{wording.number(centre, 1)}."
+    )
+    if highlight is not None:
+        focus = rows[rows["area"] == highlight].iloc[0]
+        alt += (
+            f" {highlight} (rate {wording.number(focus['rate'], 1)}, population "
+            f"{wording.number(focus['population'])}) is {focus['position']}."
+        )
+    outside = rows[(rows["position"] != "within the 95% limits") & (rows["area"] != highlight)]
+    if outside.empty:
+        alt += (
+            " " + ("Every other area" if highlight else "Every area") + " is within the 95% limits."
+        )
+    else:
+        for position, group in outside.groupby("position", sort=False):
+            names = wording.join_words(list(group["area"]))
+            alt += f" {names} {'is' if len(group) == 1 else 'are'} {position}."
+
+    data = rows.set_index("area")[["population", "rate", "position"]]
+    data.index.name = "Area"
+    data.columns = ["Population", f"Rate {rate_label}", "Compared with the funnel limits"]
+    data["Compared with the funnel limits"] = data[
+        "Compared with the funnel limits"
+    ].str.capitalize()
+    return Chart(
+        figure=figure,
+        alt=alt,
+        data=data,
+        caption=caption or f"{wording.sentence_start(measure)} {rate_label} against population",
+        name=slugify(f"{measure}-funnel"),
+        decimals={"Population": 0, f"Rate {rate_label}": 1},
+        count_columns=[],
+    )
