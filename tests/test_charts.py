@@ -100,7 +100,7 @@ def test_months_and_financial_years():
 
 def test_palette_meets_non_text_contrast_and_text_colours_meet_aa():
     # WCAG 1.4.11: graphical objects need 3:1 against white; text in images needs 4.5:1.
-    for colour in [*PALETTE, *(s["color"] for s in SPC_STYLES.values()), charts.GREY]:
+    for colour in [*PALETTE, *(s["color"] for s in SPC_STYLES.values()), charts.style.GREY]:
         assert contrast_ratio(colour) >= 3.0, colour
         assert contrast_ratio(text_colour(colour)) >= 4.5, colour
     assert len(set(PALETTE)) == len(MARKERS) == len(set(MARKERS)) == len(LINESTYLES)
@@ -610,8 +610,8 @@ def test_format_quarter_matches_the_series_label():
     from csp_analysis.core.calendar import fy_quarter_label
 
     for month in pd.date_range("2023-01-01", periods=24, freq="MS"):
-        assert charts.wording.fy_quarter_label(month) == fy_quarter_label(month)
-    assert charts.wording.fy_quarter_label(pd.Timestamp("2026-01-01")) == "2025/26 Q4"
+        assert charts.figure.wording.fy_quarter_label(month) == fy_quarter_label(month)
+    assert charts.figure.wording.fy_quarter_label(pd.Timestamp("2026-01-01")) == "2025/26 Q4"
 
 
 def test_spc_alt_text_says_quarters_for_a_quarterly_series():
@@ -830,10 +830,10 @@ def test_forecast_recorded_label_clear_of_points_and_the_forecast():
     axes = chart.figure.axes[0]
     box = _box(chart, next(t for t in axes.texts if t.get_text() == "Recorded"))
     to_px = axes.transData.transform
-    divider = to_px((charts.mdates.date2num(pd.Timestamp("2026-03-16")), 0))[0]
+    divider = to_px((charts.common.mdates.date2num(pd.Timestamp("2026-03-16")), 0))[0]
     assert box.x1 <= divider
     for month, value in history.items():
-        x, y = to_px((charts.mdates.date2num(month), value))
+        x, y = to_px((charts.common.mdates.date2num(month), value))
         assert not (box.x0 - 2 < x < box.x1 + 2 and box.y0 - 2 < y < box.y1 + 2), month
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from csp_analysis.conftest import HOME_OFFICE_PFA, LSOA_LOOKUP, WEST_MERCIA_DIR
+from .conftest import HOME_OFFICE_PFA, LSOA_LOOKUP, WEST_MERCIA_DIR
 
 from csp_analysis.core import cli
 from csp_analysis.core.config import load_areas

@@ -88,14 +88,14 @@ def test_ytd_accepts_year_to_date_table():
 @pytest.mark.parametrize(
     ("current", "expected"),
     [
-        (108, "an 8% increase (8 more offences)"),
+        (108, "an 8.0% increase (8 more offences)"),
         (111, "an 11% increase"),
         (118, "an 18% increase"),
         (180, "an 80% increase"),
         (189, "an 89% increase"),
         (900, "an 800% increase"),
-        (92, "an 8% decrease (8 fewer offences)"),
-        (101, "a 1% increase"),
+        (92, "an 8.0% decrease (8 fewer offences)"),
+        (101, "a 1.0% increase"),
         (119, "a 19% increase"),
         (208, "a 108% increase"),
     ],

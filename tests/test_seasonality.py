@@ -103,7 +103,7 @@ def test_gaps_interpolated_for_fit_and_left_missing():
     result = decompose(series)
     assert result.ok and result.n_gaps_filled == 2
     assert np.isnan(result.seasonally_adjusted.iloc[20])
-    assert "2 missing month(s) were interpolated" in wording.seasonality(result)
+    assert "2 missing months were interpolated" in wording.seasonality(result)
     gappy = simulate()
     gappy.iloc[10:25] = np.nan
     refused = decompose(gappy)

@@ -5,7 +5,7 @@ install what is missing) and fail under CI (CI=true)."""
 from __future__ import annotations
 
 import pytest
-from csp_analysis.pages import IN_CI, browser_problem, launch
+from .pages import IN_CI, browser_problem, launch
 
 
 def require_browser() -> None:

@@ -226,7 +226,7 @@ def build_gallery(directory: Path) -> Path:
     ]
     for chart in built:
         body.append(blocks.section(chart.caption, 3))
-        body.append(blocks.figure_block(chart))
+        body.append(charts.figure_block(chart))
     body.append(blocks.section("Tables"))
     body.append(
         blocks.table_block(

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from csp_analysis.conftest import require_browser
-from csp_analysis.pages import (
+from .conftest import require_browser
+from .pages import (
     AXE_JS,
     IN_CI,
     REPORTS_DIR,

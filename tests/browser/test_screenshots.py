@@ -6,14 +6,14 @@ import json
 import shutil
 
 import pytest
-from csp_analysis.pages import (
+from .pages import (
     build_gallery,
     is_sensitive,
     published_pages,
     report_pages,
     report_type,
 )
-from csp_analysis.screenshots import pages_by_type, take_screenshots
+from .screenshots import pages_by_type, take_screenshots
 
 from csp_analysis.report.charts import png_size
 

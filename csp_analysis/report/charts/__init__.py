@@ -38,7 +38,7 @@ figures (nothing to ``plt.close``).
 
 from __future__ import annotations
 
-from csp_analysis.report.charts.__blocks__ import slugify
+from csp_analysis.report.blocks import slugify
 from csp_analysis.report.charts.bar import bar_chart
 from csp_analysis.report.charts.common import PERIODS
 from csp_analysis.report.charts.figure import Chart, figure_block, png_size, render_png

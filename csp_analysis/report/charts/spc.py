@@ -11,7 +11,7 @@ from csp_analysis.core.exceptions import AnalysisError
 
 # One spelling of months, financial years and quarters across charts, tables and sentences.
 from csp_analysis.report import wording
-from csp_analysis.report.charts.__blocks__ import slugify
+from csp_analysis.report.blocks import slugify
 from csp_analysis.report.charts.common import (
     _PERIODS,
     _auto_decimals,
