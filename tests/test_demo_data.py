@@ -14,7 +14,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from .conftest import HOME_OFFICE_PFA, LSOA_LOOKUP, WEST_MERCIA_DIR
 
 from csp_analysis.core import cli
 from csp_analysis.core.config import load_areas
@@ -22,6 +21,8 @@ from csp_analysis.core.exceptions import CspAnalysisError
 from csp_analysis.core.offences import OFFENCES
 from csp_analysis.core.schema import ASB, POLICE_UK_CRIME_TYPES
 from csp_analysis.io import demo_data as dd
+
+from .conftest import HOME_OFFICE_PFA, LSOA_LOOKUP, WEST_MERCIA_DIR
 
 STREET_HEADER = (
     "Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,LSOA name,"

@@ -116,9 +116,9 @@ def test_small_ingest_assigns_and_accounts_for_every_row(inputs, tmp_path):
     out = tmp_path / "processed"
     report = ingest([inputs / "police_uk"], lsoa_lookup=inputs / "lsoa_lookup.csv", out=out)
     crimes = pd.read_parquet(out / "crimes.parquet")
-    assert len(crimes) == 16 == report["crimes_rows"]
-    assert report["rows_read"] == report["rows_loaded"] + report["rows_rejected"]
-    assert report["unassigned_by_reason"] == {
+    assert len(crimes) == 16 == report.crimes_rows
+    assert report.rows_read == report.rows_loaded + report.rows_rejected
+    assert report.unassigned_by_reason == {
         UNASSIGNED_NO_LOCATION: 2,
         UNASSIGNED_LSOA_NOT_IN_LOOKUP: 2,
         UNASSIGNED_OUTSIDE_AREAS: 2,
@@ -134,15 +134,15 @@ def test_small_ingest_assigns_and_accounts_for_every_row(inputs, tmp_path):
     assert crimes["source"].eq("police_uk").all()
     assert crimes["month"].min() == date(2025, 1, 1)
     assert crimes["source_row"].tolist()[:3] == [2, 3, 4]
-    assert report["months_per_csp"]["E22000326"] == ["2025-01", "2025-02"]
-    assert report["missing_months_per_csp"]["E22000326"] == []
-    assert report["synthetic"] is False
+    assert report.months_per_csp["E22000326"] == ["2025-01", "2025-02"]
+    assert report.missing_months_per_csp["E22000326"] == []
+    assert report.synthetic is False
     assert pq.read_schema(out / "crimes.parquet").remove_metadata() == CRIMES_SCHEMA
     meta = pq.ParquetFile(out / "crimes.parquet").metadata.metadata
     assert meta[b"csp_analysis.synthetic"] == b"false"
     population = pd.read_parquet(out / "population.parquet")
     assert set(population["csp_code"]) == set(CSP_OF.values())
-    assert report["sources"]["population"]["name"] == "config/areas.yaml"
+    assert report.sources["population"]["name"] == "config/areas.yaml"
 
 
 def test_local_extract_enriches_by_crime_id(inputs, tmp_path):
@@ -159,7 +159,7 @@ def test_local_extract_enriches_by_crime_id(inputs, tmp_path):
     assert first["domestic_abuse"] == True and first["alcohol"] == True  # noqa: E712
     assert first["victim_sex"] == "F"
     assert crimes["offence_code"].notna().sum() == 2  # crime IDs 1 and 2 only
-    table = report["tables"]["local_extract"]
+    table = report.tables["local_extract"]
     assert table["rows_read"] == 4 and table["rows_loaded"] == 2
     assert table["rejected_by_reason"][REJECT_EXTRACT_UNMATCHED]["rows"] == 1
     assert table["rejected_by_reason"][REJECT_EXTRACT_UNMATCHED]["examples"][0]["where"] == (
@@ -168,7 +168,7 @@ def test_local_extract_enriches_by_crime_id(inputs, tmp_path):
     assert table["rejected_by_reason"][REJECT_EXTRACT_DUPLICATE_ID]["examples"][0]["where"] == (
         "local_extract.csv:5"
     )
-    assert report["rows_read"] == report["rows_loaded"] + report["rows_rejected"]
+    assert report.rows_read == report.rows_loaded + report.rows_rejected
 
 
 def test_local_extract_alone_becomes_the_crimes(inputs, tmp_path):
@@ -183,7 +183,7 @@ def test_local_extract_alone_becomes_the_crimes(inputs, tmp_path):
     assert crimes["csp_code"].tolist() == ["E22000326", "E22000360", "E22000326", "E22000360"]
     assert crimes["force"].eq("west-mercia").all()
     assert crimes["lsoa_name"].iloc[0] == "Herefordshire 001A"  # from the lookup
-    assert report["tables"]["crimes"]["rows_read"] == 4
+    assert report.tables["crimes"]["rows_read"] == 4
 
 
 def test_bad_rows_are_reported_with_file_and_line(inputs, tmp_path):
@@ -192,10 +192,10 @@ def test_bad_rows_are_reported_with_file_and_line(inputs, tmp_path):
     report = ingest(
         [inputs / "police_uk"], lsoa_lookup=inputs / "lsoa_lookup.csv", out=tmp_path / "out"
     )
-    entry = report["rejected_by_reason"][REJECT_BAD_MONTH]
+    entry = report.rejected_by_reason[REJECT_BAD_MONTH]
     assert entry["rows"] == 1
     assert entry["examples"][0]["where"] == "2025-01-west-mercia-street.csv:10"
-    assert report["rows_read"] == report["rows_loaded"] + 1
+    assert report.rows_read == report.rows_loaded + 1
 
 
 def test_duplicate_force_month_is_rejected_and_reported(inputs, tmp_path):
@@ -206,10 +206,10 @@ def test_duplicate_force_month_is_rejected_and_reported(inputs, tmp_path):
     report = ingest(
         [inputs / "police_uk", copy], lsoa_lookup=inputs / "lsoa_lookup.csv", out=tmp_path / "out"
     )
-    assert report["crimes_rows"] == 16  # not 24
-    assert report["rejected_by_reason"][REJECT_DUPLICATE]["rows"] == 8
-    assert report["duplicates"][0]["month"] == "2025-01"
-    assert report["duplicates"][0]["rows_rejected"] == 8
+    assert report.crimes_rows == 16  # not 24
+    assert report.rejected_by_reason[REJECT_DUPLICATE]["rows"] == 8
+    assert report.duplicates[0]["month"] == "2025-01"
+    assert report.duplicates[0]["rows_rejected"] == 8
 
 
 def test_missing_months_are_listed(inputs, tmp_path):
@@ -219,9 +219,9 @@ def test_missing_months_are_listed(inputs, tmp_path):
     report = ingest(
         [inputs / "police_uk"], lsoa_lookup=inputs / "lsoa_lookup.csv", out=tmp_path / "out"
     )
-    assert report["months_per_csp"]["E22000326"] == ["2025-01", "2025-03"]
-    assert report["missing_months_per_csp"]["E22000326"] == ["2025-02"]
-    assert report["missing_months_per_csp"]["E22000360"] == ["2025-02", "2025-03"]
+    assert report.months_per_csp["E22000326"] == ["2025-01", "2025-03"]
+    assert report.missing_months_per_csp["E22000326"] == ["2025-02"]
+    assert report.missing_months_per_csp["E22000360"] == ["2025-02", "2025-03"]
 
 
 def test_failed_ingest_leaves_previous_data_intact(inputs, tmp_path):
@@ -264,7 +264,7 @@ def test_demo_layout_marks_data_synthetic(inputs, tmp_path):
     (inputs / "DEMO_DATA").write_text("Synthetic demonstration data\n")
     out = tmp_path / "out"
     report = ingest(demo=inputs, out=out)
-    assert report["synthetic"] is True
+    assert report.synthetic is True
     crimes = pd.read_parquet(out / "crimes.parquet")
     assert crimes["source"].eq("demo").all()
     assert crimes["offence_code"].notna().sum() == 2  # the demo's local extract was joined
@@ -313,25 +313,25 @@ def test_cli_example_on_real_west_mercia_files(shared_data, tmp_path, capsys):
     crimes = pd.read_parquet(out / "crimes.parquet")
     report = read_report(out)
     assert len(crimes) == 102_105  # every row is in the output
-    assert report["rows_read"] == report["rows_loaded"] + report["rows_rejected"]
-    assert report["tables"]["crimes"] == {
+    assert report.rows_read == report.rows_loaded + report.rows_rejected
+    assert report.tables["crimes"] == {
         "rows_read": 102_105, "rows_loaded": 102_105, "rows_rejected": 0,
         "rejected_by_reason": {},
     }  # fmt: skip
-    assert report["unassigned_by_reason"] == {
+    assert report.unassigned_by_reason == {
         UNASSIGNED_NO_LOCATION: 1_962,
         UNASSIGNED_OUTSIDE_AREAS: 348,
     }
-    assert crimes["unassigned_reason"].value_counts().to_dict() == report["unassigned_by_reason"]
-    assert report["rows_per_csp"] == {
+    assert crimes["unassigned_reason"].value_counts().to_dict() == report.unassigned_by_reason
+    assert report.rows_per_csp == {
         "E22000326": 11_948, "E22000360": 19_984, "E22000333": 18_388,
         "E22000368": 23_636, "E22000332": 25_839,
     }  # fmt: skip
-    assert sum(report["rows_per_csp"].values()) == 102_105 - 1_962 - 348
-    assert all(len(months) == 12 for months in report["months_per_csp"].values())
-    assert all(missing == [] for missing in report["missing_months_per_csp"].values())
-    assert report["files_read"] == 12
-    assert report["sources"]["csp_lookup"]["sha256"]
+    assert sum(report.rows_per_csp.values()) == 102_105 - 1_962 - 348
+    assert all(len(months) == 12 for months in report.months_per_csp.values())
+    assert all(missing == [] for missing in report.missing_months_per_csp.values())
+    assert report.files_read == 12
+    assert report.sources["csp_lookup"]["sha256"]
     population = pd.read_parquet(out / "population.parquet")
     herefordshire_2023 = population.query("csp_code == 'E22000326' and year == 2023")
     assert herefordshire_2023["population"].item() == 189_890
@@ -340,10 +340,10 @@ def test_cli_example_on_real_west_mercia_files(shared_data, tmp_path, capsys):
 @pytest.mark.realdata
 def test_real_west_yorkshire_2011_lsoas_without_lsoa11_lookup(shared_data, tmp_path):
     report = ingest([WEST_YORKSHIRE_FILE], lsoa_lookup=LSOA_LOOKUP, out=tmp_path / "wy")
-    assert report["crimes_rows"] == 27_176
+    assert report.crimes_rows == 27_176
     # 2011 LSOAs retired in 2021 cannot be placed without the LSOA11 lookup; unchanged ones
     # keep their code and are placed (here: West Yorkshire, outside the configured areas).
-    assert report["unassigned_by_reason"] == {
+    assert report.unassigned_by_reason == {
         UNASSIGNED_NO_LOCATION: 1_347,
         UNASSIGNED_LSOA11_NO_LOOKUP: 964,
         UNASSIGNED_OUTSIDE_AREAS: 27_176 - 1_347 - 964,
@@ -378,8 +378,8 @@ def test_home_office_table_is_loaded(shared_data, inputs, tmp_path):
         home_office=HOME_OFFICE_PFA,
         out=out,
     )
-    table = report["tables"]["home_office"]
+    table = report.tables["home_office"]
     assert table["rows_read"] == table["rows_loaded"] + table["rows_rejected"]
     home_office = pd.read_parquet(out / "home_office.parquet")
     assert len(home_office) == table["rows_loaded"] > 0
-    assert report["sources"]["home_office"]["sha256"]
+    assert report.sources["home_office"]["sha256"]

@@ -24,6 +24,7 @@ from csp_analysis.core.exceptions import AnalysisError, CspAnalysisError, Unknow
 from csp_analysis.core.schema import CRIMES_SCHEMA, INDICATORS_SCHEMA, POPULATION_SCHEMA
 from csp_analysis.report import review
 from csp_analysis.report.context import _monthly_counts
+from tests.ingest_reports import valid_report
 from tests.test_published_html import leak_problems
 
 FORCE = "west-mercia"
@@ -164,7 +165,7 @@ def write_processed(
             pa.Table.from_pandas(ind, schema=INDICATORS_SCHEMA, preserve_index=False),
             directory / "indicators.parquet",
         )
-    (directory / "ingest_report.json").write_text(json.dumps({"synthetic": True}))
+    (directory / "ingest_report.json").write_text(json.dumps(valid_report(synthetic=True)))
     frame["month"] = pd.to_datetime(frame["month"])
     return frame
 

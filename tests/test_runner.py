@@ -34,6 +34,7 @@ from csp_analysis.report.html_export import (
     render_html,
     write_atomic,
 )
+from tests.ingest_reports import valid_report
 
 NOTEBOOKS = Path(__file__).parent / "notebooks"
 AREAS = load_areas()
@@ -59,15 +60,15 @@ def processed(tmp_path) -> Path:
     pq.write_table(table, folder / "crimes.parquet")
     (folder / "ingest_report.json").write_text(
         json.dumps(
-            {
-                "ingested_at": "2026-01-15T10:00:00+00:00",
-                "synthetic": True,
-                "out": str(folder),
-                "sources": {
+            valid_report(
+                ingested_at="2026-01-15T10:00:00+00:00",
+                synthetic=True,
+                out=str(folder),
+                sources={
                     "police_uk": {"paths": ["/secret/raw"], "files": [{"name": "a.csv"}] * 12},
                     "lsoa_lookup": {"name": "lsoa_lookup.csv", "path": "/secret/lsoa.csv"},
                 },
-            }
+            )
         ),
         encoding="utf-8",
     )

@@ -13,21 +13,10 @@ from csp_analysis.core import cli
 from csp_analysis.core.exceptions import InputFileError
 from csp_analysis.core.paths import CRIMES_PARQUET, INGEST_REPORT, POPULATION_PARQUET
 from csp_analysis.core.schema import CRIMES_SCHEMA, POPULATION_SCHEMA
-from csp_analysis.io.status import collect_status, format_status, months_by_csp
+from csp_analysis.io.status import DataStatus, collect_status, format_status, months_by_csp
+from tests.ingest_reports import valid_report
 
-REPORT = {
-    "ingested_at": "2026-11-21T10:00:00+00:00",
-    "synthetic": True,
-    "sources": {"demo": {"files": ["a.csv", "b.csv"], "rows_read": 9, "rows_loaded": 8}},
-    "rows_read": 9,
-    "rows_loaded": 8,
-    "rows_rejected": 1,
-    "rejected_by_reason": {"bad month": {"rows": 1, "examples": []}},
-    "unassigned_by_reason": {"no location": 1},
-    "months_per_csp": {},
-    "missing_months_per_csp": {},
-    "duplicates": 0,
-}
+REPORT = valid_report()
 
 
 def crimes_table(rows):
@@ -69,8 +58,8 @@ def write_processed(directory, report=REPORT):
 
 def test_months_and_gaps_per_csp_from_crimes(tmp_path):
     status = collect_status(write_processed(tmp_path / "processed"))
-    assert status["ingested"]
-    assert status["months_per_csp"] == {
+    assert status.ingested
+    assert status.months_per_csp == {
         "Herefordshire": {"first": "2025-01", "last": "2025-04", "months": 4, "gaps": []},
         # The span of the data is 2025-01..2025-04: Shropshire lacks February and April.
         "Shropshire": {
@@ -80,16 +69,16 @@ def test_months_and_gaps_per_csp_from_crimes(tmp_path):
             "gaps": ["2025-02", "2025-04"],
         },
     }
-    assert status["unassigned_by_reason"] == {"no location": 1, "outside the configured areas": 1}
-    assert status["tables"] == {CRIMES_PARQUET: 8, POPULATION_PARQUET: 1}
-    assert status["sources_in_data"] == {"demo": 8}
+    assert status.unassigned_by_reason == {"no location": 1, "outside the configured areas": 1}
+    assert status.tables == {CRIMES_PARQUET: 8, POPULATION_PARQUET: 1}
+    assert status.sources_in_data == {"demo": 8}
 
 
 def test_formatted_status_says_everything(tmp_path):
     text = format_status(collect_status(write_processed(tmp_path / "processed")))
     assert "Last ingest: 2026-11-21T10:00:00+00:00" in text
     assert "SYNTHETIC demonstration data" in text
-    assert "demo: rows_read 9, rows_loaded 8, 2 file(s)" in text
+    assert "demo: 2 file(s)" in text
     assert "Rows: read 9, loaded 8, rejected 1" in text
     assert "rejected, bad month: 1" in text
     assert "crimes.parquet: 8 rows" in text
@@ -121,7 +110,7 @@ def test_report_only_falls_back_to_its_months(tmp_path):
     }
     (directory / INGEST_REPORT).write_text(json.dumps(report), encoding="utf-8")
     status = collect_status(directory)
-    assert status["months_per_csp"]["Telford and Wrekin"] == {
+    assert status.months_per_csp["Telford and Wrekin"] == {
         "first": "2025-01",
         "last": "2025-04",
         "months": 3,
@@ -139,23 +128,13 @@ def test_gap_ranges_are_collapsed():
     ).to_pandas()
     info = months_by_csp(crimes)
     assert info["A"]["gaps"] == ["2024-02", "2024-03", "2024-04"]
-    text = format_status(
-        {
-            "dir": "x",
-            "ingested": True,
-            "report": None,
-            "tables": {},
-            "months_per_csp": info,
-            "unassigned_by_reason": {},
-            "sources_in_data": {},
-        }
-    )
+    text = format_status(DataStatus(dir="x", ingested=True, months_per_csp=info))
     assert "GAPS: 2024-02 to 2024-04" in text
 
 
 def test_nothing_ingested(tmp_path, capsys):
     status = collect_status(tmp_path / "empty")
-    assert not status["ingested"]
+    assert not status.ingested
     assert format_status(status).startswith(f"Nothing has been ingested into {tmp_path / 'empty'}")
     assert cli.main(["status", "--dir", str(tmp_path / "empty")]) == 1
     assert "Run `make data`" in capsys.readouterr().out
@@ -183,3 +162,31 @@ def test_cli_status_text_and_json(tmp_path, capsys):
     assert cli.main(["status", "--dir", str(directory), "--json"]) == 0
     payload = json.loads(capsys.readouterr().out)
     assert payload["months_per_csp"]["Shropshire"]["gaps"] == ["2025-02", "2025-04"]
+
+
+def test_a_report_that_is_not_an_ingest_report_names_the_field(tmp_path):
+    directory = tmp_path / "processed"
+    directory.mkdir()
+    partial = {k: v for k, v in REPORT.items() if k != "rows_read"}
+    (directory / INGEST_REPORT).write_text(json.dumps(partial), encoding="utf-8")
+    with pytest.raises(InputFileError, match=r"not an ingest report: rows_read: Field required"):
+        collect_status(directory)
+    (directory / INGEST_REPORT).write_text(json.dumps({**REPORT, "synthetic": "maybe"}))
+    with pytest.raises(InputFileError, match=r"not an ingest report: synthetic: "):
+        collect_status(directory)
+
+
+def test_one_rule_for_synthetic_data(tmp_path):
+    from csp_analysis.io.ingest_report import data_are_synthetic
+
+    assert data_are_synthetic(write_processed(tmp_path / "demo"))
+    # "demo" rows in the crimes table make the data synthetic whatever the report says, and
+    # when there is no report at all.
+    edited = {**REPORT, "synthetic": False}
+    assert data_are_synthetic(write_processed(tmp_path / "edited", edited))
+    assert data_are_synthetic(write_processed(tmp_path / "bare", report=None))
+    real = tmp_path / "real"
+    real.mkdir()
+    (real / INGEST_REPORT).write_text(json.dumps(edited), encoding="utf-8")
+    assert not data_are_synthetic(real)
+    assert not data_are_synthetic(tmp_path / "nothing-here")

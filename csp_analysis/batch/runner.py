@@ -50,13 +50,13 @@ from csp_analysis.core.exceptions import ReportError
 from csp_analysis.core.paths import (
     AREAS_CONFIG,
     CRIMES_PARQUET,
-    INGEST_REPORT,
     PRIORITIES_CONFIG,
     PROCESSED_DIR,
     PROJECT_ROOT,
     REPORTS_CONFIG,
     REPORTS_DIR,
 )
+from csp_analysis.io.ingest_report import IngestReport, data_are_synthetic
 
 MANIFEST = "manifest.json"
 EXECUTED_DIR = "_executed"
@@ -181,26 +181,16 @@ def _file_name(value: Any) -> str:
     return Path(str(value).replace("\\", "/")).name
 
 
-def _source_label(key: str | None, source: Any) -> str | None:
-    """A reader-facing label for one entry of ingest_report.json's ``sources``."""
-    if isinstance(source, str):
-        label = SOURCE_NAMES.get(key, key) if key else None
-        detail = _file_name(source) if ("/" in source or "\\" in source) else source
-        return f"{label} ({detail})" if label else detail
-    if not isinstance(source, dict):
-        return SOURCE_NAMES.get(key, key) if key else None
-    label = SOURCE_NAMES.get(key) or next(
-        (str(source[k]) for k in ("title", "description", "publisher") if source.get(k)), key
-    )
+def _source_label(key: str, source: dict) -> str:
+    """A reader-facing label for one entry of the ingest report's ``sources``."""
+    label = SOURCE_NAMES.get(key, key)
     files = source.get("files")
     if isinstance(files, list) and files:
         detail = f"{len(files)} file{'s' if len(files) != 1 else ''}"
-    elif source.get("name") or source.get("file"):
-        detail = _file_name(source.get("name") or source.get("file"))
+    elif source.get("name"):
+        detail = _file_name(source["name"])
     else:
         detail = None
-    if label is None:
-        return detail
     return f"{label} ({detail})" if detail else label
 
 
@@ -222,37 +212,16 @@ def _git_version(project_root: Path) -> str | None:
 def read_provenance(processed_dir: Path, project_root: Path = PROJECT_ROOT) -> Provenance:
     """Provenance of the processed data for the pages' footers and the synthetic banner.
 
-    Reads ``ingest_report.json`` (keys used: ``synthetic``; ``sources``, a mapping of source key
-    to an object with ``name`` or ``files``, as written by ``csp-analysis ingest``; and the first
-    of ``ingested_at``/``created``/``generated_at``/``finished_at``) and the months per force in
-    ``crimes.parquet``. Data whose ``source`` column says "demo" counts as synthetic too.
+    From the ingest report (:class:`csp_analysis.io.ingest_report.IngestReport`): the sources
+    and the ingest date; from ``crimes.parquet``, the months per force; and whether the data
+    are synthetic by the one rule, :func:`csp_analysis.io.ingest_report.data_are_synthetic`.
     """
-    prov = Provenance()
-    report_path = processed_dir / INGEST_REPORT
-    if report_path.is_file():
-        try:
-            report = json.loads(report_path.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as exc:
-            raise ReportError(f"{report_path}: not valid JSON ({exc})") from None
-        prov.synthetic = report.get("synthetic") is True
-        sources = report.get("sources") or {}
-        items = sources.items() if isinstance(sources, dict) else ((None, s) for s in sources)
-        prov.sources = [label for label in (_source_label(k, v) for k, v in items) if label]
-        for key in ("ingested_at", "created", "generated_at", "finished_at", "created_at"):
-            if report.get(key):
-                prov.ingest_date = str(report[key])[:10]
-                break
+    prov = Provenance(synthetic=data_are_synthetic(processed_dir))
+    report = IngestReport.read(processed_dir)
+    if report is not None:
+        prov.sources = [_source_label(key, value) for key, value in report.sources.items()]
+        prov.ingest_date = report.ingested_at[:10]
     prov.months = read_data_months(processed_dir)
-    crimes = processed_dir / CRIMES_PARQUET
-    if not prov.synthetic and crimes.is_file():
-        import pyarrow.compute as pc
-        import pyarrow.parquet as pq
-
-        try:
-            source = pq.read_table(crimes, columns=["source"]).column("source")
-            prov.synthetic = bool(pc.any(pc.equal(source, "demo")).as_py())
-        except (KeyError, Exception):  # a table without a source column is not demo data
-            pass
     commit = _git_version(project_root)
     if commit:
         prov.code_version = f"csp-analysis {__version__} (git {commit})"

@@ -21,7 +21,6 @@ Guarantees:
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import shutil
 import sys
@@ -47,6 +46,7 @@ from csp_analysis.core.schema import (
     POPULATION_SCHEMA,
     UNASSIGNED_REASONS,
 )
+from csp_analysis.io.ingest_report import DEMO_SOURCE, IngestReport
 from csp_analysis.io.lookups import (
     Assigner,
     check_csp_lookup,
@@ -422,7 +422,7 @@ def ingest(
     areas_path=None,
     progress: bool = False,
     workers: int | None = None,
-) -> dict:
+) -> IngestReport:
     """Validate and load the given sources into ``out`` (default ``data/processed``).
 
     Parameters
@@ -452,7 +452,7 @@ def ingest(
 
     Returns
     -------
-    dict
+    IngestReport
         The ingest report, as written to ``ingest_report.json``.
 
     Raises
@@ -582,34 +582,34 @@ def ingest(
         rejected = RejectionLog()
         for table in tables.values():
             rejected.extend(table.rejections)
-        report = {
-            "ingested_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "synthetic": synthetic,
-            "out": str(out),
-            "sources": sources,
-            "files_read": len(sources.get("police_uk", {}).get("files", [])),
-            "rows_read": sum(t.rows_read for t in tables.values()),
-            "rows_loaded": sum(t.rows_loaded for t in tables.values()),
-            "rows_rejected": sum(t.rejections.total for t in tables.values()),
-            "rejected_by_reason": rejected.to_dict(),
-            "tables": {name: t.to_dict() for name, t in tables.items()},
-            "crimes_rows": crimes_table.rows_loaded,
-            "population_rows": population_rows,
-            "crimes_by_source": dict(stats.by_source),
-            "unassigned_by_reason": {
+        report = IngestReport(
+            ingested_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            synthetic=synthetic or bool(stats.by_source.get(DEMO_SOURCE)),
+            out=str(out),
+            sources=sources,
+            files_read=len(sources.get("police_uk", {}).get("files", [])),
+            rows_read=sum(t.rows_read for t in tables.values()),
+            rows_loaded=sum(t.rows_loaded for t in tables.values()),
+            rows_rejected=sum(t.rejections.total for t in tables.values()),
+            rejected_by_reason=rejected.to_dict(),
+            tables={name: t.to_dict() for name, t in tables.items()},
+            crimes_rows=crimes_table.rows_loaded,
+            population_rows=population_rows,
+            crimes_by_source=dict(stats.by_source),
+            unassigned_by_reason={
                 reason: stats.unassigned[reason]
                 for reason in UNASSIGNED_REASONS
                 if stats.unassigned[reason]
             },
-            "csps": {csp.code: csp.name for csp in areas.csps},
-            "rows_per_csp": rows_per_csp,
-            "months_per_csp": months_per_csp,
-            "missing_months_per_csp": missing_per_csp,
-            "duplicates": duplicates,
-            "notes": notes,
-            "seconds": round(time.perf_counter() - started, 2),
-        }
-        (staging / paths.INGEST_REPORT).write_text(json.dumps(report, indent=2) + "\n")
+            csps={csp.code: csp.name for csp in areas.csps},
+            rows_per_csp=rows_per_csp,
+            months_per_csp=months_per_csp,
+            missing_months_per_csp=missing_per_csp,
+            duplicates=duplicates,
+            notes=notes,
+            seconds=round(time.perf_counter() - started, 2),
+        )
+        report.write(staging)
         _swap_in(staging, out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
@@ -805,48 +805,48 @@ def _ingest_extract_as_crimes(result: LoadResult, assigner, areas, writer, stats
 # --------------------------------------------------------------------------- summary
 
 
-def format_summary(report: dict) -> str:
+def format_summary(report: IngestReport) -> str:
     """The printed summary of an ingest report (the full detail is in ingest_report.json)."""
     lines = []
-    label = "SYNTHETIC demonstration data" if report["synthetic"] else "real data"
-    lines.append(f"Ingested {label} into {report['out']} in {report['seconds']} s")
-    lines.append(f"  police.uk files read: {report['files_read']:,}")
+    label = "SYNTHETIC demonstration data" if report.synthetic else "real data"
+    lines.append(f"Ingested {label} into {report.out} in {report.seconds} s")
+    lines.append(f"  police.uk files read: {report.files_read:,}")
     lines.append(
-        f"  rows read {report['rows_read']:,} = loaded {report['rows_loaded']:,} "
-        f"+ rejected {report['rows_rejected']:,}"
+        f"  rows read {report.rows_read:,} = loaded {report.rows_loaded:,} "
+        f"+ rejected {report.rows_rejected:,}"
     )
-    for name, table in report["tables"].items():
+    for name, table in report.tables.items():
         lines.append(
             f"    {name}: read {table['rows_read']:,}, loaded {table['rows_loaded']:,}, "
             f"rejected {table['rows_rejected']:,}"
         )
-    if report["rejected_by_reason"]:
+    if report.rejected_by_reason:
         lines.append("  rejected by reason:")
-        for reason, entry in report["rejected_by_reason"].items():
+        for reason, entry in report.rejected_by_reason.items():
             where = ", ".join(e["where"] for e in entry["examples"][:3])
             lines.append(f"    {reason}: {entry['rows']:,} (e.g. {where})")
-    lines.append(f"  crimes table: {report['crimes_rows']:,} rows")
-    if report["unassigned_by_reason"]:
+    lines.append(f"  crimes table: {report.crimes_rows:,} rows")
+    if report.unassigned_by_reason:
         lines.append("  unassigned (kept, belong to no configured CSP):")
-        for reason, count in report["unassigned_by_reason"].items():
+        for reason, count in report.unassigned_by_reason.items():
             lines.append(f"    {reason}: {count:,}")
     lines.append("  months per CSP:")
-    for code, months in report["months_per_csp"].items():
-        name = report["csps"].get(code, code)
-        missing = report["missing_months_per_csp"].get(code, [])
+    for code, months in report.months_per_csp.items():
+        name = report.csps.get(code, code)
+        missing = report.missing_months_per_csp.get(code, [])
         span = f"{months[0]} to {months[-1]}" if months else "no data"
         gap = f"; missing {', '.join(missing)}" if missing else ""
         lines.append(
             f"    {name} ({code}): {len(months)} months, {span}, "
-            f"{report['rows_per_csp'].get(code, 0):,} rows{gap}"
+            f"{report.rows_per_csp.get(code, 0):,} rows{gap}"
         )
-    if report["duplicates"]:
+    if report.duplicates:
         lines.append("  duplicate force-months (rejected, never double counted):")
-        for dup in report["duplicates"]:
+        for dup in report.duplicates:
             lines.append(
                 f"    {dup['force']} {dup['month']}: {dup['rows_rejected']:,} rows in "
                 f"{dup['rejected']} (kept {dup['kept']})"
             )
-    for note in report["notes"]:
+    for note in report.notes:
         lines.append(f"  note: {note}")
     return "\n".join(lines)

@@ -11,6 +11,7 @@ inside the span of the data with no row for that CSP: a gap is never a zero.
 from __future__ import annotations
 
 import json
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -25,6 +26,7 @@ from csp_analysis.core.paths import (
     POPULATION_PARQUET,
     PROCESSED_DIR,
 )
+from csp_analysis.io.ingest_report import IngestReport
 
 TABLES = (CRIMES_PARQUET, POPULATION_PARQUET, HOME_OFFICE_PARQUET, INDICATORS_PARQUET)
 MAX_NOTES = 10
@@ -91,7 +93,42 @@ def months_by_csp(crimes: pd.DataFrame) -> dict[str, dict]:
     return result
 
 
-def collect_status(processed_dir: str | Path = PROCESSED_DIR) -> dict:
+@dataclass
+class DataStatus:
+    """What a processed-data directory holds, as ``csp-analysis status`` reports it.
+
+    Attributes
+    ----------
+    dir : str
+        The directory.
+    ingested : bool
+        Whether anything has been ingested (a report or a table).
+    report : IngestReport or None
+        The last ingest's report.
+    tables : dict of str to int
+        Rows per parquet table present.
+    months_per_csp : dict
+        CSP name -> ``{"first", "last", "months", "gaps"}`` (see :func:`months_by_csp`).
+    unassigned_by_reason : dict of str to int
+        Rows no CSP took, by reason.
+    sources_in_data : dict of str to int
+        Crime rows per ``source`` value.
+    """
+
+    dir: str
+    ingested: bool
+    report: IngestReport | None = None
+    tables: dict[str, int] = field(default_factory=dict)
+    months_per_csp: dict[str, dict] = field(default_factory=dict)
+    unassigned_by_reason: dict[str, int] = field(default_factory=dict)
+    sources_in_data: dict[str, int] = field(default_factory=dict)
+
+    def to_json(self) -> dict:
+        """Everything but the report (which is in ingest_report.json), for ``--json``."""
+        return {k: v for k, v in asdict(self).items() if k != "report"}
+
+
+def collect_status(processed_dir: str | Path = PROCESSED_DIR) -> DataStatus:
     """Gather what data/processed holds.
 
     Parameters
@@ -101,10 +138,9 @@ def collect_status(processed_dir: str | Path = PROCESSED_DIR) -> dict:
 
     Returns
     -------
-    dict
-        ``ingested`` (bool), ``dir``, ``report`` (the ingest report or None), ``tables`` (file
-        -> rows), ``months_per_csp`` (see :func:`months_by_csp`), ``unassigned_by_reason`` and
-        ``sources_in_data`` (rows per ``source`` value in crimes.parquet).
+    DataStatus
+        Months and gaps come from ``crimes.parquet`` when it is there (the data on disk),
+        otherwise from the ingest report.
 
     Raises
     ------
@@ -112,15 +148,7 @@ def collect_status(processed_dir: str | Path = PROCESSED_DIR) -> dict:
         ``ingest_report.json`` or a parquet file exists but cannot be read.
     """
     directory = Path(processed_dir)
-    report_path = directory / INGEST_REPORT
-    report = None
-    if report_path.is_file():
-        try:
-            report = json.loads(report_path.read_text(encoding="utf-8"))
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise InputFileError(report_path, f"not valid JSON ({exc})") from None
-        if not isinstance(report, dict):
-            raise InputFileError(report_path, "expected a JSON object")
+    report = IngestReport.read(directory)
     tables = {}
     for name in TABLES:
         path = directory / name
@@ -129,133 +157,102 @@ def collect_status(processed_dir: str | Path = PROCESSED_DIR) -> dict:
                 tables[name] = pq.ParquetFile(path).metadata.num_rows
             except Exception as exc:  # pyarrow raises ArrowInvalid, OSError...
                 raise InputFileError(path, f"not a readable parquet file ({exc})") from None
-    status = {
-        "dir": str(directory),
-        "ingested": report is not None or bool(tables),
-        "report": report,
-        "tables": tables,
-        "months_per_csp": {},
-        "unassigned_by_reason": {},
-        "sources_in_data": {},
-    }
-    crimes_path = directory / CRIMES_PARQUET
+    status = DataStatus(
+        dir=str(directory),
+        ingested=report is not None or bool(tables),
+        report=report,
+        tables=tables,
+    )
     if CRIMES_PARQUET in tables:
-        schema_names = set(pq.read_schema(crimes_path).names)
-        wanted = [
-            c
-            for c in ("month", "csp_code", "csp_name", "unassigned_reason", "source")
-            if c in schema_names
-        ]
-        crimes = pd.read_parquet(crimes_path, columns=wanted)
-        if "month" in crimes:
-            assigned = crimes
-            if "unassigned_reason" in crimes:
-                assigned = crimes[crimes["unassigned_reason"].isna()]
-            if "csp_code" in assigned or "csp_name" in assigned:
-                status["months_per_csp"] = months_by_csp(assigned)
-        if "unassigned_reason" in crimes:
-            counts = crimes["unassigned_reason"].value_counts()
-            status["unassigned_by_reason"] = {str(k): int(v) for k, v in counts.items()}
-        if "source" in crimes:
-            counts = crimes["source"].value_counts()
-            status["sources_in_data"] = {str(k): int(v) for k, v in counts.items()}
-    elif report:
+        _status_from_crimes(status, directory / CRIMES_PARQUET)
+    elif report is not None:
         # The report keys CSPs by ONS code; show the display names it records beside them.
-        names = report.get("csps") if isinstance(report.get("csps"), dict) else {}
-        status["months_per_csp"] = {
-            names.get(csp, csp): {
+        status.months_per_csp = {
+            report.csps.get(csp, csp): {
                 "first": min(months) if months else None,
                 "last": max(months) if months else None,
                 "months": len(months),
-                "gaps": list((report.get("missing_months_per_csp") or {}).get(csp, [])),
+                "gaps": list(report.missing_months_per_csp.get(csp, [])),
             }
-            for csp, months in (report.get("months_per_csp") or {}).items()
-            if isinstance(months, list)
+            for csp, months in report.months_per_csp.items()
         }
-        status["unassigned_by_reason"] = dict(report.get("unassigned_by_reason") or {})
+        status.unassigned_by_reason = dict(report.unassigned_by_reason)
     return status
 
 
-def _describe_sources(sources) -> list[str]:
-    """Lines for the report's ``sources`` entry, whatever shape ingest gave it."""
-    if not sources:
-        return []
-    if isinstance(sources, dict):
-        items = sources.items()
-    else:
-        items = ((None, s) for s in sources)
+def _status_from_crimes(status: DataStatus, crimes_path: Path) -> None:
+    schema_names = set(pq.read_schema(crimes_path).names)
+    wanted = [
+        c
+        for c in ("month", "csp_code", "csp_name", "unassigned_reason", "source")
+        if c in schema_names
+    ]
+    crimes = pd.read_parquet(crimes_path, columns=wanted)
+    if "month" in crimes:
+        assigned = crimes
+        if "unassigned_reason" in crimes:
+            assigned = crimes[crimes["unassigned_reason"].isna()]
+        if "csp_code" in assigned or "csp_name" in assigned:
+            status.months_per_csp = months_by_csp(assigned)
+    if "unassigned_reason" in crimes:
+        counts = crimes["unassigned_reason"].value_counts()
+        status.unassigned_by_reason = {str(k): int(v) for k, v in counts.items()}
+    if "source" in crimes:
+        counts = crimes["source"].value_counts()
+        status.sources_in_data = {str(k): int(v) for k, v in counts.items()}
+
+
+def _describe_sources(sources: dict[str, dict]) -> list[str]:
+    """Lines for the report's ``sources``: files read, or the file or configuration used."""
     lines = []
-    for key, value in items:
-        if isinstance(value, dict):
-            label = key or value.get("name") or value.get("source") or "source"
-            files = value.get("files")
-            detail = [
-                f"{k} {value[k]:,}"
-                for k in ("rows_read", "rows_loaded", "rows_rejected")
-                if isinstance(value.get(k), int)
-            ]
-            if isinstance(files, list):
-                detail.append(f"{len(files)} file(s)")
-            elif value.get("path"):
-                detail.append(str(value["path"]))
-            lines.append(f"  {label}: {', '.join(detail) if detail else 'present'}")
-        elif isinstance(value, list):
-            lines.append(f"  {key}: {len(value)} file(s)")
+    for key, value in sources.items():
+        files = value.get("files")
+        if isinstance(files, list):
+            detail = f"{len(files)} file(s)"
         else:
-            lines.append(f"  {key}: {value}" if key else f"  {value}")
+            detail = str(value.get("path") or value.get("name") or "present")
+        lines.append(f"  {key}: {detail}")
     return lines
 
 
-def format_status(status: dict) -> str:
+def format_status(status: DataStatus) -> str:
     """Render :func:`collect_status` as the text ``csp-analysis status`` prints."""
-    directory = status["dir"]
-    if not status["ingested"]:
+    if not status.ingested:
         return (
-            f"Nothing has been ingested into {directory}.\n"
+            f"Nothing has been ingested into {status.dir}.\n"
             "Run `make data` (demonstration data) or `csp-analysis ingest ...` first."
         )
-    report = status["report"] or {}
-    lines = [f"Processed data in {directory}"]
-    if report:
-        lines.append(f"Last ingest: {report.get('ingested_at', 'unknown time')}")
-        synthetic = report.get("synthetic")
-        if synthetic is True:
-            lines.append("Data: SYNTHETIC demonstration data (not real crime figures)")
-        elif synthetic is False:
-            lines.append("Data: real published data")
-    else:
+    report = status.report
+    lines = [f"Processed data in {status.dir}"]
+    if report is None:
         lines.append(f"No {INGEST_REPORT}: ingest did not finish, or the files were copied here")
-    source_lines = _describe_sources(report.get("sources"))
-    if source_lines:
+    else:
+        lines.append(f"Last ingest: {report.ingested_at}")
+        lines.append(
+            "Data: SYNTHETIC demonstration data (not real crime figures)"
+            if report.synthetic
+            else "Data: real published data"
+        )
         lines.append("Sources:")
-        lines.extend(source_lines)
-    if status["sources_in_data"]:
+        lines.extend(_describe_sources(report.sources))
+    if status.sources_in_data:
         lines.append(
             "Rows by source in crimes: "
-            + ", ".join(f"{k} {v:,}" for k, v in sorted(status["sources_in_data"].items()))
+            + ", ".join(f"{k} {v:,}" for k, v in sorted(status.sources_in_data.items()))
         )
-    counts = [
-        f"{label} {report[key]:,}"
-        for key, label in (
-            ("rows_read", "read"),
-            ("rows_loaded", "loaded"),
-            ("rows_rejected", "rejected"),
+    if report is not None:
+        lines.append(
+            f"Rows: read {report.rows_read:,}, loaded {report.rows_loaded:,}, "
+            f"rejected {report.rows_rejected:,}"
         )
-        if isinstance(report.get(key), int)
-    ]
-    if counts:
-        lines.append("Rows: " + ", ".join(counts))
-    rejected = report.get("rejected_by_reason") or {}
-    for reason, value in sorted(rejected.items()):
-        rows = value.get("rows") if isinstance(value, dict) else value
-        if isinstance(rows, int):
-            lines.append(f"  rejected, {reason}: {rows:,}")
-    if status["tables"]:
+        for reason, entry in sorted(report.rejected_by_reason.items()):
+            lines.append(f"  rejected, {reason}: {entry['rows']:,}")
+    if status.tables:
         lines.append("Tables:")
-        lines.extend(f"  {name}: {rows:,} rows" for name, rows in status["tables"].items())
-    if status["months_per_csp"]:
+        lines.extend(f"  {name}: {rows:,} rows" for name, rows in status.tables.items())
+    if status.months_per_csp:
         lines.append("Months covered per CSP:")
-        for csp, info in status["months_per_csp"].items():
+        for csp, info in status.months_per_csp.items():
             gaps = info.get("gaps") or []
             gap_text = (
                 f"; GAPS: {_ranges([pd.Period(g, 'M') for g in gaps])}" if gaps else "; no gaps"
@@ -263,21 +260,24 @@ def format_status(status: dict) -> str:
             lines.append(
                 f"  {csp}: {info['first']} to {info['last']} ({info['months']} months){gap_text}"
             )
-    unassigned = status["unassigned_by_reason"]
-    if unassigned:
-        total = sum(unassigned.values())
+    if status.unassigned_by_reason:
+        total = sum(status.unassigned_by_reason.values())
         lines.append(f"Unassigned rows (kept, not in any configured CSP): {total:,}")
-        lines.extend(f"  {reason}: {n:,}" for reason, n in sorted(unassigned.items()))
-    duplicates = report.get("duplicates")
-    if duplicates:
-        lines.append(f"Duplicates: {duplicates}")
-    notes = report.get("notes") or []
-    if isinstance(notes, list) and notes:
+        lines.extend(
+            f"  {reason}: {n:,}" for reason, n in sorted(status.unassigned_by_reason.items())
+        )
+    if report is not None and report.duplicates:
+        lines.append("Duplicate force-months (rejected, never double counted):")
+        lines.extend(
+            f"  {dup['force']} {dup['month']}: {dup['rows_rejected']:,} rows"
+            for dup in report.duplicates
+        )
+    if report is not None and report.notes:
         lines.append("Notes from the ingest:")
-        lines.extend(f"  {note}" for note in notes[:MAX_NOTES])
-        if len(notes) > MAX_NOTES:
-            lines.append(f"  ... and {len(notes) - MAX_NOTES} more in {INGEST_REPORT}")
-    return "\n".join(line for line in lines if line)
+        lines.extend(f"  {note}" for note in report.notes[:MAX_NOTES])
+        if len(report.notes) > MAX_NOTES:
+            lines.append(f"  ... and {len(report.notes) - MAX_NOTES} more in {INGEST_REPORT}")
+    return "\n".join(lines)
 
 
 def add_arguments(parser) -> None:
@@ -294,7 +294,7 @@ def run(args) -> int:
     """Print the status; returns 1 when nothing has been ingested."""
     status = collect_status(args.dir)
     if args.json:
-        print(json.dumps({k: v for k, v in status.items() if k != "report"}, indent=2))
+        print(json.dumps(status.to_json(), indent=2))
     else:
         print(format_status(status))
-    return 0 if status["ingested"] else 1
+    return 0 if status.ingested else 1

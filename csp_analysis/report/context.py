@@ -24,7 +24,6 @@ of the cost (the batch runs about fifty notebooks on two cores).
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,6 +47,7 @@ from csp_analysis.core.config import (
     load_priorities,
 )
 from csp_analysis.core.exceptions import AnalysisError, CspAnalysisError
+from csp_analysis.io.ingest_report import data_are_synthetic
 
 __all__ = ["CRIME_COLUMNS", "ReviewContext", "load_context"]
 
@@ -340,15 +340,6 @@ def _month(value, what: str) -> pd.Timestamp:
     return pd.Timestamp(stamp.year, stamp.month, 1)
 
 
-def _read_json(path: Path) -> dict:
-    if not path.is_file():
-        return {}
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-
-
 def _read_indicators(directory: Path) -> pd.DataFrame:
     path = directory / paths.INDICATORS_PARQUET
     columns = ["area_code", "area_name", "period_type", "period_start", "indicator", "value",
@@ -484,7 +475,6 @@ def load_context(
     key_table = key_table.reset_index(drop=True)
 
     population = series.load_population(directory)
-    report = _read_json(directory / paths.INGEST_REPORT)
     source = series.data_source(key_table)
     return ReviewContext(
         areas=areas,
@@ -497,7 +487,7 @@ def load_context(
         coverage=coverage,
         population=population,
         indicators=_read_indicators(directory),
-        synthetic=bool(report.get("synthetic", False)),
+        synthetic=data_are_synthetic(directory),
         source=source,
         data_start=data_start,
         data_end=data_end,

@@ -93,23 +93,23 @@ def truth_figure(counts_truth: pd.DataFrame, figure: str) -> pd.DataFrame:
 
 def test_ingest_report_accounts_for_every_row(pipeline, counts_truth, crimes):
     report, _ = pipeline
-    assert report["synthetic"] is False
-    assert report["files_read"] == 12
-    assert report["rows_read"] == report["rows_loaded"] + report["rows_rejected"]
-    for name, table in report["tables"].items():
+    assert report.synthetic is False
+    assert report.files_read == 12
+    assert report.rows_read == report.rows_loaded + report.rows_rejected
+    for name, table in report.tables.items():
         assert table["rows_read"] == table["rows_loaded"] + table["rows_rejected"], name
     rows_read = int(truth_figure(counts_truth, "rows_read")["count"].iloc[0])
-    assert report["tables"]["crimes"]["rows_read"] == rows_read
+    assert report.tables["crimes"]["rows_read"] == rows_read
     # Every published row is well formed: a rejection here is a loader bug, not bad data.
-    assert report["rows_rejected"] == 0, report["rejected_by_reason"]
-    assert report["crimes_rows"] == len(crimes) == rows_read
-    assert report["missing_months_per_csp"] == {code: [] for code in report["csps"]}
+    assert report.rows_rejected == 0, report.rejected_by_reason
+    assert report.crimes_rows == len(crimes) == rows_read
+    assert report.missing_months_per_csp == {code: [] for code in report.csps}
 
 
 def test_unassigned_rows_by_reason_match_truth(pipeline, counts_truth, crimes):
     report, _ = pipeline
     truth = truth_figure(counts_truth, "unassigned").set_index("category")["count"]
-    reported = report["unassigned_by_reason"]
+    reported = report.unassigned_by_reason
     assert set(reported) <= set(truth.index), reported
     for reason, expected in truth.items():
         assert reported.get(reason, 0) == expected, reason
@@ -123,7 +123,7 @@ def test_unassigned_rows_by_reason_match_truth(pipeline, counts_truth, crimes):
 def test_rows_per_csp_match_truth(pipeline, counts_truth):
     report, _ = pipeline
     truth = truth_figure(counts_truth, "csp_rows").set_index("csp_code")["count"]
-    assert report["rows_per_csp"] == truth.to_dict()
+    assert report.rows_per_csp == truth.to_dict()
 
 
 # --------------------------------------------------------------------------- counts

@@ -5,6 +5,7 @@ install what is missing) and fail under CI (CI=true)."""
 from __future__ import annotations
 
 import pytest
+
 from .pages import IN_CI, browser_problem, launch
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+
 from .conftest import require_browser
 from .pages import (
     AXE_JS,

@@ -6,6 +6,9 @@ import json
 import shutil
 
 import pytest
+
+from csp_analysis.report.charts import png_size
+
 from .pages import (
     build_gallery,
     is_sensitive,
@@ -14,8 +17,6 @@ from .pages import (
     report_type,
 )
 from .screenshots import pages_by_type, take_screenshots
-
-from csp_analysis.report.charts import png_size
 
 
 @pytest.fixture
