@@ -483,14 +483,14 @@ def test_performance_quarters_targets_and_the_last_complete_quarter(rich_dir):
     fires = indicators["deliberate_fires"]
     assert fires.source == "Partner data" and fires.targets.iloc[-1] == 28.0
     rows = _table_rows(review.performance_summary(ctx), "Performance summary")
-    assert rows["All recorded crime"][1:4] == [
+    assert rows["Recorded crimes"][1:4] == [
         "2025/26 Q2",
         f"{int(quarter('2025-07-01')):,}",
         f"{int(quarter('2024-07-01')):,}",
     ]
-    assert rows["All recorded crime"][4] == "lower is better"
+    assert rows["Recorded crimes"][4] == "lower is better"
     assert rows["Deliberate fires"][4] == "lower is better"
-    assert rows["All recorded crime"][6] in (
+    assert rows["Recorded crimes"][6] in (
         "consistently passing",
         "consistently failing",
         "hit and miss",

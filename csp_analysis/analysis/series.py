@@ -43,8 +43,9 @@ from csp_analysis.core.calendar import (
     period_label,
     to_month,
 )
-from csp_analysis.core.config import FLAGS, Priority, Selection
+from csp_analysis.core.config import Priority, Selection
 from csp_analysis.core.exceptions import AnalysisError, CspAnalysisError
+from csp_analysis.core.schema import FLAGS
 
 __all__ = [
     "PRIORITY_FIELD_COLUMNS",

@@ -15,10 +15,14 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from csp_analysis.core.exceptions import ConfigError, UnknownNameError
-from csp_analysis.core.paths import AREAS_CONFIG, PRIORITIES_CONFIG
-from csp_analysis.core.schema import LEGACY_POLICE_UK_CRIME_TYPES, POLICE_UK_CRIME_TYPES
+from csp_analysis.core.paths import AREAS_CONFIG, DISPLAY_NAMES_CONFIG, PRIORITIES_CONFIG
+from csp_analysis.core.schema import (
+    FLAGS,
+    LEGACY_POLICE_UK_CRIME_TYPES,
+    POLICE_UK_CRIME_TYPES,
+    Flag,
+)
 
-FLAGS = ("domestic_abuse", "hate", "alcohol")
 # Which record fields each data source carries. A priority whose definition needs a field the
 # source lacks falls back to that source's proxy (with its caveat), or is unavailable there.
 SOURCE_FIELDS: dict[str, frozenset[str]] = {
@@ -136,7 +140,7 @@ class Clause(_Strict):
     offence_codes: list[str] | None = None
     offence_subgroups: list[str] | None = None
     outcomes: list[str] | None = None
-    flags: list[Literal["domestic_abuse", "hate", "alcohol"]] | None = None
+    flags: list[Flag] | None = None
     victim_sex: Literal["F", "M"] | None = None
 
     @field_validator("crime_types", "exclude_crime_types")
@@ -207,6 +211,11 @@ class Priority(_Strict):
     definition: list[Clause] = Field(min_length=1, description="OR of clauses")
     proxies: dict[DataSource, Proxy] = Field(default_factory=dict)
     caveat: str | None = Field(default=None, description="applies whatever the source")
+    noun: str = Field(default="offences", description="what is counted, plural (incidents)")
+    measure: str | None = Field(
+        default=None,
+        description="what the count is called in sentences; default '<title> offences'",
+    )
 
     def fields_used(self) -> set[str]:
         return set().union(*(c.fields_used() for c in self.definition))
@@ -318,6 +327,38 @@ def load_yaml_model(path: str | Path, model: type[BaseModel]):
         return model.model_validate(raw)
     except ValidationError as exc:
         raise _format_validation_error(path, exc) from None
+
+
+class DisplayNames(_Strict):
+    """Reader-facing names of police flags and partner indicators (config/display_names.yaml)."""
+
+    flags: dict[Flag, str]
+    indicators: dict[str, str] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _every_flag_named(self) -> DisplayNames:
+        missing = [flag for flag in FLAGS if flag not in self.flags]
+        if missing:
+            raise ValueError(f"flags: no display name for {', '.join(missing)}")
+        return self
+
+    def indicator(self, key: str) -> str:
+        """The indicator's configured name, else one made from its id."""
+        if key in self.indicators:
+            return self.indicators[key]
+        words = key.replace("_pct", " (%)").replace("_", " ").strip()
+        return words[:1].upper() + words[1:]
+
+
+@lru_cache(maxsize=8)
+def _load_display_names(path: str, mtime: float) -> DisplayNames:
+    return load_yaml_model(path, DisplayNames)
+
+
+def load_display_names(path: str | Path = DISPLAY_NAMES_CONFIG) -> DisplayNames:
+    """Load and validate ``config/display_names.yaml`` (cached until the file changes)."""
+    path = Path(path)
+    return _load_display_names(str(path), _mtime(path))
 
 
 @lru_cache(maxsize=8)

@@ -25,6 +25,7 @@ SHARED_DATA_DIR = PROJECT_ROOT.parent / "shared" / "data"
 
 AREAS_CONFIG = CONFIG_DIR / "areas.yaml"
 PRIORITIES_CONFIG = CONFIG_DIR / "priorities.yaml"
+DISPLAY_NAMES_CONFIG = CONFIG_DIR / "display_names.yaml"
 REPORTS_CONFIG = CONFIG_DIR / "reports.yaml"
 
 CRIMES_PARQUET = "crimes.parquet"

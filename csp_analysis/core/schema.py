@@ -6,7 +6,14 @@ loaders write to and analyses read from.
 
 from __future__ import annotations
 
+from typing import Literal, get_args
+
 import pyarrow as pa
+
+#: The police flags a local extract may carry (police.uk carries none). Domestic abuse is a
+#: flag on offences, not an offence type. Every list of flags in the package is this one.
+Flag = Literal["domestic_abuse", "hate", "alcohol"]
+FLAGS: tuple[str, ...] = get_args(Flag)
 
 # One row per recorded crime or ASB incident. Flags and victim_sex are null where the source
 # (police.uk) does not carry them; unassigned_reason is null when the row belongs to a
@@ -24,9 +31,7 @@ CRIMES_SCHEMA = pa.schema(
         ("offence_code", pa.string()),  # Home Office offence code, where known
         ("offence_subgroup", pa.string()),
         ("outcome", pa.string()),
-        ("domestic_abuse", pa.bool_()),
-        ("hate", pa.bool_()),
-        ("alcohol", pa.bool_()),
+        *((flag, pa.bool_()) for flag in FLAGS),
         ("victim_sex", pa.string()),
         ("source", pa.string()),  # "police_uk", "local_extract", "demo"
         ("source_file", pa.string()),  # file name (not path) the row came from

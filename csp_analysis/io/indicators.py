@@ -32,11 +32,11 @@ from pydantic import (
     model_validator,
 )
 
-from csp_analysis.core.config import FLAGS, _format_validation_error, load_yaml_model
+from csp_analysis.core.config import _format_validation_error, load_yaml_model
 from csp_analysis.core.exceptions import ConfigError, InputFileError
 from csp_analysis.core.offences import OFFENCE_SUBGROUPS, OFFENCES
 from csp_analysis.core.paths import CONFIG_DIR
-from csp_analysis.core.schema import LEGACY_POLICE_UK_CRIME_TYPES, POLICE_UK_CRIME_TYPES
+from csp_analysis.core.schema import FLAGS, LEGACY_POLICE_UK_CRIME_TYPES, POLICE_UK_CRIME_TYPES
 from csp_analysis.io.rejections import LoadResult, RejectionLog
 
 SOURCES_CONFIG = CONFIG_DIR / "sources.yaml"
@@ -373,9 +373,7 @@ LOCAL_EXTRACT_COLUMNS = [
     "offence_code",
     "offence_subgroup",
     "outcome",
-    "domestic_abuse",
-    "hate",
-    "alcohol",
+    *FLAGS,
     "victim_sex",
     "source_file",
     "source_row",

@@ -41,6 +41,7 @@ from csp_analysis.core.config import AreasConfig, load_areas
 from csp_analysis.core.exceptions import IngestError
 from csp_analysis.core.schema import (
     CRIMES_SCHEMA,
+    FLAGS,
     HOME_OFFICE_SCHEMA,
     INDICATORS_SCHEMA,
     POPULATION_SCHEMA,
@@ -61,7 +62,7 @@ REJECT_EXTRACT_UNMATCHED = "local extract row matches no police.uk crime"
 REJECT_EXTRACT_DUPLICATE_ID = "duplicate crime ID in local extract"
 DEMO_MARKER = "DEMO_DATA"
 ROW_GROUP_ROWS = 1_000_000  # rows per parquet row group: large enough to compress well
-_ENRICHED = ("offence_code", "offence_subgroup", "domestic_abuse", "hate", "alcohol", "victim_sex")
+_ENRICHED = ("offence_code", "offence_subgroup", *FLAGS, "victim_sex")
 _SMALL_FILE = 64 * 1024 * 1024  # reference files below this size are fingerprinted by sha256
 
 

@@ -25,8 +25,10 @@ of the cost (the batch runs about fifty notebooks on two cores).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
@@ -47,9 +49,12 @@ from csp_analysis.core.config import (
     load_priorities,
 )
 from csp_analysis.core.exceptions import AnalysisError, CspAnalysisError
+from csp_analysis.core.schema import FLAGS
 from csp_analysis.io.ingest_report import data_are_synthetic
 
 __all__ = ["CRIME_COLUMNS", "ReviewContext", "load_context"]
+
+T = TypeVar("T")
 
 # Columns read from crimes.parquet. Record identifiers (source_file, source_row) are not read:
 # nothing a published page shows may point back to a record.
@@ -64,9 +69,7 @@ CRIME_COLUMNS = (
     "offence_code",
     "offence_subgroup",
     "outcome",
-    "domestic_abuse",
-    "hate",
-    "alcohol",
+    *FLAGS,
     "victim_sex",
     "unassigned_reason",
 )
@@ -76,9 +79,7 @@ CLAUSE_COLUMNS = (
     "offence_code",
     "offence_subgroup",
     "outcome",
-    "domestic_abuse",
-    "hate",
-    "alcohol",
+    *FLAGS,
     "victim_sex",
 )
 _KEY = "_clause_key"
@@ -133,6 +134,13 @@ class ReviewContext:
     data_end: pd.Timestamp
     _keys: pd.DataFrame = field(repr=False, default=None)
     _cache: dict = field(repr=False, default_factory=dict)
+
+    def memo(self, key: tuple, compute: Callable[[], T]) -> T:
+        """``compute()`` once per context and ``key``: sections that show the same fit or table
+        (the peer table, a decomposition) share one computation."""
+        if key not in self._cache:
+            self._cache[key] = compute()
+        return self._cache[key]
 
     # ------------------------------------------------------------------ periods
 
@@ -442,7 +450,7 @@ def load_context(
     crimes["month"] = pd.to_datetime(crimes["month"]).astype("datetime64[ns]")
     for column in CLAUSE_COLUMNS:
         if column not in crimes:
-            crimes[column] = pd.NA if column in ("domestic_abuse", "hate", "alcohol") else None
+            crimes[column] = pd.NA if column in FLAGS else None
     data_start, data_end = crimes["month"].min(), crimes["month"].max()
 
     if str(period_end).strip().lower() in ("", "latest"):

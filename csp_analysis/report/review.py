@@ -61,7 +61,7 @@ import pandas as pd
 
 from csp_analysis.analysis import disclosure, rates, seasonality, series, spc, trend
 from csp_analysis.analysis import forecast as forecasting
-from csp_analysis.core.config import Priority, Selection
+from csp_analysis.core.config import Priority, Selection, load_display_names
 from csp_analysis.core.exceptions import AnalysisError, CspAnalysisError
 from csp_analysis.report import blocks, charts, findings, wording
 from csp_analysis.report.blocks import Headline
@@ -108,31 +108,6 @@ TOP_LSOAS = 10
 QUARTERS_SHOWN = 8
 # Police-derived indicators of the performance overview (priority ids, lower is better).
 POLICE_INDICATORS = ("all_crime", "asb", "neighbourhood_crime", "domestic_abuse")
-# Readable names of the demonstration partner indicators; others are derived from the id.
-INDICATOR_NAMES = {
-    "alcohol_related_ae_assaults": "Alcohol-related assault attendances at A&E",
-    "deliberate_fires": "Deliberate fires",
-    "marac_repeat_referral_rate": "MARAC repeat referral rate",
-    "drug_treatment_successful_completions_pct": "Drug treatment successful completions",
-}
-MODEL_NAMES = {
-    "seasonal_naive": "a seasonal naive forecast (each month as the same month a year earlier)",
-    "ets": "an exponential smoothing (ETS) model",
-    "sarima": "a seasonal ARIMA (airline) model",
-}
-FUNNEL_WORDS = {
-    "within limits": "it lies within the funnel limits (no more different than chance allows)",
-    "above 95% limit": "it lies above the 95% upper funnel limit",
-    "below 95% limit": "it lies below the 95% lower funnel limit",
-    "above 99.8% limit": "it lies above the 99.8% upper funnel limit",
-    "below 99.8% limit": "it lies below the 99.8% lower funnel limit",
-}
-SPC_WORDS = {
-    "common cause": "common cause (no significant change)",
-    "special cause improving": "special cause, improving",
-    "special cause concerning": "special cause, concerning",
-    "special cause neither": "special cause (neither better nor worse)",
-}
 
 
 # --------------------------------------------------------------------------- display
@@ -260,21 +235,6 @@ class Focus:
         return bool(window.apply(lambda v: _small(v, self.sensitive)).any())
 
 
-def _noun(priority: Priority) -> str:
-    return "incidents" if priority.id == "asb" else "offences"
-
-
-def _measure(priority: Priority, selection: Selection) -> str:
-    if priority.id == "all_crime":
-        return "recorded crimes"
-    if priority.id == "asb":
-        return "anti-social behaviour incidents"
-    title = priority.title[:1].lower() + priority.title[1:]
-    if selection.method == "proxy":
-        return f"offences in the {title} proxy measure"
-    return f"{title} offences"
-
-
 def _priority(ctx: ReviewContext, priority: Priority | str | None = None) -> Priority:
     if priority is None:
         priority = ctx.priority or "all_crime"
@@ -294,20 +254,20 @@ def focus(ctx: ReviewContext, priority: Priority | str | None = None) -> Focus:
     Focus
     """
     priority = _priority(ctx, priority)
-    key = ("focus", priority.id)
-    if key not in ctx._cache:
-        selection = ctx.selection(priority)
-        noun = _noun(priority)
-        ctx._cache[key] = Focus(
-            priority=priority,
-            selection=selection,
-            monthly=ctx.csp_series(priority),
-            sensitive=priority.sensitive,
-            noun=noun,
-            measure=_measure(priority, selection),
-            unit=f"{noun.capitalize()} per month",
-        )
-    return ctx._cache[key]
+    return ctx.memo(("focus", priority.id), lambda: _new_focus(ctx, priority))
+
+
+def _new_focus(ctx: ReviewContext, priority: Priority) -> Focus:
+    selection = ctx.selection(priority)
+    return Focus(
+        priority=priority,
+        selection=selection,
+        monthly=ctx.csp_series(priority),
+        sensitive=priority.sensitive,
+        noun=priority.noun,
+        measure=wording.measure(priority, selection.method),
+        unit=f"{priority.noun.capitalize()} per month",
+    )
 
 
 def _require_available(item: Focus) -> None:
@@ -524,11 +484,12 @@ def _ytd_statement(item: Focus, ytd: series.YearToDate) -> str:
 # --------------------------------------------------------------------------- key findings
 
 
-def _peer_table(ctx: ReviewContext, priority: Priority) -> pd.DataFrame | None:
+def _peer_table(ctx: ReviewContext, priority: Priority) -> pd.DataFrame:
     """Year-ending counts, populations and peer comparison of every CSP of the force."""
-    key = ("peers", priority.id)
-    if key in ctx._cache:
-        return ctx._cache[key]
+    return ctx.memo(("peers", priority.id), lambda: _compute_peer_table(ctx, priority))
+
+
+def _compute_peer_table(ctx: ReviewContext, priority: Priority) -> pd.DataFrame:
     monthly = ctx.monthly(priority, by="csp_code")
     rows = []
     for code, name in ctx.csp_names.items():
@@ -544,9 +505,7 @@ def _peer_table(ctx: ReviewContext, priority: Priority) -> pd.DataFrame | None:
     table = pd.DataFrame(rows)
     focus_name = ctx.csp.name if ctx.csp is not None else None
     compared = rates.peer_comparison(table, focus=focus_name)
-    compared = compared.merge(table[["area", "code"]], on="area")
-    ctx._cache[key] = compared
-    return compared
+    return compared.merge(table[["area", "code"]], on="area")
 
 
 @_section
@@ -791,9 +750,7 @@ def _quarterly_table(ctx: ReviewContext, item: Focus, years: int = TREND_MONTHS 
 
 def _decomposition(ctx: ReviewContext, item: Focus) -> seasonality.Decomposition:
     key = ("decomposition", item.priority.id)
-    if key not in ctx._cache:
-        ctx._cache[key] = seasonality.decompose(item.observed)
-    return ctx._cache[key]
+    return ctx.memo(key, lambda: seasonality.decompose(item.observed))
 
 
 @_section
@@ -930,7 +887,7 @@ def control_chart(ctx: ReviewContext) -> str:
         unit=item.unit,
     )
     text = (
-        f"The latest month shows {SPC_WORDS.get(result.variation, result.variation)}. "
+        f"The latest month shows {wording.spc_variation(result.variation)}. "
         + wording.spc_limits(result)
         + "."
     )
@@ -970,7 +927,7 @@ def forecast_section(ctx: ReviewContext) -> str:
         item.window(), frame, measure=item.measure, area=ctx.area_name, unit=item.unit
     )
     start, end = frame.index[0], frame.index[-1]
-    model = MODEL_NAMES.get(predicted.model, predicted.model)
+    model = wording.forecast_model(predicted.model)
     text = (
         f"Forecast for {wording.period_label(start, end)}: about {wording.count(frame['mean'].sum())} "
         f"{item.noun} in total, against {wording.count(observed.iloc[-12:].sum())} in the {ctx.year_label}. "
@@ -1046,32 +1003,6 @@ def top_lsoas(ctx: ReviewContext, n: int = TOP_LSOAS) -> str:
 # --------------------------------------------------------------------------- thematic only
 
 
-def _either(values) -> str:
-    values = list(values)
-    return values[0] if len(values) == 1 else ", ".join(values[:-1]) + " or " + values[-1]
-
-
-def _clause_words(clause) -> str:
-    """A priority clause in words: its fields joined by "and", each field's values by "or"."""
-    flags = {"domestic_abuse": "domestic abuse", "hate": "hate crime", "alcohol": "alcohol related"}
-    parts = []
-    if clause.crime_types:
-        parts.append("in the police.uk category " + _either(clause.crime_types))
-    if clause.exclude_crime_types:
-        parts.append("in any category except " + " and ".join(clause.exclude_crime_types))
-    if clause.offence_subgroups:
-        parts.append("in the Home Office offence subgroup " + _either(clause.offence_subgroups))
-    if clause.offence_codes:
-        parts.append("with Home Office offence code " + _either(clause.offence_codes))
-    if clause.outcomes:
-        parts.append("with the outcome " + _either(clause.outcomes))
-    if clause.flags:
-        parts.append("flagged by the police as " + _either(flags.get(f, f) for f in clause.flags))
-    if clause.victim_sex:
-        parts.append("with a " + {"F": "female", "M": "male"}[clause.victim_sex] + " victim")
-    return ", and ".join(parts) if len(parts) > 2 else " and ".join(parts)
-
-
 @_section
 def definition(ctx: ReviewContext) -> str:
     """What the priority is, how it is counted in these data, and its caveat.
@@ -1088,7 +1019,7 @@ def definition(ctx: ReviewContext) -> str:
         "proxy": "These data cannot apply the full definition, so a proxy is counted instead:",
         "unavailable": "These data cannot measure this priority.",
     }[selection.method]
-    clauses = [_clause_words(c) for c in selection.clauses]
+    clauses = [wording.priority_clause(c) for c in selection.clauses]
     if clauses:
         method += " records " + (clauses[0] if len(clauses) == 1 else "; or ".join(clauses))
     parts.append(blocks.paragraph_block(wording.sentence(method)))
@@ -1175,10 +1106,11 @@ def breakdowns(ctx: ReviewContext) -> str:
         )
     if "flags" in have:
         rows = {}
-        for flag, label in (("domestic_abuse", "Domestic abuse"), ("hate", "Hate crime"),
-                            ("alcohol", "Alcohol related")):  # fmt: skip
+        for flag, label in load_display_names().flags.items():
             if flag in records and records[flag].notna().any():
-                rows[label] = int(records[flag].fillna(False).astype(bool).sum())
+                rows[wording.sentence_start(label)] = int(
+                    records[flag].fillna(False).astype(bool).sum()
+                )
         if rows:
             counts = pd.Series(rows, name=item.noun.capitalize())
             counts.index.name = "Police flag"
@@ -1206,7 +1138,7 @@ def breakdowns(ctx: ReviewContext) -> str:
     if missing:
         parts.append(
             blocks.paragraph_block(
-                f"These data do not record {_either(missing)} for these {item.noun}, so no "
+                f"These data do not record {wording.join_words(missing, 'or')} for these {item.noun}, so no "
                 "breakdown by " + ("it" if len(missing) == 1 else "them") + " can be shown."
             )
         )
@@ -1424,7 +1356,7 @@ def partnership_positions(ctx: ReviewContext) -> str:
         text = findings.peer_findings(
             compared, focus=row["area"], noun="crimes", period=f"in the {ctx.year_label}"
         )[0].text.rstrip(".")
-        funnel_words = FUNNEL_WORDS.get(where[row["area"]], where[row["area"]])
+        funnel_words = wording.funnel_position(where[row["area"]])
         sentences.append(f"{text}; {funnel_words}.")
     return blocks.findings_block(sentences, heading=None)
 
@@ -1520,13 +1452,6 @@ class Indicator:
     sensitive: bool = False
 
 
-def _indicator_name(key: str) -> str:
-    if key in INDICATOR_NAMES:
-        return INDICATOR_NAMES[key]
-    words = key.replace("_pct", " (%)").replace("_", " ").strip()
-    return words[:1].upper() + words[1:]
-
-
 def _last_complete_quarter(ctx: ReviewContext) -> pd.Timestamp:
     start = pd.Timestamp(ctx.period_end).to_period("Q-MAR").start_time
     end_of_quarter = start + pd.DateOffset(months=2)
@@ -1546,9 +1471,10 @@ def performance_indicators(ctx: ReviewContext) -> list[Indicator]:
     -------
     list of Indicator
     """
-    key = ("indicators",)
-    if key in ctx._cache:
-        return ctx._cache[key]
+    return ctx.memo(("indicators",), lambda: _compute_indicators(ctx))
+
+
+def _compute_indicators(ctx: ReviewContext) -> list[Indicator]:
     last = _last_complete_quarter(ctx)
     result = []
     for priority_id in POLICE_INDICATORS:
@@ -1573,9 +1499,7 @@ def performance_indicators(ctx: ReviewContext) -> list[Indicator]:
                 pd.date_range(values.index.min(), values.index.max(), freq="3MS")
             )
         targets = values.shift(4)
-        name = {"all_crime": "All recorded crime", "asb": "Anti-social behaviour incidents"}.get(
-            priority.id, f"{priority.title} offences"
-        )
+        name = wording.sentence_start(wording.measure(priority))
         result.append(
             Indicator(
                 key=priority.id,
@@ -1604,7 +1528,7 @@ def performance_indicators(ctx: ReviewContext) -> list[Indicator]:
             result.append(
                 Indicator(
                     key=str(name),
-                    name=_indicator_name(str(name)),
+                    name=load_display_names().indicator(str(name)),
                     source="Partner data",
                     unit=str(rows["unit"].iloc[-1]),
                     direction=direction if direction in ("lower", "higher") else "",
@@ -1613,7 +1537,6 @@ def performance_indicators(ctx: ReviewContext) -> list[Indicator]:
                     target_basis="the partner's target",
                 )
             )
-    ctx._cache[key] = result
     return result
 
 
@@ -1686,7 +1609,7 @@ def performance_summary(ctx: ReviewContext) -> str:
                 "Direction": _direction_words(indicator.direction),
                 "Variation": "not enough quarters"
                 if result is None
-                else SPC_WORDS.get(result.variation, result.variation),
+                else wording.spc_variation(result.variation),
                 "Assurance": "not enough quarters"
                 if result is None
                 else (result.assurance or "no target"),
@@ -1705,7 +1628,7 @@ def performance_summary(ctx: ReviewContext) -> str:
     if other:
         notes.append(
             "Reported monthly or annually, so not in this quarterly table: "
-            + ", ".join(_indicator_name(name) for name in other)
+            + ", ".join(load_display_names().indicator(name) for name in other)
             + "."
         )
     if too_short:
@@ -1802,7 +1725,7 @@ def performance_charts(ctx: ReviewContext) -> str:
             )
         text += (
             f"; {_direction_words(indicator.direction)}. Variation: "
-            f"{SPC_WORDS.get(result.variation, result.variation)}"
+            f"{wording.spc_variation(result.variation)}"
         )
         if result.assurance:
             text += f"; assurance: {result.assurance}"
@@ -1838,7 +1761,7 @@ def data_and_methods(ctx: ReviewContext) -> str:
     else:
         items.append(
             f"Crime data: {ctx.force.name} police records with Home Office offence codes, "
-            "police flags (domestic abuse, hate, alcohol) and victim sex where recorded."
+            f"police flags ({', '.join(load_display_names().flags.values())}) and victim sex where recorded."
         )
     items += [
         "Population: Office for National Statistics mid-year population estimates.",

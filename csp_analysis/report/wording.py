@@ -34,6 +34,7 @@ from csp_analysis.core.calendar import (
     period_label,
     year_ending_label,
 )
+from csp_analysis.core.config import load_display_names
 from csp_analysis.core.exceptions import AnalysisError
 
 __all__ = [
@@ -47,6 +48,7 @@ __all__ = [
     "indefinite_article",
     "join_words",
     "lower_first",
+    "measure",
     "month_label",
     "number",
     "ordinal",
@@ -235,12 +237,26 @@ def clause(text: str) -> str:
     return lower_first(text)
 
 
-def join_words(items: Sequence[str]) -> str:
-    """ "a", "a and b", "a, b and c" (no serial comma, as GOV.UK style)."""
+def join_words(items: Sequence[str], conjunction: str = "and") -> str:
+    """ "a", "a and b", "a, b and c" (no serial comma, as GOV.UK style); or "a, b or c"."""
     items = [str(i) for i in items]
     if len(items) <= 1:
         return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
+    return ", ".join(items[:-1]) + f" {conjunction} " + items[-1]
+
+
+# --------------------------------------------------------------------------- priorities
+
+
+def measure(priority, method: str = "definition") -> str:
+    """What a priority's count is called in a sentence: its configured ``measure``
+    ("recorded crimes"), else "<title> offences"; a proxy measure says it is one."""
+    if priority.measure:
+        return priority.measure
+    title = priority.title[:1].lower() + priority.title[1:]
+    if method == "proxy":
+        return f"offences in the {title} proxy measure"
+    return f"{title} offences"
 
 
 # --------------------------------------------------------------------------- analysis results
@@ -424,3 +440,70 @@ def spc(result) -> str:
             f" Against the target of {number(result.target, 1)} the process is {result.assurance}."
         )
     return text
+
+
+# --------------------------------------------------------------------------- categories
+# Analysis results name their categories with short codes (NHS "Making Data Count" variation
+# types, funnel positions, model ids); these are the words a reader sees for them.
+
+_SPC_VARIATION = {
+    "common cause": "common cause (no significant change)",
+    "special cause improving": "special cause, improving",
+    "special cause concerning": "special cause, concerning",
+    "special cause neither": "special cause (neither better nor worse)",
+}
+_FUNNEL_POSITION = {
+    "within limits": "it lies within the funnel limits (no more different than chance allows)",
+    "above 95% limit": "it lies above the 95% upper funnel limit",
+    "below 95% limit": "it lies below the 95% lower funnel limit",
+    "above 99.8% limit": "it lies above the 99.8% upper funnel limit",
+    "below 99.8% limit": "it lies below the 99.8% lower funnel limit",
+}
+_FORECAST_MODEL = {
+    "seasonal_naive": "a seasonal naive forecast (each month as the same month a year earlier)",
+    "ets": "an exponential smoothing (ETS) model",
+    "sarima": "a seasonal ARIMA (airline) model",
+}
+
+
+def spc_variation(variation: str) -> str:
+    """An SPC variation type in words ("special cause, improving")."""
+    return _SPC_VARIATION.get(variation, variation)
+
+
+def funnel_position(position: str) -> str:
+    """Where an area lies on a funnel plot, as a clause ("it lies above the 95% ...")."""
+    return _FUNNEL_POSITION.get(position, position)
+
+
+def forecast_model(model: str) -> str:
+    """A forecasting model's id in words ("an exponential smoothing (ETS) model")."""
+    return _FORECAST_MODEL.get(model, model)
+
+
+def _either(values) -> str:
+    return join_words(values, "or")
+
+
+def priority_clause(clause) -> str:
+    """A clause of a priority definition in words: its fields joined by "and", each field's
+    values by "or" ("in the police.uk category Burglary and with the outcome ...")."""
+    flag_names = load_display_names().flags
+    parts = []
+    if clause.crime_types:
+        parts.append("in the police.uk category " + _either(clause.crime_types))
+    if clause.exclude_crime_types:
+        parts.append("in any category except " + " and ".join(clause.exclude_crime_types))
+    if clause.offence_subgroups:
+        parts.append("in the Home Office offence subgroup " + _either(clause.offence_subgroups))
+    if clause.offence_codes:
+        parts.append("with Home Office offence code " + _either(clause.offence_codes))
+    if clause.outcomes:
+        parts.append("with the outcome " + _either(clause.outcomes))
+    if clause.flags:
+        parts.append(
+            "flagged by the police as " + _either(flag_names.get(f, f) for f in clause.flags)
+        )
+    if clause.victim_sex:
+        parts.append("with a " + {"F": "female", "M": "male"}[clause.victim_sex] + " victim")
+    return ", and ".join(parts) if len(parts) > 2 else " and ".join(parts)
