@@ -22,7 +22,7 @@ from csp_analysis.analysis import series
 from csp_analysis.core.config import Clause, Priority, load_areas, load_priorities
 from csp_analysis.core.exceptions import AnalysisError, CspAnalysisError, UnknownNameError
 from csp_analysis.core.schema import CRIMES_SCHEMA, INDICATORS_SCHEMA, POPULATION_SCHEMA
-from csp_analysis.report import review
+from csp_analysis.report import review, sections
 from csp_analysis.report.context import _monthly_counts
 from tests.ingest_reports import valid_report
 from tests.test_published_html import leak_problems
@@ -429,7 +429,7 @@ def test_a_failing_section_becomes_a_statement(short_dir, monkeypatch):
     def broken(ctx):
         raise KeyError("boom")
 
-    wrapped = review._section(broken)
+    wrapped = sections.common._section(broken)
     assert "unexpected error" in wrapped(ctx)
 
 
@@ -466,7 +466,7 @@ def test_performance_quarters_targets_and_the_last_complete_quarter(rich_dir):
     directory, frame = rich_dir
     ctx = _context(directory, csp=FOCUS, period_end="2025-11")
     # November is mid-quarter: the latest complete quarter is July to September 2025.
-    assert review._last_complete_quarter(ctx) == pd.Timestamp("2025-07-01")
+    assert sections.performance._last_complete_quarter(ctx) == pd.Timestamp("2025-07-01")
     indicators = {i.key: i for i in review.performance_indicators(ctx)}
     crime = indicators["all_crime"]
     code = ctx.csp.code
@@ -498,7 +498,7 @@ def test_performance_quarters_targets_and_the_last_complete_quarter(rich_dir):
     by_quarter = _table_rows(review.performance_by_quarter(ctx), "by financial quarter")
     assert list(by_quarter)[0] == "Indicator"
     assert by_quarter["Indicator"][-1] == "2025/26 Q2"
-    assert len(by_quarter["Indicator"]) == 1 + review.QUARTERS_SHOWN
+    assert len(by_quarter["Indicator"]) == 1 + sections.common.QUARTERS_SHOWN
 
 
 def test_population_falls_back_to_the_latest_estimate_and_says_which(rich_dir):

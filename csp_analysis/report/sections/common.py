@@ -1,0 +1,210 @@
+"""What every section shares: the section decorator (a failure becomes a plain sentence), the
+focus series of a priority, small-count rules and the history a section needs."""
+
+from __future__ import annotations
+
+import functools
+import math
+import os
+import sys
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pandas as pd
+
+from csp_analysis.analysis import disclosure, seasonality, series
+from csp_analysis.analysis.fitting import quiet_model_fitting
+from csp_analysis.core.config import Priority, Selection
+from csp_analysis.core.exceptions import AnalysisError, CspAnalysisError
+from csp_analysis.report import blocks, wording
+from csp_analysis.report.context import ReviewContext
+
+STRICT_ENV = "CSP_ANALYSIS_STRICT"
+
+
+TREND_MONTHS = 36
+
+
+FORECAST_HORIZON = 12
+
+
+MIN_DECOMPOSE_MONTHS = 24
+
+
+MIN_FORECAST_MONTHS = 36
+
+
+MIN_SPC_POINTS = 12
+
+
+MIN_SPC_QUARTERS = 8
+
+
+TOP_LSOAS = 10
+
+
+QUARTERS_SHOWN = 8
+
+
+# Police-derived indicators of the performance overview (priority ids, lower is better).
+POLICE_INDICATORS = ("all_crime", "asb", "neighbourhood_crime", "domestic_abuse")
+
+
+def show(fragment: str) -> None:
+    """Display an HTML fragment as the output of a notebook cell.
+
+    Parameters
+    ----------
+    fragment : str
+        HTML from one of the section functions.
+    """
+    from IPython.display import HTML, display
+
+    display(HTML(fragment))
+
+
+def _strict() -> bool:
+    return os.environ.get(STRICT_ENV, "").strip().lower() in ("1", "true", "yes")
+
+
+def _section(func: Callable[..., str]) -> Callable[..., str]:
+    """Turn a section's failure into a plain statement (or raise under CSP_ANALYSIS_STRICT)."""
+
+    @functools.wraps(func)
+    def wrapper(ctx: ReviewContext, *args, **kwargs) -> str:
+        try:
+            with quiet_model_fitting():
+                return func(ctx, *args, **kwargs)
+        except CspAnalysisError as exc:
+            if _strict():
+                raise
+            return blocks.paragraph_block(
+                f"This part of the report could not be produced: {wording.clause(str(exc))}."
+            )
+        except Exception:  # noqa: BLE001 - one broken section must not lose the whole report
+            if _strict():
+                raise
+            traceback.print_exc(file=sys.stderr)  # kept for the analyst, never published
+            return blocks.paragraph_block(
+                "This part of the report could not be produced because of an unexpected error; "
+                "the analyst's copy of the executed notebook has the details."
+            )
+
+    return wrapper
+
+
+def _small(value, sensitive: bool) -> bool:
+    """Whether a count must be withheld (1 to the primary threshold)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return False
+    return 1 <= float(value) <= disclosure.primary_threshold(sensitive)
+
+
+def _count_text(value, sensitive: bool) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return wording.NOT_AVAILABLE
+    return wording.SUPPRESSED if _small(value, sensitive) else wording.count(value)
+
+
+def _by_count(counts: pd.Series) -> pd.Series:
+    """Largest first, ties by name. Every table of the same categories uses this one order, so
+    that the same counts get the same secondary suppression wherever they appear (a cell hidden
+    in one table and shown in another would undo the protection)."""
+    frame = pd.DataFrame({"name": counts.index.astype(str), "count": counts.to_numpy()})
+    order = frame.sort_values(["count", "name"], ascending=[False, True], kind="stable").index
+    return counts.iloc[order]
+
+
+@dataclass
+class Focus:
+    """One CSP's series for one priority, with what it is and how it may be published."""
+
+    priority: Priority
+    selection: Selection
+    monthly: pd.Series  # full history up to period_end (NaN = no data)
+    sensitive: bool
+    noun: str
+    measure: str
+    unit: str
+
+    @property
+    def available(self) -> bool:
+        return self.selection.available
+
+    @property
+    def observed(self) -> pd.Series:
+        return seasonality.trim_gaps(self.monthly)
+
+    def window(self, months: int = TREND_MONTHS) -> pd.Series:
+        """The last ``months`` months (fewer when the data are shorter), gaps trimmed."""
+        return seasonality.trim_gaps(self.monthly.iloc[-months:])
+
+    def needs_suppression(self, months: int = TREND_MONTHS) -> bool:
+        """Whether any month shown in a monthly chart would have to be withheld."""
+        window = self.window(months)
+        return bool(window.apply(lambda v: _small(v, self.sensitive)).any())
+
+
+def _priority(ctx: ReviewContext, priority: Priority | str | None = None) -> Priority:
+    if priority is None:
+        priority = ctx.priority or "all_crime"
+    return ctx.priorities.get(priority) if isinstance(priority, str) else priority
+
+
+def focus(ctx: ReviewContext, priority: Priority | str | None = None) -> Focus:
+    """The report's CSP series for a priority (the report's own priority by default).
+
+    Parameters
+    ----------
+    ctx : ReviewContext
+    priority : Priority or str, optional
+
+    Returns
+    -------
+    Focus
+    """
+    priority = _priority(ctx, priority)
+    return ctx.memo(("focus", priority.id), lambda: _new_focus(ctx, priority))
+
+
+def _new_focus(ctx: ReviewContext, priority: Priority) -> Focus:
+    selection = ctx.selection(priority)
+    return Focus(
+        priority=priority,
+        selection=selection,
+        monthly=ctx.csp_series(priority),
+        sensitive=priority.sensitive,
+        noun=priority.noun,
+        measure=wording.measure(priority, selection.method),
+        unit=f"{priority.noun.capitalize()} per month",
+    )
+
+
+def _require_available(item: Focus) -> None:
+    if not item.available:
+        raise AnalysisError(wording.clause(item.selection.caveat))
+
+
+def _year_total(monthly: pd.Series, months: pd.DatetimeIndex) -> float | None:
+    values = monthly.reindex(months)
+    return None if values.isna().any() else float(values.sum())
+
+
+def _ytd(ctx: ReviewContext, item: Focus) -> series.YearToDate:
+    frame = pd.DataFrame({"month": item.monthly.index, "count": item.monthly.to_numpy()})
+    return series.year_to_date(frame, ctx.period_end, name=ctx.area_name)
+
+
+def _history_statement(ctx: ReviewContext, what: str, needed: int, have: int) -> str:
+    return blocks.paragraph_block(
+        f"{what} needs at least {needed} months of data; the data for {ctx.area_name} cover "
+        f"{have} month{'s' if have != 1 else ''} ({_span(ctx)}), so it is not shown."
+    )
+
+
+def _span(ctx: ReviewContext) -> str:
+    months = ctx.covered_months
+    if not len(months):
+        return "no months"
+    return wording.period_label(months[0], months[-1])
