@@ -19,7 +19,7 @@ import pyarrow.parquet as pq
 import pytest
 import yaml
 
-from csp_analysis.batch import fingerprint, runner
+from csp_analysis.batch import fingerprint, runner, worker
 from csp_analysis.batch.matrix import load_batch_config
 from csp_analysis.batch.runner import RunOptions
 from csp_analysis.core import cli
@@ -304,9 +304,9 @@ def test_demo_rows_make_data_synthetic_even_without_the_flag(processed):
 
 def test_one_line_error_strips_paths_ansi_and_tracebacks():
     text = "\x1b[31mFileNotFoundError\x1b[0m: [Errno 2] '/home/a/data/crimes.parquet'\nTraceback"
-    assert runner.one_line_error(text) == "FileNotFoundError: [Errno 2] 'crimes.parquet'"
-    assert runner.one_line_error(r"bad C:\Users\me\x.csv here") == "bad x.csv here"
-    assert len(runner.one_line_error("x" * 1000)) == runner.MAX_ERROR_CHARS
+    assert worker.one_line_error(text) == "FileNotFoundError: [Errno 2] 'crimes.parquet'"
+    assert worker.one_line_error(r"bad C:\Users\me\x.csv here") == "bad x.csv here"
+    assert len(worker.one_line_error("x" * 1000)) == worker.MAX_ERROR_CHARS
 
 
 # --------------------------------------------------------------------------- fingerprints

@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from csp_analysis.core.config import AreasConfig, PrioritiesConfig, load_yaml_model
 from csp_analysis.core.exceptions import ConfigError, UnknownNameError
 from csp_analysis.core.paths import PROJECT_ROOT, REPORTS_CONFIG
+from csp_analysis.report import wording
 
 Scope = Literal["csp", "csp_priority", "force"]
 PERIOD_PATTERN = r"^(latest|\d{4}-(0[1-9]|1[0-2]))$"
@@ -354,21 +355,15 @@ class ReportJob:
         )
 
 
-_MONTHS = (
-    "January February March April May June July August September October November December"
-).split()
-
-
 def period_label(period_end: str) -> str:
     """The reporting period in words: "2025-12" -> "year ending December 2025".
 
     Reports cover the rolling 12 months ending with ``period_end`` (the house convention for
     "year ending"). An unresolved "latest" is shown as such.
     """
-    match = re.fullmatch(r"(\d{4})-(\d{2})", period_end)
-    if not match:
+    if not re.fullmatch(r"\d{4}-\d{2}", period_end):
         return f"year ending {period_end}"
-    return f"year ending {_MONTHS[int(match.group(2)) - 1]} {match.group(1)}"
+    return wording.year_ending_label(period_end)
 
 
 def load_batch_config(path: str | Path = REPORTS_CONFIG) -> BatchConfig:

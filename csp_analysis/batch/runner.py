@@ -20,19 +20,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import multiprocessing as mp
 import os
-import re
-import signal
 import subprocess
 import sys
 import time
-from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from multiprocessing.connection import wait as wait_for_connections
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from csp_analysis import __version__
 from csp_analysis.batch.fingerprint import code_fingerprint, data_fingerprint, notebook_fingerprint
@@ -44,6 +39,13 @@ from csp_analysis.batch.matrix import (
     ReportJob,
     load_batch_config,
     period_label,
+)
+from csp_analysis.batch.worker import (
+    STATUS_OK,
+    ReportTask,
+    TaskResult,
+    execute_tasks,
+    skip_slow_optional_imports,
 )
 from csp_analysis.core.config import load_areas, load_priorities
 from csp_analysis.core.exceptions import ReportError
@@ -57,14 +59,15 @@ from csp_analysis.core.paths import (
     REPORTS_DIR,
 )
 from csp_analysis.io.ingest_report import IngestReport, data_are_synthetic
+from csp_analysis.report import wording
+
+if TYPE_CHECKING:
+    from csp_analysis.report.html_export import PageInfo
 
 MANIFEST = "manifest.json"
 EXECUTED_DIR = "_executed"
 _DATA_HASH_CACHE = ".data_hashes.json"
 _PARAMETER_CACHE = ".notebook_parameters.json"
-STATUS_OK = "ok"
-STATUS_FAILED = "failed"
-MAX_ERROR_CHARS = 300
 
 
 # --------------------------------------------------------------------------- options and plan
@@ -132,11 +135,6 @@ class BatchResult:
 
 
 # --------------------------------------------------------------------------- data and provenance
-
-
-def _sentence_case(text: str) -> str:
-    # str.capitalize() would lower-case the month name ("Year ending march 2026").
-    return text[:1].upper() + text[1:]
 
 
 def _month_text(value) -> str:
@@ -359,338 +357,6 @@ def check_notebook_parameters(
     return declared_by, warnings
 
 
-# --------------------------------------------------------------------------- worker processes
-
-_WORKER_CONN = None  # the worker's end of its pipe, for the kernel manager below
-_THREAD_VARIABLES = (
-    "OMP_NUM_THREADS",
-    "OPENBLAS_NUM_THREADS",
-    "MKL_NUM_THREADS",
-    "NUMEXPR_NUM_THREADS",
-    "VECLIB_MAXIMUM_THREADS",
-)
-
-
-def skip_slow_optional_imports() -> None:
-    """Stop jsonschema from importing ``rfc3987_syntax`` (an optional IRI checker nbformat
-    never needs), which builds a grammar at import time: measured 1.9 s of papermill's 3.0 s
-    import. Has no effect once it is imported."""
-    sys.modules.setdefault("rfc3987_syntax", None)
-
-
-def _kernel_manager_class():
-    from jupyter_client.manager import AsyncKernelManager
-
-    class ReportingKernelManager(AsyncKernelManager):
-        """Tells the parent the kernel's process group, so a hung report can be killed: the
-        kernel runs in its own session, out of reach of a kill aimed at the worker."""
-
-        async def _async_post_start_kernel(self, **kw):
-            await super()._async_post_start_kernel(**kw)
-            pgid = getattr(self.provisioner, "pgid", None) or getattr(self.provisioner, "pid", None)
-            if _WORKER_CONN is not None and pgid:
-                _WORKER_CONN.send(("kernel", int(pgid)))
-
-    return ReportingKernelManager
-
-
-def one_line_error(text: str) -> str:
-    """An error message fit for the index: first line, no ANSI codes, no paths, bounded."""
-    text = re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "", str(text))
-    text = " ".join(text.strip().splitlines()[:1]) if text.strip() else "unknown error"
-    # Absolute paths (POSIX or Windows) become their file name.
-    text = re.sub(
-        r"(?:[A-Za-z]:\\|/)(?:[^\s'\"():,]+[/\\])+([^\s'\"():,/\\]*)",
-        lambda m: m.group(1) or "(folder)",
-        text,
-    )
-    return text if len(text) <= MAX_ERROR_CHARS else text[: MAX_ERROR_CHARS - 1] + "…"
-
-
-def _execute_task(task: dict[str, Any]) -> dict[str, Any]:
-    """Run one notebook and export it (in a worker process). Never raises."""
-    import papermill
-    from nbclient.exceptions import CellTimeoutError, DeadKernelError
-    from papermill.exceptions import PapermillExecutionError
-
-    from csp_analysis.report.html_export import PageInfo, render_html, write_atomic
-
-    started = time.monotonic()
-    result: dict[str, Any] = {"key": task["key"], "status": STATUS_FAILED, "error": None}
-    executed = Path(task["executed_path"])
-    executed.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        nb = papermill.execute_notebook(
-            task["notebook"],
-            str(executed),
-            parameters=task["parameters"],
-            kernel_name=task["kernel"],
-            progress_bar=False,
-            log_output=False,
-            cwd=task["cwd"],
-            execution_timeout=task["timeout"],
-            start_timeout=60,
-            kernel_manager_class=_kernel_manager_class(),
-        )
-    except PapermillExecutionError as exc:
-        result.update(
-            error_kind="error",
-            error=one_line_error(f"{exc.ename}: {exc.evalue}"),
-            cell=exc.exec_count,
-        )
-    except DeadKernelError:
-        result.update(
-            error_kind="kernel died",
-            error="the kernel died while running the notebook (crash or out of memory)",
-        )
-    except (CellTimeoutError, TimeoutError):
-        result.update(
-            error_kind="timeout",
-            error=f"a cell ran past the per-report timeout of {task['timeout']:g} s",
-        )
-    except Exception as exc:  # any other failure is this report's, never the batch's
-        result.update(error_kind="error", error=one_line_error(f"{type(exc).__name__}: {exc}"))
-    else:
-        try:
-            page = PageInfo(**task["page"])
-            write_atomic(task["html_path"], render_html(nb, page, base_dir=task["cwd"]))
-            result.update(status=STATUS_OK, error_kind=None)
-        except Exception as exc:
-            result.update(
-                error_kind="export",
-                error=one_line_error(f"HTML export failed: {type(exc).__name__}: {exc}"),
-            )
-    result["duration_s"] = round(time.monotonic() - started, 2)
-    return result
-
-
-def _worker_main(conn, log_path: str | None = None) -> None:
-    """Worker process loop: receive a task, run it, send the result; None stops the worker.
-
-    The worker's stdout and stderr (and so its kernels', which inherit them) go to
-    ``log_path``: kernel start-up chatter and library warnings belong in a log for analysts,
-    not in the batch's terminal output.
-    """
-    global _WORKER_CONN
-    _WORKER_CONN = conn
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and cleans up
-    if log_path:
-        Path(log_path).parent.mkdir(parents=True, exist_ok=True)
-        log = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
-        os.dup2(log, 1)
-        os.dup2(log, 2)
-        os.close(log)
-    # Reports run in parallel processes, so each kernel gets one BLAS/OpenMP thread: threads
-    # per kernel on top would oversubscribe the cores, and on the small matrices of these
-    # analyses one thread was measured 3-4x faster than many (docs/benchmarks.md, forecast).
-    # Kernels inherit the worker's environment; a value the user set is kept.
-    for variable in _THREAD_VARIABLES:
-        os.environ.setdefault(variable, "1")
-    # Warm the imports and the exporter once per worker, not once per report.
-    skip_slow_optional_imports()
-    import papermill  # noqa: F401
-
-    from csp_analysis.report.html_export import make_exporter, report_css
-
-    make_exporter()
-    report_css()
-    while True:
-        try:
-            task = conn.recv()
-        except EOFError:
-            return
-        if task is None:
-            return
-        conn.send(("done", _execute_task(task)))
-
-
-class _Worker:
-    def __init__(self, ctx, log_path: str | None = None):
-        self.conn, child = ctx.Pipe()
-        self.process = ctx.Process(target=_worker_main, args=(child, log_path), daemon=True)
-        self.process.start()
-        child.close()
-        self.task: dict[str, Any] | None = None
-        self.started = 0.0
-        self.kernel_pgid: int | None = None
-
-    def assign(self, task: dict[str, Any]) -> None:
-        self.task, self.started, self.kernel_pgid = task, time.monotonic(), None
-        self.conn.send(task)
-
-    def kill(self) -> None:
-        if self.kernel_pgid:
-            try:
-                if hasattr(os, "killpg"):
-                    os.killpg(self.kernel_pgid, signal.SIGKILL)
-                else:  # Windows: no process groups; the provisioner reported the pid
-                    os.kill(self.kernel_pgid, signal.SIGTERM)
-            except OSError:  # already gone, or not ours
-                pass
-        if self.process.is_alive():
-            self.process.kill()
-        self.process.join(5)
-        self.conn.close()
-
-    def stop(self) -> None:
-        try:
-            self.conn.send(None)
-        except (OSError, ValueError):
-            pass
-        self.process.join(5)
-        if self.process.is_alive():
-            self.kill()
-        else:
-            self.conn.close()
-
-
-def _note_in_executed(path: Path, message: str) -> None:
-    """Append a markdown cell saying why a run was stopped to its executed notebook."""
-    if not path.is_file():
-        return
-    try:
-        skip_slow_optional_imports()
-        import nbformat
-
-        nb = nbformat.read(path, as_version=4)
-        nb.cells.append(nbformat.v4.new_markdown_cell(f"**csp-analysis run:** {message}"))
-        nbformat.write(nb, path)
-    except Exception:  # a half-written notebook stays as it is; the error is in the manifest
-        pass
-
-
-def execute_tasks(
-    tasks: list[dict[str, Any]], workers: int, progress: bool = True, log_dir: Path | None = None
-):
-    """Run tasks in ``workers`` spawned processes with per-task hard timeouts.
-
-    Parameters
-    ----------
-    tasks : list of dict
-        From :func:`run_batch`; each has a key, paths, parameters, kernel, timeout and page.
-    workers : int
-        Processes to run at once (no more than there are tasks).
-    progress : bool
-        Show a tqdm progress bar on stderr.
-    log_dir : Path, optional
-        Where each worker (and its kernels) logs stdout and stderr, one file per worker slot;
-        without it they share the batch's terminal.
-
-    Returns
-    -------
-    dict
-        Result dict per task key: status, error_kind, error, duration_s.
-    """
-    from tqdm import tqdm
-
-    ctx = mp.get_context("spawn")
-    results: dict[str, dict[str, Any]] = {}
-    pending = deque(tasks)
-    pool: list[_Worker] = []
-    # disable=None: tqdm draws only on a terminal, so CI logs are not flooded with redraws.
-    bar = tqdm(
-        total=len(tasks),
-        unit="report",
-        disable=None if progress else True,
-        file=sys.stderr,
-        dynamic_ncols=True,
-    )
-
-    def finish(worker: _Worker, result: dict[str, Any]) -> None:
-        results[result["key"]] = result
-        worker.task = None
-        bar.update(1)
-        if progress and result["status"] != STATUS_OK:
-            bar.write(f"FAILED {result['key']} ({result['error_kind']}): {result['error']}")
-        bar.set_postfix(failed=sum(r["status"] != STATUS_OK for r in results.values()))
-
-    def log_for(slot: int) -> str | None:
-        return str(log_dir / f"worker-{slot + 1}.log") if log_dir else None
-
-    def replace(worker: _Worker) -> None:
-        worker.kill()
-        slot = pool.index(worker)
-        pool[slot] = _Worker(ctx, log_for(slot))
-
-    if log_dir:
-        log_dir.mkdir(parents=True, exist_ok=True)
-        for old_log in log_dir.glob("worker-*.log"):
-            old_log.unlink()
-    try:
-        pool.extend(_Worker(ctx, log_for(slot)) for slot in range(max(1, min(workers, len(tasks)))))
-        while pending or any(w.task for w in pool):
-            for worker in list(pool):
-                if worker.task is None and pending:
-                    task = pending.popleft()
-                    try:
-                        worker.assign(task)
-                    except (OSError, ValueError):  # the idle worker died (broken pipe)
-                        finish(
-                            worker,
-                            {
-                                "key": task["key"],
-                                "status": STATUS_FAILED,
-                                "error_kind": "worker died",
-                                "error": "the worker process could not take the report",
-                                "duration_s": 0.0,
-                            },
-                        )
-                        replace(worker)
-            busy = [w for w in pool if w.task]
-            ready = wait_for_connections([w.conn for w in busy], timeout=0.2)
-            for worker in busy:
-                if worker.conn not in ready:
-                    continue
-                try:
-                    kind, payload = worker.conn.recv()
-                except (EOFError, OSError):
-                    task = worker.task
-                    finish(
-                        worker,
-                        {
-                            "key": task["key"],
-                            "status": STATUS_FAILED,
-                            "error_kind": "worker died",
-                            "error": "the worker process running the report died",
-                            "duration_s": round(time.monotonic() - worker.started, 2),
-                        },
-                    )
-                    replace(worker)
-                    continue
-                if kind == "kernel":
-                    worker.kernel_pgid = payload
-                elif kind == "done":
-                    finish(worker, payload)
-            now = time.monotonic()
-            for worker in list(pool):
-                task = worker.task
-                if task and now - worker.started > task["timeout"]:
-                    replace(worker)
-                    message = (
-                        f"stopped after the per-report timeout of {task['timeout']:g} s "
-                        "(kernel and worker killed)"
-                    )
-                    _note_in_executed(Path(task["executed_path"]), message)
-                    finish(
-                        worker,
-                        {
-                            "key": task["key"],
-                            "status": STATUS_FAILED,
-                            "error_kind": "timeout",
-                            "error": message,
-                            "duration_s": round(now - worker.started, 2),
-                        },
-                    )
-    finally:
-        for worker in pool:
-            if worker.task:
-                worker.kill()
-            else:
-                worker.stop()
-        bar.close()
-    return results
-
-
 # --------------------------------------------------------------------------- the batch
 
 
@@ -833,35 +499,30 @@ def _what_changed(before, notebook_fp, code_fp, data_fp, parameters) -> str:
     return "changed: " + (", ".join(changed) or "title or output")
 
 
-def _page_info(item: PlannedReport, provenance: Provenance, generated: str) -> dict[str, Any]:
-    from csp_analysis.report.html_export import relative_href
+def _page_info(item: PlannedReport, provenance: Provenance, generated: str) -> PageInfo:
+    from csp_analysis.report.html_export import PageInfo, relative_href
 
     job = item.job
     months = provenance.months.get(job.force)
     data_period = None
     if months:
-        data_period = f"{period_text(months[0])} to {period_text(months[1])}"
-    return {
-        "title": job.title,
-        "period": _sentence_case(period_label(job.period_end)),
-        "kicker": "Partnership comparison"
+        data_period = f"{wording.month_label(months[0])} to {wording.month_label(months[1])}"
+    return PageInfo(
+        title=job.title,
+        period=wording.sentence_start(period_label(job.period_end)),
+        kicker="Partnership comparison"
         if job.scope == "force"
         else "Community Safety Partnership report",
-        "synthetic": provenance.synthetic,
-        "sources": provenance.sources,
-        "data_period": data_period,
-        "ingest_date": provenance.ingest_date,
-        "code_version": provenance.code_version,
-        "parameters": item.parameters,
-        "generated": generated,
-        "index_href": relative_href(job.output_relpath, "index.html"),
-        "accessibility_href": relative_href(job.output_relpath, "accessibility.html"),
-    }
-
-
-def period_text(month: str) -> str:
-    """ "2025-01" -> "January 2025"."""
-    return period_label(month).removeprefix("year ending ")
+        synthetic=provenance.synthetic,
+        sources=provenance.sources,
+        data_period=data_period,
+        ingest_date=provenance.ingest_date,
+        code_version=provenance.code_version,
+        parameters=item.parameters,
+        generated=generated,
+        index_href=relative_href(job.output_relpath, "index.html"),
+        accessibility_href=relative_href(job.output_relpath, "accessibility.html"),
+    )
 
 
 def run_batch(options: RunOptions) -> BatchResult:
@@ -890,29 +551,29 @@ def run_batch(options: RunOptions) -> BatchResult:
         print(f"warning: {warning}", file=sys.stderr)
     to_run = [p for p in plan["planned"] if p.run]
     generated = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    results: dict[str, dict[str, Any]] = {}
+    results: dict[str, TaskResult] = {}
     if to_run:
         kernel = _kernel_available(plan["batch"].kernel)
         tasks = []
         for item in to_run:
             job = item.job
             tasks.append(
-                {
-                    "key": job.key,
-                    "notebook": str(job.notebook),
-                    "executed_path": str(out_dir / job.executed_relpath),
-                    "html_path": str(out_dir / job.output_relpath),
-                    "parameters": item.parameters,
-                    "kernel": kernel,
-                    "timeout": item.timeout,
-                    "cwd": str(job.notebook.parent),
-                    "page": _page_info(item, provenance, generated),
-                }
+                ReportTask(
+                    key=job.key,
+                    notebook=str(job.notebook),
+                    executed_path=str(out_dir / job.executed_relpath),
+                    html_path=str(out_dir / job.output_relpath),
+                    parameters=item.parameters,
+                    kernel=kernel,
+                    timeout=item.timeout,
+                    cwd=str(job.notebook.parent),
+                    page=_page_info(item, provenance, generated),
+                )
             )
         # Longest first (by last run's duration; reports never timed go first), so a slow
         # report does not start last and leave the other workers idle at the end.
         tasks.sort(
-            key=lambda t: -(plan["previous"].get(t["key"], {}).get("duration_s") or float("inf"))
+            key=lambda t: -(plan["previous"].get(t.key, {}).get("duration_s") or float("inf"))
         )
         workers = options.workers or os.cpu_count() or 1
         results = execute_tasks(
@@ -947,11 +608,11 @@ def run_batch(options: RunOptions) -> BatchResult:
                 "fingerprint": item.fingerprint,
                 "code_version": provenance.code_version,
                 "synthetic": provenance.synthetic,
-                "status": result["status"],
-                "error_kind": result.get("error_kind"),
-                "error": result.get("error"),
-                "duration_s": result.get("duration_s"),
-                "output": job.output_relpath if result["status"] == STATUS_OK else None,
+                "status": result.status,
+                "error_kind": result.error_kind,
+                "error": result.error,
+                "duration_s": result.duration_s,
+                "output": job.output_relpath if result.ok else None,
                 "executed": job.executed_relpath,
                 "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             }

@@ -1,0 +1,395 @@
+"""Worker processes of the batch: each runs one report at a time with papermill on the
+report kernel, exports it to HTML, and returns a :class:`TaskResult`.
+
+Workers are started with the "spawn" method (papermill's ``cwd`` handling changes the process's
+working directory, so it is not thread-safe) and warm their imports and the nbconvert exporter
+once. The parent watches each task's clock and, past the per-report timeout, kills the kernel's
+process group and the worker, then starts a fresh worker; a notebook that raises, a kernel that
+dies, a worker that dies and a timeout are each a failed :class:`TaskResult` with a one-line
+error, and the other reports go on.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import re
+import signal
+import sys
+import time
+from collections import deque
+from dataclasses import dataclass
+from multiprocessing.connection import wait as wait_for_connections
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # nbconvert is imported by the workers, not by the command line
+    from csp_analysis.report.html_export import PageInfo
+
+STATUS_OK = "ok"
+STATUS_FAILED = "failed"
+MAX_ERROR_CHARS = 300
+
+
+@dataclass(frozen=True)
+class ReportTask:
+    """One report for a worker: what to run, where to write, and the page's metadata."""
+
+    key: str
+    notebook: str
+    executed_path: str
+    html_path: str
+    parameters: dict[str, Any]
+    kernel: str
+    timeout: float
+    cwd: str
+    page: PageInfo
+
+
+@dataclass
+class TaskResult:
+    """How one report went: ``status`` is "ok" or "failed" with a one-line ``error``."""
+
+    key: str
+    status: str = STATUS_FAILED
+    error_kind: str | None = None
+    error: str | None = None
+    cell: int | None = None
+    duration_s: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.status == STATUS_OK
+
+
+_WORKER_CONN = None  # the worker's end of its pipe, for the kernel manager below
+_THREAD_VARIABLES = (
+    "OMP_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "NUMEXPR_NUM_THREADS",
+    "VECLIB_MAXIMUM_THREADS",
+)
+
+
+def skip_slow_optional_imports() -> None:
+    """Stop jsonschema from importing ``rfc3987_syntax`` (an optional IRI checker nbformat
+    never needs), which builds a grammar at import time: measured 1.9 s of papermill's 3.0 s
+    import. Has no effect once it is imported."""
+    sys.modules.setdefault("rfc3987_syntax", None)
+
+
+def _kernel_manager_class():
+    from jupyter_client.manager import AsyncKernelManager
+
+    class ReportingKernelManager(AsyncKernelManager):
+        """Tells the parent the kernel's process group, so a hung report can be killed: the
+        kernel runs in its own session, out of reach of a kill aimed at the worker.
+
+        Extends the public ``start_kernel`` (which nbclient awaits) rather than a private hook.
+        """
+
+        async def start_kernel(self, **kw):
+            await super().start_kernel(**kw)
+            pgid = getattr(self.provisioner, "pgid", None) or getattr(self.provisioner, "pid", None)
+            if _WORKER_CONN is not None and pgid:
+                _WORKER_CONN.send(("kernel", int(pgid)))
+
+    return ReportingKernelManager
+
+
+def one_line_error(text: str) -> str:
+    """An error message fit for the index: first line, no ANSI codes, no paths, bounded."""
+    text = re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "", str(text))
+    text = " ".join(text.strip().splitlines()[:1]) if text.strip() else "unknown error"
+    # Absolute paths (POSIX or Windows) become their file name.
+    text = re.sub(
+        r"(?:[A-Za-z]:\\|/)(?:[^\s'\"():,]+[/\\])+([^\s'\"():,/\\]*)",
+        lambda m: m.group(1) or "(folder)",
+        text,
+    )
+    return text if len(text) <= MAX_ERROR_CHARS else text[: MAX_ERROR_CHARS - 1] + "…"
+
+
+def _execute_task(task: ReportTask) -> TaskResult:
+    """Run one notebook and export it (in a worker process). Never raises."""
+    import papermill
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError
+    from papermill.exceptions import PapermillExecutionError
+
+    from csp_analysis.report.html_export import render_html, write_atomic
+
+    started = time.monotonic()
+    result = TaskResult(key=task.key, status=STATUS_FAILED)
+    executed = Path(task.executed_path)
+    executed.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        nb = papermill.execute_notebook(
+            task.notebook,
+            str(executed),
+            parameters=task.parameters,
+            kernel_name=task.kernel,
+            progress_bar=False,
+            log_output=False,
+            cwd=task.cwd,
+            execution_timeout=task.timeout,
+            start_timeout=60,
+            kernel_manager_class=_kernel_manager_class(),
+        )
+    except PapermillExecutionError as exc:
+        result.error_kind, result.error, result.cell = (
+            "error",
+            one_line_error(f"{exc.ename}: {exc.evalue}"),
+            exc.exec_count,
+        )
+    except DeadKernelError:
+        result.error_kind, result.error = (
+            "kernel died",
+            "the kernel died while running the notebook (crash or out of memory)",
+        )
+    except (CellTimeoutError, TimeoutError):
+        result.error_kind, result.error = (
+            "timeout",
+            f"a cell ran past the per-report timeout of {task.timeout:g} s",
+        )
+    except Exception as exc:  # any other failure is this report's, never the batch's
+        result.error_kind, result.error = "error", one_line_error(f"{type(exc).__name__}: {exc}")
+    else:
+        try:
+            page = task.page
+            write_atomic(task.html_path, render_html(nb, page, base_dir=task.cwd))
+            result.status, result.error_kind = STATUS_OK, None
+        except Exception as exc:
+            result.error_kind, result.error = (
+                "export",
+                one_line_error(f"HTML export failed: {type(exc).__name__}: {exc}"),
+            )
+    result.duration_s = round(time.monotonic() - started, 2)
+    return result
+
+
+def _worker_main(conn, log_path: str | None = None) -> None:
+    """Worker process loop: receive a task, run it, send the result; None stops the worker.
+
+    The worker's stdout and stderr (and so its kernels', which inherit them) go to
+    ``log_path``: kernel start-up chatter and library warnings belong in a log for analysts,
+    not in the batch's terminal output.
+    """
+    global _WORKER_CONN
+    _WORKER_CONN = conn
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and cleans up
+    if log_path:
+        Path(log_path).parent.mkdir(parents=True, exist_ok=True)
+        log = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        os.dup2(log, 1)
+        os.dup2(log, 2)
+        os.close(log)
+    # Reports run in parallel processes, so each kernel gets one BLAS/OpenMP thread: threads
+    # per kernel on top would oversubscribe the cores, and on the small matrices of these
+    # analyses one thread was measured 3-4x faster than many (docs/benchmarks.md, forecast).
+    # Kernels inherit the worker's environment; a value the user set is kept.
+    for variable in _THREAD_VARIABLES:
+        os.environ.setdefault(variable, "1")
+    # Warm the imports and the exporter once per worker, not once per report.
+    skip_slow_optional_imports()
+    import papermill  # noqa: F401
+
+    from csp_analysis.report.html_export import make_exporter, report_css
+
+    make_exporter()
+    report_css()
+    while True:
+        try:
+            task = conn.recv()
+        except EOFError:
+            return
+        if task is None:
+            return
+        conn.send(("done", _execute_task(task)))
+
+
+class _Worker:
+    def __init__(self, ctx, log_path: str | None = None):
+        self.conn, child = ctx.Pipe()
+        self.process = ctx.Process(target=_worker_main, args=(child, log_path), daemon=True)
+        self.process.start()
+        child.close()
+        self.task: ReportTask | None = None
+        self.started = 0.0
+        self.kernel_pgid: int | None = None
+
+    def assign(self, task: ReportTask) -> None:
+        self.task, self.started, self.kernel_pgid = task, time.monotonic(), None
+        self.conn.send(task)
+
+    def kill(self) -> None:
+        if self.kernel_pgid:
+            try:
+                if hasattr(os, "killpg"):
+                    os.killpg(self.kernel_pgid, signal.SIGKILL)
+                else:  # Windows: no process groups; the provisioner reported the pid
+                    os.kill(self.kernel_pgid, signal.SIGTERM)
+            except OSError:  # already gone, or not ours
+                pass
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join(5)
+        self.conn.close()
+
+    def stop(self) -> None:
+        try:
+            self.conn.send(None)
+        except (OSError, ValueError):
+            pass
+        self.process.join(5)
+        if self.process.is_alive():
+            self.kill()
+        else:
+            self.conn.close()
+
+
+def _note_in_executed(path: Path, message: str) -> None:
+    """Append a markdown cell saying why a run was stopped to its executed notebook."""
+    if not path.is_file():
+        return
+    try:
+        skip_slow_optional_imports()
+        import nbformat
+
+        nb = nbformat.read(path, as_version=4)
+        nb.cells.append(nbformat.v4.new_markdown_cell(f"**csp-analysis run:** {message}"))
+        nbformat.write(nb, path)
+    except Exception:  # a half-written notebook stays as it is; the error is in the manifest
+        pass
+
+
+def execute_tasks(
+    tasks: list[ReportTask], workers: int, progress: bool = True, log_dir: Path | None = None
+) -> dict[str, TaskResult]:
+    """Run tasks in ``workers`` spawned processes with per-task hard timeouts.
+
+    Parameters
+    ----------
+    tasks : list of ReportTask
+        From :func:`csp_analysis.batch.runner.run_batch`.
+    workers : int
+        Processes to run at once (no more than there are tasks).
+    progress : bool
+        Show a tqdm progress bar on stderr.
+    log_dir : Path, optional
+        Where each worker (and its kernels) logs stdout and stderr, one file per worker slot;
+        without it they share the batch's terminal.
+
+    Returns
+    -------
+    dict of str to TaskResult
+        The result of each task, by its key.
+    """
+    from tqdm import tqdm
+
+    ctx = mp.get_context("spawn")
+    results: dict[str, TaskResult] = {}
+    pending = deque(tasks)
+    pool: list[_Worker] = []
+    # disable=None: tqdm draws only on a terminal, so CI logs are not flooded with redraws.
+    bar = tqdm(
+        total=len(tasks),
+        unit="report",
+        disable=None if progress else True,
+        file=sys.stderr,
+        dynamic_ncols=True,
+    )
+
+    def finish(worker: _Worker, result: TaskResult) -> None:
+        results[result.key] = result
+        worker.task = None
+        bar.update(1)
+        if progress and not result.ok:
+            bar.write(f"FAILED {result.key} ({result.error_kind}): {result.error}")
+        bar.set_postfix(failed=sum(not r.ok for r in results.values()))
+
+    def log_for(slot: int) -> str | None:
+        return str(log_dir / f"worker-{slot + 1}.log") if log_dir else None
+
+    def replace(worker: _Worker) -> None:
+        worker.kill()
+        slot = pool.index(worker)
+        pool[slot] = _Worker(ctx, log_for(slot))
+
+    if log_dir:
+        log_dir.mkdir(parents=True, exist_ok=True)
+        for old_log in log_dir.glob("worker-*.log"):
+            old_log.unlink()
+    try:
+        pool.extend(_Worker(ctx, log_for(slot)) for slot in range(max(1, min(workers, len(tasks)))))
+        while pending or any(w.task for w in pool):
+            for worker in list(pool):
+                if worker.task is None and pending:
+                    task = pending.popleft()
+                    try:
+                        worker.assign(task)
+                    except (OSError, ValueError):  # the idle worker died (broken pipe)
+                        finish(
+                            worker,
+                            TaskResult(
+                                key=task.key,
+                                status=STATUS_FAILED,
+                                error_kind="worker died",
+                                error="the worker process could not take the report",
+                                duration_s=0.0,
+                            ),
+                        )
+                        replace(worker)
+            busy = [w for w in pool if w.task]
+            ready = wait_for_connections([w.conn for w in busy], timeout=0.2)
+            for worker in busy:
+                if worker.conn not in ready:
+                    continue
+                try:
+                    kind, payload = worker.conn.recv()
+                except (EOFError, OSError):
+                    task = worker.task
+                    finish(
+                        worker,
+                        TaskResult(
+                            key=task.key,
+                            status=STATUS_FAILED,
+                            error_kind="worker died",
+                            error="the worker process running the report died",
+                            duration_s=round(time.monotonic() - worker.started, 2),
+                        ),
+                    )
+                    replace(worker)
+                    continue
+                if kind == "kernel":
+                    worker.kernel_pgid = payload
+                elif kind == "done":
+                    finish(worker, payload)
+            now = time.monotonic()
+            for worker in list(pool):
+                task = worker.task
+                if task and now - worker.started > task.timeout:
+                    replace(worker)
+                    message = (
+                        f"stopped after the per-report timeout of {task.timeout:g} s "
+                        "(kernel and worker killed)"
+                    )
+                    _note_in_executed(Path(task.executed_path), message)
+                    finish(
+                        worker,
+                        TaskResult(
+                            key=task.key,
+                            status=STATUS_FAILED,
+                            error_kind="timeout",
+                            error=message,
+                            duration_s=round(now - worker.started, 2),
+                        ),
+                    )
+    finally:
+        for worker in pool:
+            if worker.task:
+                worker.kill()
+            else:
+                worker.stop()
+        bar.close()
+    return results
