@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from csp_analysis.analysis.rates import peer_comparison
-from csp_analysis.analysis.series import year_to_date
+from csp_analysis.analysis.same_period import year_to_date
 from csp_analysis.core.exceptions import AnalysisError
 from csp_analysis.report.findings import (
     Finding,
@@ -73,7 +73,7 @@ def test_unavailable_ytd_is_never_a_finding():
 
 
 def test_ytd_accepts_year_to_date_table():
-    from csp_analysis.analysis.series import year_to_date_table
+    from csp_analysis.analysis.same_period import year_to_date_table
 
     table = year_to_date_table(
         pd.concat([monthly([10] * 12 + [40], csp="A"), monthly([10] * 13, csp="B")]),

@@ -12,31 +12,37 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from csp_analysis.analysis.series import (
-    COVERAGE_ATTR,
-    YTD_METHOD,
-    all_priority_monthly_counts,
-    available_fields,
-    data_source,
-    financial_quarter,
-    financial_year,
+from csp_analysis.analysis.aggregate import (
     financial_year_counts,
-    fy_quarter_label,
-    load_crimes,
-    load_population,
-    month_coverage,
-    month_label,
-    monthly_counts,
-    period_label,
-    poisson_ratio_test,
-    priority_monthly_counts,
     quarterly_counts,
     rolling_12_month,
-    select_priority,
+)
+from csp_analysis.analysis.same_period import (
+    YTD_METHOD,
+    poisson_ratio_test,
     year_to_date,
     year_to_date_table,
 )
+from csp_analysis.analysis.series import (
+    COVERAGE_ATTR,
+    all_priority_monthly_counts,
+    available_fields,
+    data_source,
+    load_crimes,
+    load_population,
+    month_coverage,
+    monthly_counts,
+    priority_monthly_counts,
+    select_priority,
+)
 from csp_analysis.core import schema
+from csp_analysis.core.calendar import (
+    financial_quarter,
+    financial_year,
+    fy_quarter_label,
+    month_label,
+    period_label,
+)
 from csp_analysis.core.config import load_priorities
 from csp_analysis.core.exceptions import AnalysisError, CspAnalysisError
 from csp_analysis.report import wording

@@ -9,7 +9,7 @@ import re
 import pandas as pd
 import pytest
 
-from csp_analysis.analysis import series
+from csp_analysis.analysis import same_period
 from csp_analysis.core.exceptions import AnalysisError
 from csp_analysis.core.paths import PROCESSED_DIR
 from csp_analysis.report import review, wording
@@ -100,7 +100,7 @@ def test_indefinite_article_needs_a_number():
 def test_year_to_date_sentence_uses_the_same_percent_as_everywhere():
     months = pd.date_range("2024-04-01", "2025-09-01", freq="MS")
     counts = [100] * 12 + [105, 106, 105, 106, 105, 106]  # +5.3% on the same months
-    result = series.year_to_date(pd.DataFrame({"month": months, "count": counts}), "2025-09")
+    result = same_period.year_to_date(pd.DataFrame({"month": months, "count": counts}), "2025-09")
     text = wording.year_to_date(result)
     assert text.startswith(f"{wording.percent(result.pct_change)} increase, or 33 more offences")
     assert "5.5% increase" in text
@@ -137,13 +137,11 @@ def test_a_real_page_writes_each_figure_one_way(demo_context, monkeypatch):
     monkeypatch.setenv(review.STRICT_ENV, "1")
     ctx = demo_context
     page = _text(
-        "\n".join(
-            [review.headline(ctx), review.key_findings(ctx), review.year_to_date(ctx)]
-        )
+        "\n".join([review.headline(ctx), review.key_findings(ctx), review.year_to_date(ctx)])
     )
     item = review.focus(ctx)
     frame = pd.DataFrame({"month": item.monthly.index, "count": item.monthly.to_numpy()})
-    ytd = series.year_to_date(frame, ctx.period_end)
+    ytd = same_period.year_to_date(frame, ctx.period_end)
     assert ytd.available and ytd.pct_change is not None
     expected = wording.percent(ytd.pct_change)
     renderings = _renderings_of(ytd.pct_change, page)

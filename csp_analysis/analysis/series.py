@@ -24,23 +24,16 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
-from scipy import stats
 
 from csp_analysis.core import paths
 from csp_analysis.core.calendar import (
-    financial_quarter,
-    financial_year,
-    financial_year_start,
-    fy_quarter_label,
     month_label,
     month_start,
-    period_label,
     to_month,
 )
 from csp_analysis.core.config import Priority, Selection
@@ -49,22 +42,17 @@ from csp_analysis.core.schema import FLAGS
 
 __all__ = [
     "PRIORITY_FIELD_COLUMNS",
-    "YearToDate",
     "all_priority_monthly_counts",
     "available_fields",
     "data_source",
-    "financial_year_counts",
     "load_crimes",
     "load_population",
     "month_coverage",
     "monthly_counts",
     "priority_monthly_counts",
-    "quarterly_counts",
-    "rolling_12_month",
     "select_priority",
-    "year_to_date",
-    "year_to_date_table",
 ]
+
 
 # Which crimes-table columns carry each field a priority clause can use.
 PRIORITY_FIELD_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -75,17 +63,18 @@ PRIORITY_FIELD_COLUMNS: dict[str, tuple[str, ...]] = {
     "flags": FLAGS,
     "victim_sex": ("victim_sex",),
 }
+
+
 # Columns that describe where a record is; they are nested (an LSOA lies in one district, a
 # district in one CSP, a CSP in one force), so a count grid takes their observed combinations
 # rather than a cartesian product that would invent impossible pairs.
 AREA_COLUMNS = ("force", "csp_code", "csp_name", "lad_code", "lsoa_code", "lsoa_name")
+
+
 CSP_KEYS = ("force", "csp_code", "csp_name")
+
+
 COVERAGE_ATTR = "csp_analysis.coverage"
-ALPHA = 0.05
-YTD_METHOD = "exact conditional test of two Poisson counts (binomial)"
-
-
-# --------------------------------------------------------------------------- loading
 
 
 def _read_parquet(name: str, processed_dir, columns=None) -> pd.DataFrame:
@@ -144,9 +133,6 @@ def load_population(processed_dir=None) -> pd.DataFrame:
         If the file is missing (run ``make data``) or unreadable.
     """
     return _read_parquet(paths.POPULATION_PARQUET, processed_dir)
-
-
-# --------------------------------------------------------------------------- priorities
 
 
 def available_fields(crimes: pd.DataFrame) -> set[str]:
@@ -265,9 +251,6 @@ def select_priority(
         chosen = crimes.loc[mask]
     chosen.attrs = {COVERAGE_ATTR: _attached_coverage(crimes, coverage)}
     return chosen, selection
-
-
-# --------------------------------------------------------------------------- coverage
 
 
 class _AttachedCoverage:
@@ -435,9 +418,6 @@ def _resolve_coverage(crimes: pd.DataFrame, coverage) -> pd.DataFrame:
         # Read-only from here on (monthly_counts never modifies it), so no copy is needed.
         return attached.frame
     return month_coverage(crimes)
-
-
-# --------------------------------------------------------------------------- counts
 
 
 def monthly_counts(
@@ -710,323 +690,3 @@ def all_priority_monthly_counts(
         pd.concat(tables, ignore_index=True)[columns] if tables else pd.DataFrame(columns=columns)
     )
     return table, pd.DataFrame(described)
-
-
-def _group_columns(monthly: pd.DataFrame) -> list[str]:
-    _require(monthly, ("month", "count"), "a monthly count table")
-    return [c for c in monthly.columns if c not in ("month", "count")]
-
-
-def _aggregate_periods(monthly: pd.DataFrame, period_of, months_per_period: int) -> pd.DataFrame:
-    by = _group_columns(monthly)
-    frame = monthly.copy()
-    frame["month"] = to_month(frame["month"])
-    frame["_period_start"] = period_of(frame["month"])
-    keys = [*by, "_period_start"]
-    frame["_has_data"] = frame["count"].notna().astype("int64")
-    grouped = frame.groupby(keys, dropna=False, sort=True)
-    out = pd.DataFrame(
-        {
-            # min_count=1: a period with no data at all is NaN, not 0
-            "count": grouped["count"].sum(min_count=1),
-            "months_with_data": grouped["_has_data"].sum(),
-        }
-    ).reset_index()
-    out["months_expected"] = months_per_period
-    out["complete"] = out["months_with_data"] == months_per_period
-    return out.rename(columns={"_period_start": "period_start"})
-
-
-def quarterly_counts(monthly: pd.DataFrame) -> pd.DataFrame:
-    """Financial-quarter totals from a monthly count table.
-
-    Parameters
-    ----------
-    monthly : pandas.DataFrame
-        Output of :func:`monthly_counts` (``month, *by, count``).
-
-    Returns
-    -------
-    pandas.DataFrame
-        Columns ``financial_year, quarter, label, period_start, *by, count, months_with_data,
-        months_expected, complete``. ``count`` sums the months with data; ``complete`` is False
-        when any of the three months is a gap or outside the range, and such a total must not be
-        compared with complete quarters. A quarter with no data at all has NaN.
-    """
-    by = _group_columns(monthly)
-    out = _aggregate_periods(
-        monthly, lambda m: m.dt.to_period("Q-MAR").dt.start_time.astype("datetime64[ns]"), 3
-    )
-    out.insert(0, "financial_year", financial_year(out["period_start"]))
-    out.insert(1, "quarter", financial_quarter(out["period_start"]).astype("int64"))
-    out.insert(2, "label", fy_quarter_label(out["period_start"]))
-    cols = ["financial_year", "quarter", "label", "period_start", *by, "count"]
-    return out[[*cols, "months_with_data", "months_expected", "complete"]]
-
-
-def financial_year_counts(monthly: pd.DataFrame) -> pd.DataFrame:
-    """Financial-year (April to March) totals from a monthly count table.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Columns ``financial_year, period_start, *by, count, months_with_data, months_expected,
-        complete`` with the same incomplete-period rule as :func:`quarterly_counts`.
-    """
-    by = _group_columns(monthly)
-    out = _aggregate_periods(
-        monthly,
-        lambda m: pd.to_datetime(
-            {"year": m.dt.year - (m.dt.month < 4).astype(int), "month": 4, "day": 1}
-        ).astype("datetime64[ns]"),
-        12,
-    )
-    out.insert(0, "financial_year", financial_year(out["period_start"]))
-    cols = ["financial_year", "period_start", *by, "count"]
-    return out[[*cols, "months_with_data", "months_expected", "complete"]]
-
-
-def rolling_12_month(monthly: pd.DataFrame) -> pd.DataFrame:
-    """Rolling "year ending" 12-month totals.
-
-    Parameters
-    ----------
-    monthly : pandas.DataFrame
-        Output of :func:`monthly_counts`. Months missing from the frame are treated as gaps.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Columns ``month, *by, count, label`` where ``month`` is the last month of the year
-        and ``label`` reads "year ending September 2025". ``count`` is NaN unless all 12
-        months to that month have data.
-    """
-    by = _group_columns(monthly)
-    frame = monthly.copy()
-    frame["month"] = to_month(frame["month"])
-    if frame.empty:
-        return pd.DataFrame(columns=["month", *by, "count", "label"])
-    pieces = []
-    groups = frame.groupby(by, dropna=False, sort=True) if by else [((), frame)]
-    for key, part in groups:
-        if part["month"].duplicated().any():
-            raise AnalysisError(
-                f"rolling_12_month: group {key} has more than one row for a month; aggregate "
-                "first or add the distinguishing column to the table"
-            )
-        months = pd.date_range(part["month"].min(), part["month"].max(), freq="MS")
-        series = part.set_index("month")["count"].reindex(months)
-        rolled = series.rolling(12, min_periods=12).sum()
-        # rolling() skips NaN inside a full window on some pandas versions; enforce the rule.
-        complete = series.notna().astype(int).rolling(12, min_periods=12).sum() == 12
-        rolled = rolled.where(complete)
-        piece = pd.DataFrame({"month": months, "count": rolled.to_numpy()})
-        key = key if isinstance(key, tuple) else (key,)
-        for col, value in zip(by, key, strict=True):
-            piece[col] = value
-        pieces.append(piece)
-    out = pd.concat(pieces, ignore_index=True)
-    out["label"] = ["year ending " + month_label(m) for m in out["month"]]
-    return out[["month", *by, "count", "label"]]
-
-
-# --------------------------------------------------------------------------- year to date
-
-
-@dataclass(frozen=True)
-class YearToDate:
-    """A financial year-to-date total compared with the same months a year earlier.
-
-    Attributes
-    ----------
-    period_end : pandas.Timestamp
-        Last month of the current period.
-    current_label, previous_label : str
-        e.g. "April to September 2025" and "April to September 2024".
-    current, previous : float or None
-        Totals (None when unavailable).
-    change : float or None
-        ``current - previous``.
-    pct_change : float or None
-        Percentage change; None when the previous total is zero.
-    p_value : float or None
-        Two-sided p-value of :data:`method`.
-    significant : bool
-        ``p_value < alpha``.
-    method : str
-        Name of the test, to print beside the result.
-    available : bool
-        False when either period has a gap; ``reason`` then says which months.
-    """
-
-    period_end: pd.Timestamp
-    current_label: str
-    previous_label: str
-    current: float | None
-    previous: float | None
-    change: float | None
-    pct_change: float | None
-    p_value: float | None
-    significant: bool
-    method: str = YTD_METHOD
-    alpha: float = ALPHA
-    available: bool = True
-    reason: str | None = None
-    months: int = 0
-    name: str | None = None
-    numbers: dict = field(default_factory=dict)
-
-    @property
-    def direction(self) -> str:
-        """ "increase", "decrease", "no change" or "unavailable"."""
-        if not self.available:
-            return "unavailable"
-        if self.change > 0:
-            return "increase"
-        if self.change < 0:
-            return "decrease"
-        return "no change"
-
-
-def _single_series(monthly: pd.DataFrame) -> pd.Series:
-    by = _group_columns(monthly)
-    frame = monthly
-    for col in by:
-        if frame[col].nunique(dropna=False) > 1:
-            raise AnalysisError(
-                f"year_to_date needs one series but column {col!r} has several values; filter "
-                "the table first or use year_to_date_table(monthly, period_end, by=[...])"
-            )
-    months = to_month(frame["month"])
-    if months.duplicated().any():
-        raise AnalysisError("year_to_date: the table has more than one row for a month")
-    return pd.Series(frame["count"].to_numpy(dtype=float), index=months.to_numpy())
-
-
-def poisson_ratio_test(current: float, previous: float) -> float:
-    """Two-sided exact conditional p-value for equal Poisson rates over equal exposures.
-
-    Parameters
-    ----------
-    current, previous : int
-        Counts over two periods of equal length.
-
-    Returns
-    -------
-    float
-        p-value of ``binomtest(current, current + previous, 0.5)``; 1.0 when both are zero.
-    """
-    c, p = int(round(current)), int(round(previous))
-    if c < 0 or p < 0:
-        raise AnalysisError(f"counts must be non-negative, got {c} and {p}")
-    if c + p == 0:
-        return 1.0
-    return float(stats.binomtest(c, c + p, 0.5).pvalue)
-
-
-def _gap_reason(gaps: list, series: pd.Series) -> str:
-    """Say why a comparison is unavailable: data too short, or which months are gaps."""
-    observed = series.dropna()
-    if observed.empty:
-        return "there is no data for either period"
-    first, last = observed.index.min(), observed.index.max()
-    if gaps[0] < first:
-        return (
-            f"the data start in {month_label(first)}, after the start of the previous period "
-            f"({month_label(gaps[0])})"
-        )
-    if gaps[-1] > last:
-        return f"the data end in {month_label(last)}, before the end of the current period"
-    listed = ", ".join(month_label(m) for m in gaps[:6]) + (" ..." if len(gaps) > 6 else "")
-    return f"no data for {listed} (a gap in the published data)"
-
-
-def year_to_date(
-    monthly: pd.DataFrame, period_end, alpha: float = ALPHA, name: str | None = None
-) -> YearToDate:
-    """Financial year to date against the same months of the previous year.
-
-    Parameters
-    ----------
-    monthly : pandas.DataFrame
-        One monthly series (``month, count`` and optional constant group columns), e.g. one
-        CSP's counts from :func:`monthly_counts`.
-    period_end : date-like
-        Last month of the current period; the period starts in the April before it.
-    alpha : float, default 0.05
-        Significance level.
-    name : str, optional
-        Series name carried into findings.
-
-    Returns
-    -------
-    YearToDate
-        With ``available=False`` and a ``reason`` when any month of either period is a gap or
-        outside the data.
-    """
-    if not 0 < alpha < 1:
-        raise AnalysisError(f"alpha must be between 0 and 1, got {alpha}")
-    series = _single_series(monthly)
-    end = month_start(period_end)
-    start = financial_year_start(end)
-    current_months = pd.date_range(start, end, freq="MS")
-    previous_months = current_months - pd.DateOffset(years=1)
-    labels = (period_label(start, end), period_label(previous_months[0], previous_months[-1]))
-    values_now = series.reindex(current_months)
-    values_then = series.reindex(previous_months)
-    gaps = [m for m, v in [*values_then.items(), *values_now.items()] if pd.isna(v)]
-    if gaps:
-        reason = _gap_reason(gaps, series)
-        return YearToDate(
-            end, *labels, None, None, None, None, None, False, alpha=alpha,
-            available=False, reason=reason, months=len(current_months), name=name,
-        )  # fmt: skip
-    current, previous = float(values_now.sum()), float(values_then.sum())
-    change = current - previous
-    pct = None if previous == 0 else 100.0 * change / previous
-    p_value = poisson_ratio_test(current, previous)
-    return YearToDate(
-        end, *labels, current, previous, change, pct, p_value, p_value < alpha, alpha=alpha,
-        months=len(current_months), name=name,
-        numbers={"current": current, "previous": previous, "change": change, "pct_change": pct},
-    )  # fmt: skip
-
-
-def year_to_date_table(
-    monthly: pd.DataFrame, period_end, by: str | Sequence[str], alpha: float = ALPHA
-) -> pd.DataFrame:
-    """:func:`year_to_date` for every group of a monthly count table.
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per group: ``*by, current_period, previous_period, current, previous, change,
-        pct_change, p_value, significant, method, available, reason, result`` where
-        ``result`` holds the :class:`YearToDate` object.
-    """
-    by = [by] if isinstance(by, str) else list(by)
-    _require(monthly, by, "year_to_date_table")
-    rows = []
-    for key, part in monthly.groupby(by, dropna=False, sort=True):
-        key = key if isinstance(key, tuple) else (key,)
-        ytd = year_to_date(
-            part[["month", "count"]], period_end, alpha, name=" / ".join(map(str, key))
-        )
-        rows.append(
-            {
-                **dict(zip(by, key, strict=True)),
-                "current_period": ytd.current_label,
-                "previous_period": ytd.previous_label,
-                "current": ytd.current,
-                "previous": ytd.previous,
-                "change": ytd.change,
-                "pct_change": ytd.pct_change,
-                "p_value": ytd.p_value,
-                "significant": ytd.significant,
-                "method": ytd.method,
-                "available": ytd.available,
-                "reason": ytd.reason,
-                "result": ytd,
-            }
-        )
-    return pd.DataFrame(rows)

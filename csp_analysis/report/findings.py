@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from csp_analysis.analysis.series import YearToDate, year_to_date_table
+from csp_analysis.analysis.same_period import YearToDate, year_to_date_table
 from csp_analysis.core.exceptions import AnalysisError
 from csp_analysis.report import wording
 from csp_analysis.report.wording import month_label, period_label

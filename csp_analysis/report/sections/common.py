@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from csp_analysis.analysis import disclosure, seasonality, series
+from csp_analysis.analysis import disclosure, same_period, seasonality
 from csp_analysis.analysis.fitting import quiet_model_fitting
 from csp_analysis.core.config import Priority, Selection
 from csp_analysis.core.exceptions import AnalysisError, CspAnalysisError
@@ -191,9 +191,9 @@ def _year_total(monthly: pd.Series, months: pd.DatetimeIndex) -> float | None:
     return None if values.isna().any() else float(values.sum())
 
 
-def _ytd(ctx: ReviewContext, item: Focus) -> series.YearToDate:
+def _ytd(ctx: ReviewContext, item: Focus) -> same_period.YearToDate:
     frame = pd.DataFrame({"month": item.monthly.index, "count": item.monthly.to_numpy()})
-    return series.year_to_date(frame, ctx.period_end, name=ctx.area_name)
+    return same_period.year_to_date(frame, ctx.period_end, name=ctx.area_name)
 
 
 def _history_statement(ctx: ReviewContext, what: str, needed: int, have: int) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from csp_analysis.analysis import series
+from csp_analysis.analysis import same_period
 from csp_analysis.core.config import load_display_names
 from csp_analysis.report import blocks
 from csp_analysis.report.context import ReviewContext
@@ -39,7 +39,7 @@ def data_and_methods(ctx: ReviewContext) -> str:
         "Police recorded crime reflects what is reported to and recorded by the police; "
         "changes can reflect reporting and recording practice as well as crime itself.",
         "Year to date: April to the latest month against the same months a year earlier, "
-        f"tested with the {series.YTD_METHOD}.",
+        f"tested with the {same_period.YTD_METHOD}.",
         "Seasonal pattern: robust STL decomposition; underlying trend: a negative binomial "
         "count model with month-of-year terms and the COVID-19 lockdown months fitted "
         "separately.",

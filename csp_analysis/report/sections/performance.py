@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from csp_analysis.analysis import series, spc
+from csp_analysis.analysis import aggregate, spc
 from csp_analysis.core.config import load_display_names
 from csp_analysis.core.exceptions import AnalysisError, CspAnalysisError
 from csp_analysis.report import blocks, charts, wording
@@ -71,7 +71,7 @@ def _compute_indicators(ctx: ReviewContext) -> list[Indicator]:
             continue
         monthly = ctx.csp_series(priority)
         frame = pd.DataFrame({"month": monthly.index, "count": monthly.to_numpy()})
-        quarters = series.quarterly_counts(frame)
+        quarters = aggregate.quarterly_counts(frame)
         quarters = quarters[quarters["complete"] & (quarters["period_start"] <= last)]
         values = pd.Series(
             quarters["count"].to_numpy(dtype=float),

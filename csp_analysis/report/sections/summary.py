@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from csp_analysis.analysis import rates, series, spc, trend
+from csp_analysis.analysis import rates, same_period, spc, trend
 from csp_analysis.core.config import Priority
 from csp_analysis.core.exceptions import AnalysisError, CspAnalysisError
 from csp_analysis.report import blocks, findings, wording
@@ -191,7 +191,7 @@ def headline(ctx: ReviewContext) -> str:
     return blocks.headline_block(figures)
 
 
-def _ytd_statement(item: Focus, ytd: series.YearToDate) -> str:
+def _ytd_statement(item: Focus, ytd: same_period.YearToDate) -> str:
     if not ytd.available:
         return f"No comparison with the same period last year: {wording.clause(ytd.reason)}."
     if _small(ytd.current, item.sensitive) or _small(ytd.previous, item.sensitive):

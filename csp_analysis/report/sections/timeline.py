@@ -7,7 +7,7 @@ import calendar
 import numpy as np
 import pandas as pd
 
-from csp_analysis.analysis import disclosure, seasonality, series, spc, trend
+from csp_analysis.analysis import disclosure, same_period, seasonality, spc, trend
 from csp_analysis.analysis import forecast as forecasting
 from csp_analysis.core.exceptions import AnalysisError, CspAnalysisError
 from csp_analysis.report import blocks, charts, findings, wording
@@ -46,7 +46,7 @@ def year_to_date(ctx: ReviewContext) -> str:
     if not ytd.available:
         return "\n".join(parts)
     by_type = ctx.monthly(item.priority, by="crime_type", csp_code=ctx.csp.code)
-    table = series.year_to_date_table(by_type, ctx.period_end, by="crime_type")
+    table = same_period.year_to_date_table(by_type, ctx.period_end, by="crime_type")
     table = table[table["available"]]
     table = table[(table["current"] > 0) | (table["previous"] > 0)]
     if len(table) < 2:  # one crime type: the table would repeat the sentence
@@ -69,16 +69,16 @@ def year_to_date(ctx: ReviewContext) -> str:
         diff = int(row["current"] - row["previous"])
         change.append(diff)
         pct.append(100 * diff / row["previous"] if row["previous"] else np.nan)
-        p_value = series.poisson_ratio_test(row["current"], row["previous"])
+        p_value = same_period.poisson_ratio_test(row["current"], row["previous"])
         significance.append(
-            ("significant" if p_value < series.ALPHA else "not significant")
+            ("significant" if p_value < same_period.ALPHA else "not significant")
             + f" ({wording.p_value(p_value)})"
         )
     shown["Change"] = change
     shown["Change (%)"] = pct
     shown["Significance"] = significance
     note = (
-        f"Change tested with the {series.YTD_METHOD}; significant means p < {series.ALPHA}. "
+        f"Change tested with the {same_period.YTD_METHOD}; significant means p < {same_period.ALPHA}. "
         "Change (%) is [x] where there were none last year."
     )
     parts.append(
