@@ -256,8 +256,39 @@ def xmr(
         direction, invalid rule lengths, a baseline or rebase date outside the data, or a segment
         with fewer than two usable points.
     """
-    if not isinstance(values, pd.Series):
-        raise AnalysisError(f"xmr: expected a pandas Series, got {type(values).__name__}")
+    direction, target = _checked_options(direction, target, run_length, trend_length)
+    y_all = _numeric(values)
+    observed = y_all.dropna()
+    if len(observed) < 2:
+        raise AnalysisError(f"xmr: need at least 2 observed points, got {len(observed)}")
+    notes: list[str] = []
+    if len(observed) < len(y_all):
+        notes.append(f"{len(y_all) - len(observed)} gap(s) left out of the calculation")
+    index = observed.index
+    segment = _segments(index, rebase_at)
+    in_baseline = _baseline_mask(index, segment, baseline)
+    limits = _segment_limits(
+        observed.to_numpy(), index, segment, in_baseline, screen_outliers, notes
+    )
+    flags, dirs, signals = _apply_rules(
+        observed.to_numpy(), index, segment, limits, run_length, trend_length
+    )
+    special, kinds = _special_cause_types(flags, dirs, direction)
+    frame = _result_frame(y_all, observed, segment, in_baseline, limits, flags, special, kinds)
+    return SpcResult(
+        frame=frame,
+        signals=signals,
+        direction=direction,
+        target=target,
+        run_length=int(run_length),
+        trend_length=int(trend_length),
+        notes=notes,
+    )
+
+
+def _checked_options(
+    direction, target, run_length, trend_length
+) -> tuple[str | None, float | None]:
     if direction not in _DIRECTIONS:
         raise AnalysisError(f"xmr: direction must be 'higher', 'lower' or None, got {direction!r}")
     direction = _DIRECTIONS[direction]
@@ -270,6 +301,13 @@ def xmr(
     for name, length in (("run_length", run_length), ("trend_length", trend_length)):
         if not isinstance(length, (int, np.integer)) or length < 3:
             raise AnalysisError(f"xmr: {name} must be an integer >= 3, got {length!r}")
+    return direction, target
+
+
+def _numeric(values) -> pd.Series:
+    """The values as floats in time order, NaN for gaps; errors for anything else."""
+    if not isinstance(values, pd.Series):
+        raise AnalysisError(f"xmr: expected a pandas Series, got {type(values).__name__}")
     try:
         y_all = pd.to_numeric(values, errors="raise").astype(float)
     except (TypeError, ValueError) as exc:
@@ -280,15 +318,12 @@ def xmr(
         raise AnalysisError("xmr: values must be in time order (sorted index)")
     if y_all.index.has_duplicates:
         raise AnalysisError("xmr: the index has duplicate labels")
-    observed = y_all.dropna()
-    if len(observed) < 2:
-        raise AnalysisError(f"xmr: need at least 2 observed points, got {len(observed)}")
-    notes: list[str] = []
-    if len(observed) < len(y_all):
-        notes.append(f"{len(y_all) - len(observed)} gap(s) left out of the calculation")
+    return y_all
 
-    index = observed.index
-    segment = np.zeros(len(observed), dtype=int)
+
+def _segments(index: pd.Index, rebase_at: Iterable) -> np.ndarray:
+    """Segment number of each point: 0, then one more at each rebase point."""
+    segment = np.zeros(len(index), dtype=int)
     for label in sorted(rebase_at):
         if not (index[0] < label <= index[-1]):
             raise AnalysisError(
@@ -296,38 +331,48 @@ def xmr(
                 f"({index[0]} to {index[-1]})"
             )
         segment += np.asarray(index >= label, dtype=int)
+    return segment
 
-    in_baseline = np.ones(len(observed), dtype=bool)
-    if baseline is not None:
-        if isinstance(baseline, (int, np.integer)) and not isinstance(baseline, bool):
-            if baseline < 2:
-                raise AnalysisError(f"xmr: a baseline needs at least 2 points, got {baseline}")
-            rank = pd.Series(segment).groupby(segment).cumcount().to_numpy()
-            in_baseline = rank < baseline
-        elif isinstance(baseline, tuple) and len(baseline) == 2:
-            start, end = baseline
-            period = np.asarray((index >= start) & (index <= end))
-            if period.sum() < 2:
-                raise AnalysisError(
-                    f"xmr: baseline period {start} to {end} holds {int(period.sum())} observed "
-                    "point(s); at least 2 are needed"
-                )
-            # Segments overlapping the baseline period use only its points; others use all.
-            overlapping = set(segment[period])
-            in_baseline = np.where(np.isin(segment, list(overlapping)), period, True)
-        else:
+
+def _baseline_mask(index: pd.Index, segment: np.ndarray, baseline) -> np.ndarray:
+    """Which points set their segment's limits (all of them without a baseline)."""
+    if baseline is None:
+        return np.ones(len(index), dtype=bool)
+    if isinstance(baseline, (int, np.integer)) and not isinstance(baseline, bool):
+        if baseline < 2:
+            raise AnalysisError(f"xmr: a baseline needs at least 2 points, got {baseline}")
+        rank = pd.Series(segment).groupby(segment).cumcount().to_numpy()
+        return rank < baseline
+    if isinstance(baseline, tuple) and len(baseline) == 2:
+        start, end = baseline
+        period = np.asarray((index >= start) & (index <= end))
+        if period.sum() < 2:
             raise AnalysisError(
-                f"xmr: baseline must be a number of points or a (start, end) pair, got {baseline!r}"
+                f"xmr: baseline period {start} to {end} holds {int(period.sum())} observed "
+                "point(s); at least 2 are needed"
             )
+        # Segments overlapping the baseline period use only its points; others use all.
+        overlapping = set(segment[period])
+        return np.where(np.isin(segment, list(overlapping)), period, True)
+    raise AnalysisError(
+        f"xmr: baseline must be a number of points or a (start, end) pair, got {baseline!r}"
+    )
 
-    y = observed.to_numpy()
-    cols = {
-        key: np.full(len(y), np.nan)
-        for key in ("moving_range", "mean", "lcl", "ucl", "lower_two_sigma", "upper_two_sigma")
-    }
-    flags = {rule: np.zeros(len(y), dtype=bool) for rule in RULES}
-    dirs = {rule: np.zeros(len(y), dtype=int) for rule in RULES}
-    signals: list[dict] = []
+
+_LIMIT_COLUMNS = ("moving_range", "mean", "lcl", "ucl", "lower_two_sigma", "upper_two_sigma")
+
+
+def _segment_limits(
+    y: np.ndarray,
+    index: pd.Index,
+    segment: np.ndarray,
+    in_baseline: np.ndarray,
+    screen_outliers: bool,
+    notes: list[str],
+) -> dict[str, np.ndarray]:
+    """Moving ranges, mean and limits of each segment from its baseline points (mean +/- 2.66
+    x the mean moving range; two-sigma lines at 2/3 of the way)."""
+    cols = {key: np.full(len(y), np.nan) for key in _LIMIT_COLUMNS}
     for seg in np.unique(segment):
         pos = np.flatnonzero(segment == seg)
         base = pos[in_baseline[pos]]
@@ -349,18 +394,32 @@ def xmr(
         if screen_outliers:
             kept = moving[moving < SCREEN_FACTOR * mr_bar]
             mr_bar = float(kept.mean()) if len(kept) else mr_bar
-        lcl, ucl = mean - LIMIT_FACTOR * mr_bar, mean + LIMIT_FACTOR * mr_bar
-        lo2, up2 = mean - TWO_SIGMA_FACTOR * mr_bar, mean + TWO_SIGMA_FACTOR * mr_bar
-        for key, val in (
-            ("mean", mean),
-            ("lcl", lcl),
-            ("ucl", ucl),
-            ("lower_two_sigma", lo2),
-            ("upper_two_sigma", up2),
-        ):
-            cols[key][pos] = val
+        cols["mean"][pos] = mean
+        cols["lcl"][pos] = mean - LIMIT_FACTOR * mr_bar
+        cols["ucl"][pos] = mean + LIMIT_FACTOR * mr_bar
+        cols["lower_two_sigma"][pos] = mean - TWO_SIGMA_FACTOR * mr_bar
+        cols["upper_two_sigma"][pos] = mean + TWO_SIGMA_FACTOR * mr_bar
+    return cols
+
+
+def _apply_rules(y, index, segment, limits, run_length, trend_length):
+    """The four special-cause rules within each segment: flags and directions per point, and
+    one signal record per run that triggered a rule."""
+    flags = {rule: np.zeros(len(y), dtype=bool) for rule in RULES}
+    dirs = {rule: np.zeros(len(y), dtype=int) for rule in RULES}
+    signals: list[dict] = []
+    for seg in np.unique(segment):
+        pos = np.flatnonzero(segment == seg)
+        first = pos[0]
         seg_flags, seg_dirs, seg_signals = _segment_rules(
-            y[pos], mean, lcl, ucl, lo2, up2, run_length, trend_length
+            y[pos],
+            limits["mean"][first],
+            limits["lcl"][first],
+            limits["ucl"][first],
+            limits["lower_two_sigma"][first],
+            limits["upper_two_sigma"][first],
+            run_length,
+            trend_length,
         )
         for rule in RULES:
             flags[rule][pos] = seg_flags[rule]
@@ -375,11 +434,18 @@ def xmr(
                     "direction": "up" if sign > 0 else "down",
                 }
             )
+    signals.sort(key=lambda s: (s["start"], RULES.index(s["rule"])))
+    return flags, dirs, signals
 
-    special = np.zeros(len(y), dtype=bool)
+
+def _special_cause_types(flags, dirs, direction) -> tuple[np.ndarray, np.ndarray]:
+    """Whether each point is a special cause, and whether it is improving, concerning or
+    neither (no direction given, or rules pointing both ways)."""
+    n = len(next(iter(flags.values())))
+    special = np.zeros(n, dtype=bool)
     for rule in RULES:
         special |= flags[rule]
-    kinds = np.full(len(y), "", dtype=object)
+    kinds = np.full(n, "", dtype=object)
     good_sign = {"higher": 1, "lower": -1, None: 0}[direction]
     for i in np.flatnonzero(special):
         point_dirs = {int(dirs[rule][i]) for rule in RULES if flags[rule][i]}
@@ -387,9 +453,16 @@ def xmr(
             kinds[i] = "neither"
         else:
             kinds[i] = "improving" if point_dirs == {good_sign} else "concerning"
+    return special, kinds
 
-    frame = pd.DataFrame({"value": y, "segment": segment, "in_baseline": in_baseline}, index=index)
-    for key, col in cols.items():
+
+def _result_frame(y_all, observed, segment, in_baseline, limits, flags, special, kinds):
+    """One row per input point (gaps included) with its limits, rule flags and type."""
+    frame = pd.DataFrame(
+        {"value": observed.to_numpy(), "segment": segment, "in_baseline": in_baseline},
+        index=observed.index,
+    )
+    for key, col in limits.items():
         frame[key] = col
     for rule in RULES:
         frame[rule] = flags[rule]
@@ -404,13 +477,4 @@ def xmr(
     limit_cols = ["segment", "mean", "lcl", "ucl", "lower_two_sigma", "upper_two_sigma"]
     frame[limit_cols] = frame[limit_cols].ffill().bfill()
     frame["segment"] = frame["segment"].astype(int)
-    signals.sort(key=lambda s: (s["start"], RULES.index(s["rule"])))
-    return SpcResult(
-        frame=frame,
-        signals=signals,
-        direction=direction,
-        target=target,
-        run_length=int(run_length),
-        trend_length=int(trend_length),
-        notes=notes,
-    )
+    return frame
