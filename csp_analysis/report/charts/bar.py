@@ -5,11 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-# The Agg canvas is attached to each figure directly, so importing this module never changes
-# the pyplot backend a notebook has chosen (e.g. inline).
 from csp_analysis.core.exceptions import AnalysisError
-
-# One spelling of months, financial years and quarters across charts, tables and sentences.
 from csp_analysis.report import wording
 from csp_analysis.report.blocks import slugify
 from csp_analysis.report.charts.common import (

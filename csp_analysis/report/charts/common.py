@@ -12,16 +12,11 @@ import matplotlib.path
 import matplotlib.transforms
 import numpy as np
 import pandas as pd
-
-# The Agg canvas is attached to each figure directly, so importing this module never changes
-# the pyplot backend a notebook has chosen (e.g. inline).
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import FixedLocator, Formatter, FuncFormatter, MaxNLocator
 
 from csp_analysis.core.exceptions import AnalysisError
-
-# One spelling of months, financial years and quarters across charts, tables and sentences.
 from csp_analysis.report import wording
 from csp_analysis.report.charts.style import (
     _RC,

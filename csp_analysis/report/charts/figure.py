@@ -10,14 +10,9 @@ import matplotlib
 import matplotlib.path
 import matplotlib.transforms
 import pandas as pd
-
-# The Agg canvas is attached to each figure directly, so importing this module never changes
-# the pyplot backend a notebook has chosen (e.g. inline).
 from matplotlib.figure import Figure
 
 from csp_analysis.core.exceptions import AnalysisError, ReportError
-
-# One spelling of months, financial years and quarters across charts, tables and sentences.
 from csp_analysis.report import wording
 from csp_analysis.report.blocks import (
     DATA_SUMMARY,

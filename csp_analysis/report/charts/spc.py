@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
-# The Agg canvas is attached to each figure directly, so importing this module never changes
-# the pyplot backend a notebook has chosen (e.g. inline).
+from csp_analysis.analysis.spc import SpcResult
 from csp_analysis.core.exceptions import AnalysisError
-
-# One spelling of months, financial years and quarters across charts, tables and sentences.
 from csp_analysis.report import wording
 from csp_analysis.report.blocks import slugify
 from csp_analysis.report.charts.common import (
@@ -36,7 +35,7 @@ from csp_analysis.report.charts.style import GREY, PALETTE, SPC_STYLES, text_col
 
 
 def spc_chart(
-    spc: pd.DataFrame,
+    spc: SpcResult | pd.DataFrame,
     *,
     measure: str,
     area: str,
@@ -78,11 +77,40 @@ def spc_chart(
         On missing columns, an index that is not monthly or quarterly, or unknown ``type``
         values.
     """
-    spc = getattr(spc, "frame", spc)  # an SpcResult carries its table as .frame
+    points = _spc_points(spc, suppressed, period)
+    unit = unit or f"Offences per {points.period}"
+    spec = _PERIODS[points.period]
+    figure = _draw_spc(points, unit)
+    data, value_col = _spc_table(points, measure)
+    return Chart(
+        figure=figure,
+        alt=_spc_alt_text(points, measure, area),
+        data=data,
+        caption=caption or f"Control chart of {spec.adjective.lower()} {measure} in {area}",
+        name=slugify(f"{measure}-{area}-control-chart"),
+        decimals={value_col: points.decimals, "Mean": 1, "Lower limit": 1, "Upper limit": 1},
+        count_columns=[value_col] if points.decimals == 0 else [],
+    )
+
+
+@dataclass(frozen=True)
+class _SpcPoints:
+    """The validated chart input: values (withheld ones masked), limits and special causes."""
+
+    values: pd.Series
+    mask: pd.Series
+    frame: pd.DataFrame  # mean, lcl, ucl by period
+    special: pd.Series  # bool
+    kinds: pd.Series  # "improving", "concerning", "neither" or None
+    period: str
+    decimals: int
+
+
+def _spc_points(spc, suppressed, period) -> _SpcPoints:
+    if isinstance(spc, SpcResult):
+        spc = spc.frame
     _require_columns(spc, ["value", "mean", "lcl", "ucl", "special_cause"], "spc_chart")
     values, period = _regular(spc["value"], "spc_chart value", period)
-    spec = _PERIODS[period]
-    unit = unit or f"Offences per {period}"
     mask = _suppression_mask(suppressed, values.index, "spc_chart")
     values = values.mask(mask)
     frame = spc.copy()
@@ -109,8 +137,13 @@ def spc_chart(
         kinds = kinds.where(kinds.notna() | ~special, "neither")
     else:
         kinds = pd.Series(np.where(special, "neither", None), index=frame.index)
-    decimals = _auto_decimals(values)
+    return _SpcPoints(
+        values, mask, frame[["mean", "lcl", "ucl"]], special, kinds, period, _auto_decimals(values)
+    )
 
+
+def _draw_spc(points: _SpcPoints, unit: str):
+    values, frame, special, kinds = points.values, points.frame, points.special, points.kinds
     figure, axes = _new_figure()
     x = values.index
     axes.plot(
@@ -135,20 +168,11 @@ def spc_chart(
         )
     labels = [
         {
-            "y": frame["mean"].dropna().iloc[-1],
-            "text": f"Mean {wording.number(frame['mean'].dropna().iloc[-1], 1)}",
+            "y": frame[column].dropna().iloc[-1],
+            "text": f"{name} {wording.number(frame[column].dropna().iloc[-1], 1)}",
             "colour": PALETTE[0],
-        },
-        {
-            "y": frame["ucl"].dropna().iloc[-1],
-            "text": f"Upper limit {wording.number(frame['ucl'].dropna().iloc[-1], 1)}",
-            "colour": PALETTE[0],
-        },
-        {
-            "y": frame["lcl"].dropna().iloc[-1],
-            "text": f"Lower limit {wording.number(frame['lcl'].dropna().iloc[-1], 1)}",
-            "colour": PALETTE[0],
-        },
+        }
+        for column, name in (("mean", "Mean"), ("ucl", "Upper limit"), ("lcl", "Lower limit"))
     ]
     # Every point is an obstacle for the special-cause labels; the latest of each kind is named.
     point_labels = [
@@ -156,12 +180,12 @@ def spc_chart(
         for month, value in values.dropna().items()
     ]
     for kind, style in SPC_STYLES.items():
-        points = special & (kinds == kind)
-        if not points.any():
+        chosen = special & (kinds == kind)
+        if not chosen.any():
             continue
         axes.plot(
-            x[points.to_numpy()],
-            values[points].to_numpy(),
+            x[chosen.to_numpy()],
+            values[chosen].to_numpy(),
             linestyle="none",
             marker=style["marker"],
             markersize=10,
@@ -169,8 +193,8 @@ def spc_chart(
             markeredgecolor="#000000",
             markeredgewidth=0.8,
         )
-        latest = values[points].index[-1]
-        for month in values[points].index:
+        latest = values[chosen].index[-1]
+        for month in values[chosen].index:
             point_labels.append(
                 {
                     "x": month,
@@ -183,19 +207,23 @@ def spc_chart(
                     "colour": text_colour(style["color"]),
                 }
             )
-
     low, high = _extent(values, frame["mean"], frame["lcl"], frame["ucl"])
     span = high - low if high > low else max(abs(high), 1)
     axes.set_ylim(low - 0.12 * span, high + 0.18 * span)
-    _value_axis(axes.yaxis, whole=decimals == 0)
-    _time_axis(axes, x[0], x[-1], period)
+    _value_axis(axes.yaxis, whole=points.decimals == 0)
+    _time_axis(axes, x[0], x[-1], points.period)
     _y_title(axes, unit)
     _style_text(axes)
     _spread_labels(axes, labels)
     # Placed once the limits are final and kept inside the plot area, clear of the margin
     # labels, the tick labels and every point.
     _place_point_labels(axes, point_labels)
+    return figure
 
+
+def _spc_alt_text(points: _SpcPoints, measure: str, area: str) -> str:
+    values, frame, special, kinds = points.values, points.frame, points.special, points.kinds
+    period, spec, x = points.period, _PERIODS[points.period], points.values.index
     last_month, last_value = _last_valid(values)
     mean_now = frame.loc[last_month, "mean"]
     lcl_now, ucl_now = frame.loc[last_month, "lcl"], frame.loc[last_month, "ucl"]
@@ -228,29 +256,24 @@ def spc_chart(
             f"{spec.count(n_special)} {'show' if n_special != 1 else 'shows'} special cause "
             "variation (" + "; ".join(parts) + ")."
         )
-    alt += (
+    return alt + (
         f" The latest {period}, {spec.label(last_month)}, was "
-        f"{wording.number(last_value, decimals)}, "
+        f"{wording.number(last_value, points.decimals)}, "
         f"{_range_phrase(last_value, lcl_now, ucl_now)}."
     )
 
-    data = pd.DataFrame(index=x)
+
+def _spc_table(points: _SpcPoints, measure: str) -> tuple[pd.DataFrame, str]:
+    frame = points.frame
+    data = pd.DataFrame(index=points.values.index)
     value_col = wording.sentence_start(measure)
-    data[value_col] = _with_markers(values, mask, decimals)
+    data[value_col] = _with_markers(points.values, points.mask, points.decimals)
     data["Mean"] = frame["mean"].round(1)
     data["Lower limit"] = frame["lcl"].round(1)
     data["Upper limit"] = frame["ucl"].round(1)
     data["Special cause"] = [
         ({"neither": "Yes"}.get(k, f"Yes ({k})") if s else "No")
-        for s, k in zip(special, kinds, strict=True)
+        for s, k in zip(points.special, points.kinds, strict=True)
     ]
-    data.index = spec.table_index(data.index)
-    return Chart(
-        figure=figure,
-        alt=alt,
-        data=data,
-        caption=caption or f"Control chart of {spec.adjective.lower()} {measure} in {area}",
-        name=slugify(f"{measure}-{area}-control-chart"),
-        decimals={value_col: decimals, "Mean": 1, "Lower limit": 1, "Upper limit": 1},
-        count_columns=[value_col] if decimals == 0 else [],
-    )
+    data.index = _PERIODS[points.period].table_index(data.index)
+    return data, value_col

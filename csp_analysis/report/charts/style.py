@@ -3,11 +3,6 @@
 
 from __future__ import annotations
 
-# The Agg canvas is attached to each figure directly, so importing this module never changes
-# the pyplot backend a notebook has chosen (e.g. inline).
-
-# One spelling of months, financial years and quarters across charts, tables and sentences.
-
 #: Okabe-Ito colours with >= 3:1 contrast on white (WCAG 1.4.11), in the order series take them.
 PALETTE: tuple[str, ...] = ("#000000", "#0072B2", "#D55E00", "#009E73", "#CC79A7")
 

@@ -285,11 +285,9 @@ def performance_charts(ctx: ReviewContext) -> str:
                 "Not charted: some quarters have counts small enough to be withheld."
             ))  # fmt: skip
             continue
-        frame = result.frame.rename(columns={"special_cause_type": "type"})
-        frame["type"] = frame["type"].replace("", None)
         unit = {"count": "Per quarter", "percent": "Percent"}.get(indicator.unit, indicator.unit)
         chart = charts.spc_chart(
-            frame[["value", "mean", "lcl", "ucl", "special_cause", "type"]],
+            result,
             measure=indicator.name[:1].lower() + indicator.name[1:],
             area=ctx.area_name,
             unit=unit,

@@ -329,10 +329,8 @@ def control_chart(ctx: ReviewContext) -> str:
             "publishing them month by month could identify people."
         )
     result = spc.xmr(window, direction=item.priority.direction)
-    frame = result.frame.rename(columns={"special_cause_type": "type"})
-    frame["type"] = frame["type"].replace("", None)
     chart = charts.spc_chart(
-        frame[["value", "mean", "lcl", "ucl", "special_cause", "type"]],
+        result,
         measure=item.measure,
         area=ctx.area_name,
         unit=item.unit,
