@@ -469,8 +469,39 @@ def monthly_counts(
         raise AnalysisError(
             f"monthly_counts: 'by' must list distinct columns other than month: {by}"
         )
+    data, cov = _records_and_coverage(crimes, by, coverage, include_unassigned)
+    months_in = to_month(data["month"]) if len(data) else pd.Series(dtype="datetime64[ns]")
+    months = _month_range(start, end, cov["month"] if len(cov) else months_in)
+    if months is None:
+        return pd.DataFrame(columns=["month", *by, "count"])
+    area_by = [c for c in by if c in AREA_COLUMNS]
+    other_by = [c for c in by if c not in AREA_COLUMNS]
+    group_cols = area_by if area_by else ["_group"]
+    # Covered: every force under an area group published that month.
+    cov_flags = cov.groupby(["force", "month"])["covered"].any()
+    grid = _covered_grid(_area_grid(data, cov, area_by), months, cov_flags, group_cols)
+    for level in _other_levels(data, other_by, levels or {}):
+        grid = grid.merge(level.to_frame(), how="cross")
+    counted = (
+        pd.Series(np.ones(len(data), dtype=np.int64), index=data.index)
+        .groupby([months_in.rename("month"), *[data[c] for c in by]], dropna=False, observed=True)
+        .sum()
+        .rename("n")
+        .reset_index()
+    )
+    if not area_by:
+        counted["_group"] = 0
+    grid = grid.merge(counted, on=["month", *group_cols, *other_by], how="left")
+    grid["count"] = np.where(grid["covered"], grid["n"].fillna(0), np.nan).astype("float64")
+    result = grid[["month", *by, "count"]].sort_values([*by, "month"]).reset_index(drop=True)
+    result.attrs = _left_out(counted, grid, months, data["force"], months_in, cov_flags, by)
+    return result
+
+
+def _records_and_coverage(crimes, by, coverage, include_unassigned):
+    """The columns counted (only those: filtering a wide table copies every column it carries),
+    without unassigned rows unless asked, and the coverage table to count against."""
     cov = _resolve_coverage(crimes, coverage)
-    # Only the columns used below: filtering a wide table copies every column it carries.
     used = list(dict.fromkeys(["month", "force", *by, *(["csp_code"] if "csp_code" in crimes
                                                       else [])]))  # fmt: skip
     data = crimes[used]
@@ -478,23 +509,26 @@ def monthly_counts(
         data = data.loc[crimes["unassigned_reason"].isna().to_numpy()]
     if not include_unassigned and "csp_code" in data:
         cov = cov.dropna(subset=["csp_code"]) if cov["csp_code"].notna().any() else cov
-    months_in = to_month(data["month"]) if len(data) else pd.Series(dtype="datetime64[ns]")
+    return data, cov
 
-    cov_months = cov["month"] if len(cov) else months_in
-    if start is None and end is None and len(cov_months) == 0:
-        return pd.DataFrame(columns=["month", *by, "count"])
-    first = month_start(start) if start is not None else cov_months.min()
-    last = month_start(end) if end is not None else cov_months.max()
+
+def _month_range(start, end, known_months: pd.Series) -> pd.DatetimeIndex | None:
+    """Every month from ``start`` to ``end`` (default: the months known); None when there is
+    nothing to count."""
+    if start is None and end is None and len(known_months) == 0:
+        return None
+    first = month_start(start) if start is not None else known_months.min()
+    last = month_start(end) if end is not None else known_months.max()
     if last < first:
         raise AnalysisError(
             f"monthly_counts: end {month_label(last)} is before start {month_label(first)}"
         )
-    months = pd.date_range(first, last, freq="MS")
+    return pd.date_range(first, last, freq="MS")
 
-    area_by = [c for c in by if c in AREA_COLUMNS]
-    other_by = [c for c in by if c not in AREA_COLUMNS]
-    # The grid: observed area combinations (each with the forces it spans) x every level of the
-    # other columns x every month.
+
+def _area_grid(data: pd.DataFrame, cov: pd.DataFrame, area_by: list[str]) -> pd.DataFrame:
+    """The observed area combinations, each with the forces it spans (every CSP of the
+    coverage table when grouping by CSP)."""
     area_keys = list(dict.fromkeys([*area_by, "force"])) if area_by else ["force"]
     observed = data[area_keys].drop_duplicates()
     if area_by and set(area_by) <= set(CSP_KEYS) and "csp_code" in cov:
@@ -503,23 +537,28 @@ def monthly_counts(
         ).drop_duplicates()
     if not area_by:
         forces = pd.concat([observed["force"], cov["force"]]).dropna().unique()
-        area_grid = pd.DataFrame({"_group": 0, "force": forces})
-    else:
-        area_grid = observed.dropna(subset=area_by, how="all").copy()
-        area_grid["_group"] = 0
-    extra = levels or {}
+        return pd.DataFrame({"_group": 0, "force": forces})
+    grid = observed.dropna(subset=area_by, how="all").copy()
+    grid["_group"] = 0
+    return grid
+
+
+def _other_levels(data: pd.DataFrame, other_by: list[str], extra: dict) -> list[pd.Series]:
+    """Every value seen of each non-area column, plus the levels asked for."""
     unknown = set(extra) - set(other_by)
     if unknown:
         raise AnalysisError(
             f"monthly_counts: levels given for {', '.join(sorted(unknown))}, which is not a "
             "non-area 'by' column"
         )
-    levels = [
+    return [
         pd.Series(sorted(set(data[c].dropna().unique()) | set(extra.get(c, ()))), name=c)
         for c in other_by
     ]
-    # Covered: every force under an area group published that month.
-    cov_flags = cov.groupby(["force", "month"])["covered"].any()
+
+
+def _covered_grid(area_grid, months, cov_flags, group_cols) -> pd.DataFrame:
+    """Group x month, ``covered`` when every force of the group published that month."""
     span = area_grid.merge(pd.DataFrame({"month": months}), how="cross")
     # A join, not a lookup per grid cell (which built a Timestamp per row and took seconds on
     # LSOA grids); a force-month absent from the coverage table is not covered.
@@ -534,46 +573,31 @@ def monthly_counts(
     )
     looked_up = cells.merge(flags, on=["force", "month"], how="left")["_covered"]
     span["covered"] = looked_up.eq(True).to_numpy()
-    group_cols = area_by if area_by else ["_group"]
-    covered = span.groupby([*group_cols, "month"], dropna=False)["covered"].all().reset_index()
+    return span.groupby([*group_cols, "month"], dropna=False)["covered"].all().reset_index()
 
-    grid = covered
-    for level in levels:
-        grid = grid.merge(level.to_frame(), how="cross")
-    counted = (
-        pd.Series(np.ones(len(data), dtype=np.int64), index=data.index)
-        .groupby([months_in.rename("month"), *[data[c] for c in by]], dropna=False, observed=True)
-        .sum()
-        .rename("n")
-        .reset_index()
-    )
-    if not area_by:
-        counted["_group"] = 0
-    grid = grid.merge(counted, on=["month", *group_cols, *other_by], how="left")
-    grid["count"] = np.where(grid["covered"], grid["n"].fillna(0), np.nan).astype("float64")
-    # Account for every record: outside the range (by request), in a month the coverage table
-    # says is not covered (a coverage table from other data), or with a missing grouping value.
-    in_range = counted["month"].between(first, last)
+
+def _left_out(counted, grid, months, forces, months_in, cov_flags, by) -> dict[str, int]:
+    """Account for every record not in the counts: outside the range (by request), in a gap
+    month of its group, in a month the coverage table says is not covered (a coverage table
+    from other data), or with a missing grouping value; the last two also warn."""
+    in_range = counted["month"].between(months[0], months[-1])
     outside = int(counted.loc[~in_range, "n"].sum())
-    # Records of a group-month that is a gap because another force in the group is missing.
     in_gaps = int(grid.loc[~grid["covered"], "n"].sum())
     not_placed = int(counted.loc[in_range, "n"].sum() - grid["n"].sum())
-    contradicted = _records_outside_coverage(data["force"], months_in, cov_flags)
+    contradicted = _records_outside_coverage(forces, months_in, cov_flags)
     if contradicted or not_placed:
         warnings.warn(
             f"monthly_counts: {contradicted:,} record(s) fall in force-months the coverage table "
             f"marks as not covered (was it made from other data?) and {not_placed:,} have a "
             f"missing value in {by}; they are not in the counts (see the result's attrs)",
-            stacklevel=2,
+            stacklevel=3,
         )
-    result = grid[["month", *by, "count"]].sort_values([*by, "month"]).reset_index(drop=True)
-    result.attrs = {
+    return {
         "rows_outside_range": outside,
         "rows_in_gap_months": in_gaps,
         "rows_contradicting_coverage": contradicted,
         "rows_with_missing_group": not_placed,
     }
-    return result
 
 
 def _records_outside_coverage(forces: pd.Series, months: pd.Series, cov_flags: pd.Series) -> int:
