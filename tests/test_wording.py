@@ -133,6 +133,10 @@ def demo_context():
     return review.load_context(csp="herefordshire", period_end="2025-09")
 
 
+def test_the_context_names_its_periods_with_the_calendar(demo_context):
+    assert demo_context.year_label == "year ending September 2025"
+
+
 def test_a_real_page_writes_each_figure_one_way(demo_context, monkeypatch):
     monkeypatch.setenv(review.STRICT_ENV, "1")
     ctx = demo_context

@@ -38,6 +38,7 @@ import pyarrow.parquet as pq
 
 from csp_analysis.analysis import series
 from csp_analysis.core import paths
+from csp_analysis.core.calendar import month_label, year_ending_label
 from csp_analysis.core.config import (
     AreasConfig,
     Csp,
@@ -157,7 +158,7 @@ class ReviewContext:
     @property
     def year_label(self) -> str:
         """e.g. "year ending March 2026"."""
-        return "year ending " + series.month_label(self.period_end)
+        return year_ending_label(self.period_end)
 
     @property
     def covered_months(self) -> pd.DatetimeIndex:
@@ -404,8 +405,7 @@ def load_context(
             f"no processed data in {directory}: run `make data` (demonstration data) or "
             "`make ingest-real` first, or set processed_dir to a folder holding crimes.parquet"
         )
-    areas = load_areas()
-    priorities = load_priorities()
+    areas, priorities = load_areas(), load_priorities()
     if csp is None and force is None:
         raise AnalysisError("load_context needs a csp (CSP reports) or a force (force reports)")
     the_csp = areas.csp(csp) if csp else None
@@ -414,7 +414,37 @@ def load_context(
         raise AnalysisError(f"CSP {the_csp.name} does not belong to {the_force.name}")
     the_priority = priorities.get(priority) if priority else None
 
-    crimes_path = directory / paths.CRIMES_PARQUET
+    crimes = _read_force_crimes(directory / paths.CRIMES_PARQUET, the_force)
+    data_start, data_end = crimes["month"].min(), crimes["month"].max()
+    end = _period_end(period_end, data_start, data_end, the_force)
+    crimes = crimes.loc[crimes["month"] <= end].reset_index(drop=True)
+    # Coverage depends only on which force/CSP/month combinations hold records, so it is taken
+    # over the distinct combinations (the `covered` flag is the same as on every record).
+    area_cols = [c for c in ("force", "month", "csp_code", "csp_name", "unassigned_reason")
+                 if c in crimes]  # fmt: skip
+    coverage = series.month_coverage(crimes[area_cols].drop_duplicates())
+    key_table = _clause_keys(crimes, end, the_force)
+    return ReviewContext(
+        areas=areas,
+        priorities=priorities,
+        force=the_force,
+        csp=the_csp,
+        priority=the_priority,
+        period_end=end,
+        crimes=crimes,
+        coverage=coverage,
+        population=series.load_population(directory),
+        indicators=_read_indicators(directory),
+        synthetic=data_are_synthetic(directory),
+        source=series.data_source(key_table),
+        data_start=data_start,
+        data_end=data_end,
+        _keys=key_table,
+    )
+
+
+def _read_force_crimes(crimes_path: Path, force: Force) -> pd.DataFrame:
+    """One force's records, the columns a report uses, strings as categoricals."""
     schema = pq.read_schema(crimes_path)
     available = set(schema.names)
     missing = {"month", "force", "csp_code", "crime_type"} - available
@@ -436,7 +466,7 @@ def load_context(
         table = pq.read_table(crimes_path, columns=columns, read_dictionary=strings)
     except (OSError, ValueError) as exc:
         raise CspAnalysisError(f"{crimes_path}: cannot read the crimes table: {exc}") from None
-    in_force = pc.equal(table["force"].cast(pa.string()), the_force.id)
+    in_force = pc.equal(table["force"].cast(pa.string()), force.id)
     if not pc.all(in_force).as_py():
         table = table.filter(in_force)
     month_index = table.schema.get_field_index("month")
@@ -444,60 +474,40 @@ def load_context(
     crimes = table.to_pandas(types_mapper={pa.bool_(): pd.BooleanDtype()}.get)
     if crimes.empty:
         raise CspAnalysisError(
-            f"the processed data hold no records for {the_force.name} (force id "
-            f"{the_force.id!r}); ingest its data first"
+            f"the processed data hold no records for {force.name} (force id "
+            f"{force.id!r}); ingest its data first"
         )
     crimes["month"] = pd.to_datetime(crimes["month"]).astype("datetime64[ns]")
     for column in CLAUSE_COLUMNS:
         if column not in crimes:
             crimes[column] = pd.NA if column in FLAGS else None
-    data_start, data_end = crimes["month"].min(), crimes["month"].max()
+    return crimes
 
+
+def _period_end(period_end, data_start, data_end, force: Force) -> pd.Timestamp:
+    """The report's last month: "latest" is the force's last month with data."""
     if str(period_end).strip().lower() in ("", "latest"):
-        end = data_end
-    else:
-        end = _month(period_end, "period_end")
+        return data_end
+    end = _month(period_end, "period_end")
     if end > data_end:
         raise AnalysisError(
-            f"period_end {end:%Y-%m} is after the last month with data for {the_force.name} "
-            f"({series.month_label(data_end)}); choose {data_end:%Y-%m} or earlier"
+            f"period_end {end:%Y-%m} is after the last month with data for {force.name} "
+            f"({month_label(data_end)}); choose {data_end:%Y-%m} or earlier"
         )
     if end < data_start:
         raise AnalysisError(
-            f"period_end {end:%Y-%m} is before the first month with data for {the_force.name} "
-            f"({series.month_label(data_start)})"
+            f"period_end {end:%Y-%m} is before the first month with data for {force.name} "
+            f"({month_label(data_start)})"
         )
-    crimes = crimes.loc[crimes["month"] <= end].reset_index(drop=True)
+    return end
 
-    # Coverage depends only on which force/CSP/month combinations hold records, so it is taken
-    # over the distinct combinations (the `covered` flag is the same as on every record).
-    area_cols = [c for c in ("force", "month", "csp_code", "csp_name", "unassigned_reason")
-                 if c in crimes]  # fmt: skip
-    coverage = series.month_coverage(crimes[area_cols].drop_duplicates())
 
+def _clause_keys(crimes: pd.DataFrame, end, force: Force) -> pd.DataFrame:
+    """One row per distinct combination of the fields priority clauses test, numbered in
+    ``crimes[_KEY]``: priorities are selected on these few rows, not on every record."""
     keys = crimes.groupby(list(CLAUSE_COLUMNS), dropna=False, sort=False, observed=True).ngroup()
     crimes[_KEY] = keys.to_numpy()
     key_table = crimes.drop_duplicates(_KEY)[[_KEY, *CLAUSE_COLUMNS]].copy()
     key_table["month"] = end
-    key_table["force"] = the_force.id
-    key_table = key_table.reset_index(drop=True)
-
-    population = series.load_population(directory)
-    source = series.data_source(key_table)
-    return ReviewContext(
-        areas=areas,
-        priorities=priorities,
-        force=the_force,
-        csp=the_csp,
-        priority=the_priority,
-        period_end=end,
-        crimes=crimes,
-        coverage=coverage,
-        population=population,
-        indicators=_read_indicators(directory),
-        synthetic=data_are_synthetic(directory),
-        source=source,
-        data_start=data_start,
-        data_end=data_end,
-        _keys=key_table,
-    )
+    key_table["force"] = force.id
+    return key_table.reset_index(drop=True)

@@ -24,7 +24,7 @@ Design rules, from issue #5 and the guidance they follow:
   counted in the alt text.
 * Time series are monthly or quarterly (``period``, inferred from the index when not given):
   the alt text, caption, axis ticks and table rows then speak of months ("April 2025") or
-  financial quarters ("2025/26 Q1", as :func:`csp_analysis.analysis.series.fy_quarter_label`).
+  financial quarters ("2025/26 Q1", as :func:`csp_analysis.core.calendar.fy_quarter_label`).
 * No label may cover another: line labels stack in the right margin with leader lines when
   they are pushed off their line's height; point labels (funnel areas, SPC special causes,
   "Recorded") are placed in pixels inside the plot area, clear of every point, label and the
