@@ -97,7 +97,7 @@ def _child_ingest(inputs: list[str], out: str) -> dict:
     from csp_analysis.io.ingest import ingest
 
     cpu, start = _cpu_seconds(), time.perf_counter()
-    report = ingest(inputs, lsoa_lookup=str(LSOA_LOOKUP), out=out)
+    report = ingest(police_uk=inputs, lsoa_lookup=str(LSOA_LOOKUP), out=out)
     seconds = time.perf_counter() - start
     return {
         "rows": report["tables"]["crimes"]["rows_read"],

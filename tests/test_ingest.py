@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import date
 
 import pandas as pd
@@ -19,6 +18,7 @@ from csp_analysis.core.schema import (
     UNASSIGNED_OUTSIDE_AREAS,
 )
 from csp_analysis.io.ingest import REJECT_EXTRACT_DUPLICATE_ID, REJECT_EXTRACT_UNMATCHED, ingest
+from csp_analysis.io.ingest_report import IngestReport
 from csp_analysis.io.police_uk import REJECT_BAD_MONTH, REJECT_DUPLICATE, STREET_HEADER
 from tests.conftest import (
     CSP_LOOKUP,
@@ -109,12 +109,14 @@ def inputs(tmp_path):
 
 
 def read_report(out):
-    return json.loads((out / "ingest_report.json").read_text())
+    return IngestReport.read(out)
 
 
 def test_small_ingest_assigns_and_accounts_for_every_row(inputs, tmp_path):
     out = tmp_path / "processed"
-    report = ingest([inputs / "police_uk"], lsoa_lookup=inputs / "lsoa_lookup.csv", out=out)
+    report = ingest(
+        police_uk=[inputs / "police_uk"], lsoa_lookup=inputs / "lsoa_lookup.csv", out=out
+    )
     crimes = pd.read_parquet(out / "crimes.parquet")
     assert len(crimes) == 16 == report.crimes_rows
     assert report.rows_read == report.rows_loaded + report.rows_rejected
@@ -148,7 +150,7 @@ def test_small_ingest_assigns_and_accounts_for_every_row(inputs, tmp_path):
 def test_local_extract_enriches_by_crime_id(inputs, tmp_path):
     out = tmp_path / "processed"
     report = ingest(
-        [inputs / "police_uk"],
+        police_uk=[inputs / "police_uk"],
         lsoa_lookup=inputs / "lsoa_lookup.csv",
         local_extract=inputs / "local_extract.csv",
         out=out,
@@ -190,7 +192,9 @@ def test_bad_rows_are_reported_with_file_and_line(inputs, tmp_path):
     path = inputs / "police_uk" / "2025-01-west-mercia-street.csv"
     path.write_text(path.read_text() + street_row(77, month="2025-1x") + "\n")
     report = ingest(
-        [inputs / "police_uk"], lsoa_lookup=inputs / "lsoa_lookup.csv", out=tmp_path / "out"
+        police_uk=[inputs / "police_uk"],
+        lsoa_lookup=inputs / "lsoa_lookup.csv",
+        out=tmp_path / "out",
     )
     entry = report.rejected_by_reason[REJECT_BAD_MONTH]
     assert entry["rows"] == 1
@@ -204,7 +208,9 @@ def test_duplicate_force_month_is_rejected_and_reported(inputs, tmp_path):
     source = inputs / "police_uk" / "2025-01-west-mercia-street.csv"
     (copy / source.name).write_bytes(source.read_bytes())
     report = ingest(
-        [inputs / "police_uk", copy], lsoa_lookup=inputs / "lsoa_lookup.csv", out=tmp_path / "out"
+        police_uk=[inputs / "police_uk", copy],
+        lsoa_lookup=inputs / "lsoa_lookup.csv",
+        out=tmp_path / "out",
     )
     assert report.crimes_rows == 16  # not 24
     assert report.rejected_by_reason[REJECT_DUPLICATE]["rows"] == 8
@@ -217,7 +223,9 @@ def test_missing_months_are_listed(inputs, tmp_path):
     march.write_text(",".join(STREET_HEADER) + "\n" + street_row(500, "2025-03") + "\n")
     (inputs / "police_uk" / "2025-02-west-mercia-street.csv").unlink()
     report = ingest(
-        [inputs / "police_uk"], lsoa_lookup=inputs / "lsoa_lookup.csv", out=tmp_path / "out"
+        police_uk=[inputs / "police_uk"],
+        lsoa_lookup=inputs / "lsoa_lookup.csv",
+        out=tmp_path / "out",
     )
     assert report.months_per_csp["E22000326"] == ["2025-01", "2025-03"]
     assert report.missing_months_per_csp["E22000326"] == ["2025-02"]
@@ -228,12 +236,17 @@ def test_failed_ingest_leaves_previous_data_intact(inputs, tmp_path):
     out = tmp_path / "processed"
     out.mkdir()
     (out / "README.md").write_text("keep me")
-    ingest([inputs / "police_uk"], lsoa_lookup=inputs / "lsoa_lookup.csv", indicators=None, out=out)
+    ingest(
+        police_uk=[inputs / "police_uk"],
+        lsoa_lookup=inputs / "lsoa_lookup.csv",
+        indicators=None,
+        out=out,
+    )
     before = {p.name: p.read_bytes() for p in out.iterdir()}
     bad = inputs / "police_uk" / "2025-02-west-mercia-street.csv"
     bad.write_text("Crime ID,Month\nx,2025-02\n")
     with pytest.raises(InputFileError, match="missing column"):
-        ingest([inputs / "police_uk"], lsoa_lookup=inputs / "lsoa_lookup.csv", out=out)
+        ingest(police_uk=[inputs / "police_uk"], lsoa_lookup=inputs / "lsoa_lookup.csv", out=out)
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
     assert [p.name for p in tmp_path.iterdir() if ".ingest-" in p.name] == []
 
@@ -243,7 +256,7 @@ def test_new_ingest_replaces_outputs_it_does_not_produce(inputs, tmp_path):
     out.mkdir()
     (out / "indicators.parquet").write_bytes(b"from an earlier ingest")
     (out / ".gitkeep").write_text("")
-    ingest([inputs / "police_uk"], lsoa_lookup=inputs / "lsoa_lookup.csv", out=out)
+    ingest(police_uk=[inputs / "police_uk"], lsoa_lookup=inputs / "lsoa_lookup.csv", out=out)
     names = {p.name for p in out.iterdir()}
     assert names == {".gitkeep", "crimes.parquet", "population.parquet", "ingest_report.json"}
 
@@ -252,7 +265,7 @@ def test_nothing_to_ingest_and_missing_lookup(inputs, tmp_path):
     with pytest.raises(IngestError, match="nothing to ingest"):
         ingest(out=tmp_path / "out")
     with pytest.raises(IngestError, match="--lsoa-lookup is required"):
-        ingest([inputs / "police_uk"], out=tmp_path / "out")
+        ingest(police_uk=[inputs / "police_uk"], out=tmp_path / "out")
 
 
 def test_demo_directory_needs_its_marker(inputs, tmp_path):
@@ -287,7 +300,7 @@ def test_cli_reports_bad_input_without_traceback(inputs, tmp_path, capsys):
 
 def test_progress_bar(inputs, tmp_path, capsys):
     ingest(
-        [inputs / "police_uk"],
+        police_uk=[inputs / "police_uk"],
         lsoa_lookup=inputs / "lsoa_lookup.csv",
         out=tmp_path / "out",
         progress=True,
@@ -339,7 +352,7 @@ def test_cli_example_on_real_west_mercia_files(shared_data, tmp_path, capsys):
 
 @pytest.mark.realdata
 def test_real_west_yorkshire_2011_lsoas_without_lsoa11_lookup(shared_data, tmp_path):
-    report = ingest([WEST_YORKSHIRE_FILE], lsoa_lookup=LSOA_LOOKUP, out=tmp_path / "wy")
+    report = ingest(police_uk=[WEST_YORKSHIRE_FILE], lsoa_lookup=LSOA_LOOKUP, out=tmp_path / "wy")
     assert report.crimes_rows == 27_176
     # 2011 LSOAs retired in 2021 cannot be placed without the LSOA11 lookup; unchanged ones
     # keep their code and are placed (here: West Yorkshire, outside the configured areas).
@@ -361,7 +374,7 @@ def test_csp_lookup_disagreeing_with_areas_is_an_error(shared_data, tmp_path):
     areas.write_text(text)
     with pytest.raises(ConfigError, match="configured in CSP E22000399"):
         ingest(
-            [WEST_MERCIA_DIR],
+            police_uk=[WEST_MERCIA_DIR],
             lsoa_lookup=LSOA_LOOKUP,
             csp_lookup=CSP_LOOKUP,
             areas_path=areas,
@@ -373,7 +386,7 @@ def test_csp_lookup_disagreeing_with_areas_is_an_error(shared_data, tmp_path):
 def test_home_office_table_is_loaded(shared_data, inputs, tmp_path):
     out = tmp_path / "out"
     report = ingest(
-        [inputs / "police_uk"],
+        police_uk=[inputs / "police_uk"],
         lsoa_lookup=inputs / "lsoa_lookup.csv",
         home_office=HOME_OFFICE_PFA,
         out=out,

@@ -104,7 +104,7 @@ def test_thematic_review_on_the_real_west_mercia_2025_files(shared_data, tmp_pat
 
     processed = tmp_path / "processed"
     ingest(
-        [WEST_MERCIA_DIR],
+        police_uk=[WEST_MERCIA_DIR],
         lsoa_lookup=LSOA_LOOKUP,
         csp_lookup=CSP_LOOKUP,
         population=POPULATION_WORKBOOK,

@@ -26,7 +26,8 @@ import shutil
 import sys
 import time
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timezone
 from pathlib import Path
 
@@ -115,18 +116,20 @@ def run(args) -> int:
     """Run the ingest from parsed arguments and print its summary."""
     progress = not args.no_progress and sys.stderr.isatty()
     report = ingest(
-        police_uk=args.police_uk,
-        forces=args.force,
-        lsoa_lookup=args.lsoa_lookup,
-        lsoa11_lookup=args.lsoa11_lookup,
-        csp_lookup=args.csp_lookup,
-        population=args.population,
-        home_office=args.home_office,
-        indicators=args.indicators,
-        local_extract=args.local_extract,
-        demo=args.demo,
-        out=args.out,
-        progress=progress,
+        IngestRequest(
+            police_uk=args.police_uk,
+            forces=args.force,
+            lsoa_lookup=args.lsoa_lookup,
+            lsoa11_lookup=args.lsoa11_lookup,
+            csp_lookup=args.csp_lookup,
+            population=args.population,
+            home_office=args.home_office,
+            indicators=args.indicators,
+            local_extract=args.local_extract,
+            demo=args.demo,
+            out=args.out,
+            progress=progress,
+        )
     )
     print(format_summary(report))
     return 0
@@ -407,27 +410,88 @@ def _constant(value, n: int) -> pa.Array:
     )
 
 
-def ingest(
-    police_uk=None,
-    *,
-    forces=None,
-    lsoa_lookup=None,
-    lsoa11_lookup=None,
-    csp_lookup=None,
-    population=None,
-    home_office=None,
-    indicators=None,
-    local_extract=None,
-    demo=None,
-    out=None,
-    areas_path=None,
-    progress: bool = False,
-    workers: int | None = None,
-) -> IngestReport:
+@dataclass(frozen=True)
+class IngestRequest:
+    """The inputs of one ingest: every option of ``csp-analysis ingest``.
+
+    See :func:`ingest` for what each field means. :meth:`resolved` fills in what a demo-data
+    folder provides and checks that there is something to ingest.
+    """
+
+    police_uk: Sequence[str | Path] | None = None
+    forces: Sequence[str] | None = None
+    lsoa_lookup: str | Path | None = None
+    lsoa11_lookup: str | Path | None = None
+    csp_lookup: str | Path | None = None
+    population: str | Path | None = None
+    home_office: str | Path | None = None
+    indicators: str | Path | None = None
+    local_extract: str | Path | None = None
+    demo: str | Path | None = None
+    out: str | Path | None = None
+    areas_path: str | Path | None = None
+    progress: bool = False
+    workers: int | None = None
+
+    @property
+    def synthetic(self) -> bool:
+        return self.demo is not None
+
+    @property
+    def out_dir(self) -> Path:
+        return Path(self.out) if self.out is not None else paths.PROCESSED_DIR
+
+    def resolved(self) -> IngestRequest:
+        """This request with the demo folder's files filled in, checked for the minimum."""
+        request = self
+        if self.demo is not None:
+            police_uk, lsoa_lookup, local_extract, indicators = _resolve_demo(
+                self.demo, self.police_uk, self.lsoa_lookup, self.local_extract, self.indicators
+            )
+            request = replace(
+                self,
+                police_uk=police_uk,
+                lsoa_lookup=lsoa_lookup,
+                local_extract=local_extract,
+                indicators=indicators,
+            )
+        if not request.police_uk and not request.local_extract:
+            raise IngestError(
+                "nothing to ingest: give --police-uk PATH, --local-extract CSV or --demo DIR"
+            )
+        if request.lsoa_lookup is None:
+            raise IngestError(
+                "--lsoa-lookup is required to assign LSOAs to CSPs (the ONS LSOA (2021) to LAD "
+                "best-fit lookup; see docs/data_sources.md)"
+            )
+        return request
+
+
+@dataclass
+class _CrimesLoad:
+    """What loading the crimes table gave: its row accounting, running counts, the files read,
+    notes and duplicate force-months. One object, filled by the crimes stage."""
+
+    table: _Table = field(default_factory=_Table)
+    stats: _CrimeStats = field(default_factory=lambda: _CrimeStats())
+    files: list[dict] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    duplicates: list[dict] = field(default_factory=list)
+
+
+def ingest(request: IngestRequest | None = None, /, **options) -> IngestReport:
     """Validate and load the given sources into ``out`` (default ``data/processed``).
+
+    Reads the lookups, then the crimes (police.uk files, enriched by a local extract, or the
+    extract alone), population, Home Office table and partner indicators into a staging folder,
+    checks every table's row accounting, writes the :class:`IngestReport`, and only then swaps
+    the staging folder's files into ``out``: a failed ingest leaves the previous one in place.
 
     Parameters
     ----------
+    request : IngestRequest, optional
+        Everything to ingest; or give its fields as keywords (``ingest(police_uk=[...],
+        lsoa_lookup=...)``). The fields:
     police_uk : list of str or Path, optional
         Street-level CSVs, folders or archive zips (see :mod:`csp_analysis.io.police_uk`).
     forces : list of str, optional
@@ -464,47 +528,12 @@ def ingest(
         From the loaders and lookups: a file, its line and the problem.
     """
     started = time.perf_counter()
-    synthetic = demo is not None
-    if demo is not None:
-        police_uk, lsoa_lookup, local_extract, indicators = _resolve_demo(
-            demo, police_uk, lsoa_lookup, local_extract, indicators
-        )
-    if not police_uk and not local_extract:
-        raise IngestError(
-            "nothing to ingest: give --police-uk PATH, --local-extract CSV or --demo DIR"
-        )
-    if lsoa_lookup is None:
-        raise IngestError(
-            "--lsoa-lookup is required to assign LSOAs to CSPs (the ONS LSOA (2021) to LAD "
-            "best-fit lookup; see docs/data_sources.md)"
-        )
-    areas = load_areas(areas_path) if areas_path else load_areas()
-    out = Path(out) if out is not None else paths.PROCESSED_DIR
+    request = (request or IngestRequest(**options)).resolved()
+    areas = load_areas(request.areas_path) if request.areas_path else load_areas()
+    out = request.out_dir
     sources: dict[str, dict] = {}
-
-    lookup21 = read_lsoa_lookup(lsoa_lookup)
-    sources["lsoa_lookup"] = _fingerprint(Path(lsoa_lookup))
-    lad11 = None
-    if lsoa11_lookup is not None:
-        lad11 = read_lsoa11_lookup(lsoa11_lookup, lookup21)
-        sources["lsoa11_lookup"] = _fingerprint(Path(lsoa11_lookup))
-    if csp_lookup is not None:
-        check_csp_lookup(read_csp_lookup(csp_lookup), areas, csp_lookup)
-        sources["csp_lookup"] = _fingerprint(Path(csp_lookup))
-    else:
-        sources["csp_lookup"] = {"name": "config/areas.yaml", "path": str(paths.AREAS_CONFIG)}
-    assigner = Assigner(lookup21, areas, lad11)
-
-    extract = None
-    tables: dict[str, _Table] = {}
-    if local_extract is not None:
-        from csp_analysis.io.indicators import read_local_extract
-
-        extract_result = read_local_extract(local_extract)
-        extract_result.check_invariant()
-        sources["local_extract"] = _fingerprint(Path(local_extract))
-        if police_uk:
-            extract = _Extract(extract_result)
+    assigner = _assigner(request, areas, sources)
+    extract_result = _read_extract(request, sources)
 
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = out.parent / f".{out.name}.ingest-{os.getpid()}"
@@ -512,110 +541,137 @@ def ingest(
         shutil.rmtree(staging)
     staging.mkdir()
     try:
-        metadata = {
-            "csp_analysis.synthetic": "true" if synthetic else "false",
-            "csp_analysis.source": "demo" if synthetic else "police_uk",
-        }
-        stats = _CrimeStats()
-        crimes_table = _Table()
-        notes: list[str] = []
-        duplicates: list[dict] = []
-        with pq.ParquetWriter(
-            staging / paths.CRIMES_PARQUET,
-            CRIMES_WRITE_SCHEMA,
-            compression="zstd",
-            store_schema=False,
-            # Statistics on every string column cost more than the rest of the write; the
-            # columns analyses filter on keep theirs (row-group pruning).
-            write_statistics=["month", "force", "csp_code"],
-        ) as writer:
-            writer.add_key_value_metadata(metadata)
-            if police_uk:
-                source_label = "demo" if synthetic else "police_uk"
-                files_info = _ingest_police_uk(
-                    police_uk,
-                    forces,
-                    assigner,
-                    extract,
-                    writer,
-                    stats,
-                    crimes_table,
-                    notes,
-                    duplicates,
-                    source_label,
-                    progress,
-                    workers,
-                )
-                sources["police_uk"] = {"paths": [str(p) for p in police_uk], "files": files_info}
-                if extract is not None:
-                    tables["local_extract"] = _Table()
-                    extract.finish(tables["local_extract"])
-            else:
-                _ingest_extract_as_crimes(
-                    extract_result, assigner, areas, writer, stats, crimes_table
-                )
-        tables = {"crimes": crimes_table, **tables}
-
-        population_frame = _population(population, areas, sources)
+        load, tables = _write_crimes(request, assigner, extract_result, areas, staging, sources)
+        population_frame = _population(request.population, areas, sources)
         _write_frame(population_frame, POPULATION_SCHEMA, staging / paths.POPULATION_PARQUET)
-        population_rows = len(population_frame)
-
-        if home_office is not None:
-            from csp_analysis.io.home_office import read_home_office_table
-
-            result = read_home_office_table(home_office)
-            tables["home_office"] = _from_result(result)
-            sources["home_office"] = _fingerprint(Path(home_office))
-            _write_frame(result.frame, HOME_OFFICE_SCHEMA, staging / paths.HOME_OFFICE_PARQUET)
-            notes.extend(result.notes)
-        if indicators is not None:
-            from csp_analysis.io.indicators import read_indicators
-
-            result = read_indicators(indicators)
-            tables["indicators"] = _from_result(result)
-            sources["indicators"] = _fingerprint(Path(indicators))
-            _write_frame(result.frame, INDICATORS_SCHEMA, staging / paths.INDICATORS_PARQUET)
-            notes.extend(result.notes)
-
+        _write_partner_tables(request, staging, tables, sources, load.notes)
         for name, table in tables.items():
             table.check(name)
-        months_per_csp, missing_per_csp, rows_per_csp = _coverage(stats, areas)
-        rejected = RejectionLog()
-        for table in tables.values():
-            rejected.extend(table.rejections)
-        report = IngestReport(
-            ingested_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            synthetic=synthetic or bool(stats.by_source.get(DEMO_SOURCE)),
-            out=str(out),
-            sources=sources,
-            files_read=len(sources.get("police_uk", {}).get("files", [])),
-            rows_read=sum(t.rows_read for t in tables.values()),
-            rows_loaded=sum(t.rows_loaded for t in tables.values()),
-            rows_rejected=sum(t.rejections.total for t in tables.values()),
-            rejected_by_reason=rejected.to_dict(),
-            tables={name: t.to_dict() for name, t in tables.items()},
-            crimes_rows=crimes_table.rows_loaded,
-            population_rows=population_rows,
-            crimes_by_source=dict(stats.by_source),
-            unassigned_by_reason={
-                reason: stats.unassigned[reason]
-                for reason in UNASSIGNED_REASONS
-                if stats.unassigned[reason]
-            },
-            csps={csp.code: csp.name for csp in areas.csps},
-            rows_per_csp=rows_per_csp,
-            months_per_csp=months_per_csp,
-            missing_months_per_csp=missing_per_csp,
-            duplicates=duplicates,
-            notes=notes,
-            seconds=round(time.perf_counter() - started, 2),
-        )
+        report = _report(request, areas, sources, tables, load, len(population_frame), started)
         report.write(staging)
         _swap_in(staging, out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return report
+
+
+def _assigner(request: IngestRequest, areas: AreasConfig, sources: dict) -> Assigner:
+    """Read the LSOA lookups (and check the CSP lookup against the areas) into an Assigner."""
+    lookup21 = read_lsoa_lookup(request.lsoa_lookup)
+    sources["lsoa_lookup"] = _fingerprint(Path(request.lsoa_lookup))
+    lad11 = None
+    if request.lsoa11_lookup is not None:
+        lad11 = read_lsoa11_lookup(request.lsoa11_lookup, lookup21)
+        sources["lsoa11_lookup"] = _fingerprint(Path(request.lsoa11_lookup))
+    if request.csp_lookup is not None:
+        check_csp_lookup(read_csp_lookup(request.csp_lookup), areas, request.csp_lookup)
+        sources["csp_lookup"] = _fingerprint(Path(request.csp_lookup))
+    else:
+        sources["csp_lookup"] = {"name": "config/areas.yaml", "path": str(paths.AREAS_CONFIG)}
+    return Assigner(lookup21, areas, lad11)
+
+
+def _read_extract(request: IngestRequest, sources: dict) -> LoadResult | None:
+    if request.local_extract is None:
+        return None
+    from csp_analysis.io.indicators import read_local_extract
+
+    result = read_local_extract(request.local_extract)
+    result.check_invariant()
+    sources["local_extract"] = _fingerprint(Path(request.local_extract))
+    return result
+
+
+def _write_crimes(request, assigner, extract_result, areas, staging, sources):
+    """Write crimes.parquet from the police.uk files (enriched by the extract when there is
+    one) or from the extract alone; return what was loaded and the tables to account for."""
+    load = _CrimesLoad()
+    tables: dict[str, _Table] = {"crimes": load.table}
+    source_label = "demo" if request.synthetic else "police_uk"
+    with pq.ParquetWriter(
+        staging / paths.CRIMES_PARQUET,
+        CRIMES_WRITE_SCHEMA,
+        compression="zstd",
+        store_schema=False,
+        # Statistics on every string column cost more than the rest of the write; the
+        # columns analyses filter on keep theirs (row-group pruning).
+        write_statistics=["month", "force", "csp_code"],
+    ) as writer:
+        writer.add_key_value_metadata(
+            {
+                "csp_analysis.synthetic": "true" if request.synthetic else "false",
+                "csp_analysis.source": source_label,
+            }
+        )
+        if request.police_uk:
+            extract = _Extract(extract_result) if extract_result is not None else None
+            _ingest_police_uk(request, assigner, extract, writer, load, source_label)
+            sources["police_uk"] = {
+                "paths": [str(p) for p in request.police_uk],
+                "files": load.files,
+            }
+            if extract is not None:
+                tables["local_extract"] = _Table()
+                extract.finish(tables["local_extract"])
+        else:
+            _ingest_extract_as_crimes(extract_result, assigner, areas, writer, load)
+    return load, tables
+
+
+def _write_partner_tables(request, staging, tables, sources, notes) -> None:
+    """The Home Office table and partner indicators, when given."""
+    if request.home_office is not None:
+        from csp_analysis.io.home_office import read_home_office_table
+
+        result = read_home_office_table(request.home_office)
+        tables["home_office"] = _from_result(result)
+        sources["home_office"] = _fingerprint(Path(request.home_office))
+        _write_frame(result.frame, HOME_OFFICE_SCHEMA, staging / paths.HOME_OFFICE_PARQUET)
+        notes.extend(result.notes)
+    if request.indicators is not None:
+        from csp_analysis.io.indicators import read_indicators
+
+        result = read_indicators(request.indicators)
+        tables["indicators"] = _from_result(result)
+        sources["indicators"] = _fingerprint(Path(request.indicators))
+        _write_frame(result.frame, INDICATORS_SCHEMA, staging / paths.INDICATORS_PARQUET)
+        notes.extend(result.notes)
+
+
+def _report(request, areas, sources, tables, load, population_rows, started) -> IngestReport:
+    months_per_csp, missing_per_csp, rows_per_csp = _coverage(load.stats, areas)
+    rejected = RejectionLog()
+    for table in tables.values():
+        rejected.extend(table.rejections)
+    stats = load.stats
+    return IngestReport(
+        ingested_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        synthetic=request.synthetic or bool(stats.by_source.get(DEMO_SOURCE)),
+        out=str(request.out_dir),
+        sources=sources,
+        files_read=len(load.files),
+        rows_read=sum(t.rows_read for t in tables.values()),
+        rows_loaded=sum(t.rows_loaded for t in tables.values()),
+        rows_rejected=sum(t.rejections.total for t in tables.values()),
+        rejected_by_reason=rejected.to_dict(),
+        tables={name: t.to_dict() for name, t in tables.items()},
+        crimes_rows=load.table.rows_loaded,
+        population_rows=population_rows,
+        crimes_by_source=dict(stats.by_source),
+        unassigned_by_reason={
+            reason: stats.unassigned[reason]
+            for reason in UNASSIGNED_REASONS
+            if stats.unassigned[reason]
+        },
+        csps={csp.code: csp.name for csp in areas.csps},
+        rows_per_csp=rows_per_csp,
+        months_per_csp=months_per_csp,
+        missing_months_per_csp=missing_per_csp,
+        duplicates=load.duplicates,
+        notes=load.notes,
+        seconds=round(time.perf_counter() - started, 2),
+    )
 
 
 def _from_result(result: LoadResult) -> _Table:
@@ -664,28 +720,16 @@ def _swap_in(staging: Path, out: Path) -> None:
     shutil.rmtree(staging, ignore_errors=True)
 
 
-def _ingest_police_uk(
-    police_uk,
-    forces,
-    assigner,
-    extract,
-    writer,
-    stats,
-    crimes_table,
-    notes,
-    duplicates,
-    source_label,
-    progress,
-    workers,
-) -> list[dict]:
-    discovery = discover_street_files(police_uk, forces)
-    notes.extend(discovery.notes)
-    reader = StreetReader(discovery.files, workers, keep_crime_id=extract is not None)
-    files_info: list[dict] = []
+def _ingest_police_uk(request, assigner, extract, writer, load: _CrimesLoad, source_label):
+    """Stream the police.uk files through assignment (and enrichment) into the writer."""
+    discovery = discover_street_files(request.police_uk, request.forces)
+    load.notes.extend(discovery.notes)
+    reader = StreetReader(discovery.files, request.workers, keep_crime_id=extract is not None)
+    crimes_table, stats, files_info = load.table, load.stats, load.files
     pending: list[pa.Table] = []
     pending_rows = 0
     bar = None
-    if progress:
+    if request.progress:
         from tqdm import tqdm
 
         bar = tqdm(total=len(discovery.files), unit="file", desc="police.uk", file=sys.stderr)
@@ -720,7 +764,7 @@ def _ingest_police_uk(
     for batch, (out_table, batch_stats) in reader.iter_transformed(transform):
         crimes_table.rows_read += batch.rows_read
         crimes_table.rejections.extend(batch.rejections)
-        notes.extend(batch.notes)
+        load.notes.extend(batch.notes)
         n = out_table.num_rows
         crimes_table.rows_loaded += n
         stats.merge(batch_stats)
@@ -750,12 +794,12 @@ def _ingest_police_uk(
         _flush(writer, pending)
     if bar is not None:
         bar.close()
-    duplicates.extend(d.to_dict() for d in reader.duplicates)
-    return files_info
+    load.duplicates.extend(d.to_dict() for d in reader.duplicates)
 
 
-def _ingest_extract_as_crimes(result: LoadResult, assigner, areas, writer, stats, crimes_table):
+def _ingest_extract_as_crimes(result: LoadResult, assigner, areas, writer, load: _CrimesLoad):
     """No police.uk files: the local extract's rows are the crimes (source "local_extract")."""
+    stats, crimes_table = load.stats, load.table
     frame = result.frame.reset_index(drop=True)
     n = len(frame)
     crimes_table.rows_read = result.rows_read

@@ -55,7 +55,7 @@ def pipeline(shared_data, tmp_path_factory):
     files = sorted(WEST_MERCIA_DIR.glob("2025-*-west-mercia-street.csv"))
     assert len(files) == 12, files
     report = ingest(
-        files,
+        police_uk=files,
         lsoa_lookup=LSOA_LOOKUP,
         csp_lookup=CSP_LOOKUP,
         population=POPULATION_WORKBOOK,
