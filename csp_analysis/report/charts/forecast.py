@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import matplotlib
 import matplotlib.dates as mdates
 import matplotlib.path
@@ -78,9 +80,35 @@ def forecast_chart(
         On missing columns, forecast months that do not follow the history, or a lower bound
         above its upper bound.
     """
+    points = _forecast_points(history, forecast, interval_label, suppressed, period)
+    spec = _PERIODS[points.period]
+    data, decimals = _forecast_table(points)
+    return Chart(
+        figure=_draw_forecast(points, unit or f"Offences per {points.period}"),
+        alt=_forecast_alt_text(points, measure, area),
+        data=data,
+        caption=caption or f"{spec.adjective} {measure} in {area}: recorded and forecast",
+        name=slugify(f"{measure}-{area}-forecast"),
+        decimals=decimals,
+        count_columns=["Recorded"] if points.decimals == 0 else [],
+    )
+
+
+@dataclass(frozen=True)
+class _ForecastPoints:
+    """The validated chart input: recorded values (withheld ones masked) and the forecast."""
+
+    recorded: pd.Series
+    mask: pd.Series
+    future: pd.DataFrame  # mean, lower, upper by period
+    interval_label: str
+    period: str
+    decimals: int
+
+
+def _forecast_points(history, forecast, interval_label, suppressed, period) -> _ForecastPoints:
     recorded, period = _regular(history, "forecast_chart history", period)
     spec = _PERIODS[period]
-    unit = unit or f"Offences per {period}"
     mask = _suppression_mask(suppressed, recorded.index, "forecast_chart")
     recorded = recorded.mask(mask)
     if not isinstance(forecast, pd.DataFrame) and all(
@@ -109,7 +137,12 @@ def forecast_chart(
         month = future.index[(future["lower"] > future["upper"]).to_numpy()][0]
         raise AnalysisError(f"forecast_chart: lower is above upper for {spec.label(month)}")
     decimals = _auto_decimals(recorded)
+    return _ForecastPoints(recorded, mask, future, interval_label, period, decimals)
 
+
+def _draw_forecast(points: _ForecastPoints, unit: str):
+    recorded, future, period = points.recorded, points.future, points.period
+    spec, interval_label, decimals = _PERIODS[period], points.interval_label, points.decimals
     figure, axes = _new_figure()
     axes.plot(
         recorded.index,
@@ -195,9 +228,16 @@ def forecast_chart(
         blocked=[(divider, frame.y0, frame.x1, frame.y1)],
     )
 
+    return figure
+
+
+def _forecast_alt_text(points: _ForecastPoints, measure: str, area: str) -> str:
+    recorded, future, period = points.recorded, points.future, points.period
+    spec, interval_label, decimals = _PERIODS[period], points.interval_label, points.decimals
+    last_month, last_value = _last_valid(recorded)
     total = float(future["mean"].sum())
     n_compared = min(len(future), int(recorded.notna().sum()))
-    alt = (
+    return (
         f"{spec.adjective} {measure} in {area}: recorded from {spec.label(recorded.index[0])} "
         f"to {spec.label(last_month)} (latest {wording.number(last_value, decimals)}), then a "
         f"forecast for {spec.label(future.index[0])} to {spec.label(future.index[-1])}. "
@@ -209,6 +249,11 @@ def forecast_chart(
         f"{spec.label(future.index[-1])} is {wording.number(future['lower'].iloc[-1], 0)} to "
         f"{wording.number(future['upper'].iloc[-1], 0)}."
     )
+
+
+def _forecast_table(points: _ForecastPoints) -> tuple[pd.DataFrame, dict[str, int]]:
+    recorded, future, mask = points.recorded, points.future, points.mask
+    spec, interval_label, decimals = _PERIODS[points.period], points.interval_label, points.decimals
     data = pd.DataFrame(index=recorded.index.union(future.index))
     data["Recorded"] = _with_markers(recorded, mask.reindex(data.index, fill_value=False), decimals)
     data["Forecast"] = future["mean"].round(1)
@@ -216,12 +261,9 @@ def forecast_chart(
     data[f"{band}: lower"] = future["lower"].round(1)
     data[f"{band}: upper"] = future["upper"].round(1)
     data.index = spec.table_index(data.index)
-    return Chart(
-        figure=figure,
-        alt=alt,
-        data=data,
-        caption=caption or f"{spec.adjective} {measure} in {area}: recorded and forecast",
-        name=slugify(f"{measure}-{area}-forecast"),
-        decimals={"Recorded": decimals, "Forecast": 1, f"{band}: lower": 1, f"{band}: upper": 1},
-        count_columns=["Recorded"] if decimals == 0 else [],
-    )
+    return data, {
+        "Recorded": decimals,
+        "Forecast": 1,
+        f"{band}: lower": 1,
+        f"{band}: upper": 1,
+    }

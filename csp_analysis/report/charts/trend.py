@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -93,12 +95,43 @@ def trend_chart(
     >>> chart.alt.split(";")[0].split(".")[0]
     'Monthly domestic abuse offences in Herefordshire rose from 95 to 130 between April 2023 and March 2026'
     """
+    points = _trend_points(counts, suppressed, period, rolling_window, adjusted)
+    spec = _PERIODS[points.period]
+    data, col_decimals, count_col = _trend_table(points, measure)
+    values = points.values
+    return Chart(
+        figure=_draw_trend(points, usual_range, unit or f"Offences per {points.period}"),
+        alt=_trend_alt_text(points, measure, area, usual_range),
+        data=data,
+        caption=caption
+        or f"{spec.adjective} {measure} in {area}, {spec.label(values.index[0])} to "
+        f"{spec.label(values.index[-1])}",
+        name=slugify(f"{measure}-{area}-{spec.adjective.lower()}"),
+        decimals=col_decimals,
+        count_columns=[count_col] if points.decimals == 0 else [],
+    )
+
+
+@dataclass(frozen=True)
+class _TrendPoints:
+    """The validated chart input: values (withheld ones masked), the rolling average and the
+    seasonally adjusted line when there are any."""
+
+    values: pd.Series
+    mask: pd.Series
+    period: str
+    rolling_window: int | None
+    rolling: pd.Series | None
+    adjusted: pd.Series | None
+    decimals: int
+
+
+def _trend_points(counts, suppressed, period, rolling_window, adjusted) -> _TrendPoints:
     values, period = _regular(counts, "trend_chart counts", period)
-    spec = _PERIODS[period]
     mask = _suppression_mask(suppressed, values.index, "trend_chart")
     values = values.mask(mask)
     if rolling_window == "year":
-        rolling_window = spec.per_year
+        rolling_window = _PERIODS[period].per_year
     if rolling_window is not None and (
         not isinstance(rolling_window, (int, np.integer)) or rolling_window < 2
     ):
@@ -106,16 +139,23 @@ def trend_chart(
             f'trend_chart: rolling_window must be at least 2 (or "year" or None), got '
             f"{rolling_window!r}"
         )
-    unit = unit or f"Offences per {period}"
-    decimals = _auto_decimals(values)
+    rolling = None
+    if rolling_window is not None and values.notna().sum() >= rolling_window:
+        rolling = values.rolling(rolling_window, min_periods=rolling_window).mean()
+        if not rolling.notna().any():
+            rolling = None
+    if adjusted is not None:
+        adjusted = _regular(adjusted, "trend_chart adjusted", period)[0]
+        adjusted = adjusted.reindex(values.index).mask(mask)
+    return _TrendPoints(
+        values, mask, period, rolling_window, rolling, adjusted, _auto_decimals(values)
+    )
 
+
+def _draw_trend(points: _TrendPoints, usual_range, unit: str):
+    values, period, decimals = points.values, points.period, points.decimals
+    spec = _PERIODS[period]
     figure, axes = _new_figure()
-    labels: list[dict] = []
-    data = pd.DataFrame(index=values.index)
-    count_col = wording.sentence_start(measure)
-    data[count_col] = _with_markers(values, mask, decimals)
-    col_decimals = {count_col: decimals}
-
     axes.plot(
         values.index,
         values.to_numpy(),
@@ -125,46 +165,37 @@ def trend_chart(
         linestyle=LINESTYLES[0],
         linewidth=1.6,
     )
-    last = _last_valid(values)
-    labels.append({"y": last[1], "text": f"{spec.adjective} count", "colour": PALETTE[0]})
-
-    rolling = None
-    if rolling_window is not None and values.notna().sum() >= rolling_window:
-        rolling = values.rolling(rolling_window, min_periods=rolling_window).mean()
-        if rolling.notna().any():
-            axes.plot(
-                rolling.index,
-                rolling.to_numpy(),
-                color=PALETTE[1],
-                linestyle=LINESTYLES[1],
-                linewidth=2.4,
-            )
-            name = f"{rolling_window}-{period} average"
-            labels.append({"y": _last_valid(rolling)[1], "text": name, "colour": PALETTE[1]})
-            data[f"{rolling_window}-{period} rolling average"] = rolling.round(1)
-            col_decimals[f"{rolling_window}-{period} rolling average"] = 1
-
-    plotted_adjusted = None
-    if adjusted is not None:
-        sa = _regular(adjusted, "trend_chart adjusted", period)[0]
-        sa = sa.reindex(values.index).mask(mask)
+    labels = [
+        {"y": _last_valid(values)[1], "text": f"{spec.adjective} count", "colour": PALETTE[0]}
+    ]
+    if points.rolling is not None:
         axes.plot(
-            sa.index,
-            sa.to_numpy(),
+            points.rolling.index,
+            points.rolling.to_numpy(),
+            color=PALETTE[1],
+            linestyle=LINESTYLES[1],
+            linewidth=2.4,
+        )
+        name = f"{points.rolling_window}-{period} average"
+        labels.append({"y": _last_valid(points.rolling)[1], "text": name, "colour": PALETTE[1]})
+    if points.adjusted is not None:
+        axes.plot(
+            points.adjusted.index,
+            points.adjusted.to_numpy(),
             color=PALETTE[2],
             linestyle=LINESTYLES[2],
             marker=MARKERS[2],
             markersize=3.5,
             linewidth=1.6,
         )
-        if _last_valid(sa):
+        if _last_valid(points.adjusted):
             labels.append(
-                {"y": _last_valid(sa)[1], "text": "Seasonally adjusted", "colour": PALETTE[2]}
+                {
+                    "y": _last_valid(points.adjusted)[1],
+                    "text": "Seasonally adjusted",
+                    "colour": PALETTE[2],
+                }
             )
-        plotted_adjusted = sa
-        data["Seasonally adjusted"] = _with_markers(sa.round(1), mask, 1)
-        col_decimals["Seasonally adjusted"] = 1
-
     if usual_range is not None:
         lower, upper = usual_range
         axes.axhspan(lower, upper, color="#000000", alpha=0.06, linewidth=0)
@@ -173,17 +204,21 @@ def trend_chart(
             labels.append(
                 {"y": bound, "text": f"{name} {wording.number(bound, decimals)}", "colour": GREY}
             )
-
     # Limits over every series drawn: a seasonally adjusted month can sit above every count.
-    axes.set_ylim(*_zero_based_limits(values, rolling, plotted_adjusted, usual_range))
+    axes.set_ylim(*_zero_based_limits(values, points.rolling, points.adjusted, usual_range))
     _value_axis(axes.yaxis, whole=decimals == 0)
     _time_axis(axes, values.index[0], values.index[-1], period)
     _y_title(axes, unit)
     _style_text(axes)
     _spread_labels(axes, labels)
+    return figure
 
+
+def _trend_alt_text(points: _TrendPoints, measure: str, area: str, usual_range) -> str:
+    values, period, decimals = points.values, points.period, points.decimals
+    spec = _PERIODS[period]
     first_month, first_value = values.dropna().index[0], float(values.dropna().iloc[0])
-    last_month, last_value = last
+    last_month, last_value = _last_valid(values)
     alt = (
         f"{spec.adjective} {measure} in {area} {_change_phrase(first_value, last_value, decimals)} "
         f"between {spec.label(first_month)} and {spec.label(last_month)}"
@@ -197,23 +232,26 @@ def trend_chart(
         f" The highest {period} was {spec.label(peak_month)} "
         f"({wording.number(values.max(), decimals)})."
     )
-    if rolling is not None and rolling.notna().sum() >= 2:
-        valid = rolling.dropna()
+    if points.rolling is not None and points.rolling.notna().sum() >= 2:
+        valid = points.rolling.dropna()
         alt += (
-            f" The {rolling_window}-{period} average "
+            f" The {points.rolling_window}-{period} average "
             f"{_change_phrase(float(valid.iloc[0]), float(valid.iloc[-1]), 1)}."
         )
-    alt += _gap_sentence(values, mask, period)
-    data.index = spec.table_index(data.index)
+    return alt + _gap_sentence(values, points.mask, period)
 
-    return Chart(
-        figure=figure,
-        alt=alt,
-        data=data,
-        caption=caption
-        or f"{spec.adjective} {measure} in {area}, {spec.label(values.index[0])} to "
-        f"{spec.label(values.index[-1])}",
-        name=slugify(f"{measure}-{area}-{spec.adjective.lower()}"),
-        decimals=col_decimals,
-        count_columns=[count_col] if decimals == 0 else [],
-    )
+
+def _trend_table(points: _TrendPoints, measure: str) -> tuple[pd.DataFrame, dict[str, int], str]:
+    data = pd.DataFrame(index=points.values.index)
+    count_col = wording.sentence_start(measure)
+    data[count_col] = _with_markers(points.values, points.mask, points.decimals)
+    col_decimals = {count_col: points.decimals}
+    if points.rolling is not None:
+        column = f"{points.rolling_window}-{points.period} rolling average"
+        data[column] = points.rolling.round(1)
+        col_decimals[column] = 1
+    if points.adjusted is not None:
+        data["Seasonally adjusted"] = _with_markers(points.adjusted.round(1), points.mask, 1)
+        col_decimals["Seasonally adjusted"] = 1
+    data.index = _PERIODS[points.period].table_index(data.index)
+    return data, col_decimals, count_col
