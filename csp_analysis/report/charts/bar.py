@@ -73,6 +73,26 @@ def bar_chart(
     -------
     Chart
     """
+    numbers, mask, decimals = _bar_values(values, suppressed, highlight, sort, decimals)
+    figure = _draw_bars(numbers, mask, decimals, highlight, average, average_label, value_label)
+    alt = _bar_alt_text(
+        numbers, mask, decimals, measure, area, by, highlight, average, average_label
+    )
+    data = pd.DataFrame({value_label: _with_markers(numbers, mask, decimals)})
+    data.index.name = wording.sentence_start(by)
+    return Chart(
+        figure=figure,
+        alt=alt,
+        data=data,
+        caption=caption or f"{wording.sentence_start(measure)} in {area} by {by}",
+        name=slugify(f"{measure}-{area}-by-{by}"),
+        decimals={value_label: decimals},
+        count_columns=[value_label] if decimals == 0 and counts else [],
+    )
+
+
+def _bar_values(values, suppressed, highlight, sort, decimals):
+    """The values as numbers (withheld ones masked), in the order drawn, and their decimals."""
     if not isinstance(values, pd.Series) or values.empty:
         raise AnalysisError("bar_chart: expected a non-empty pandas Series")
     numbers = pd.to_numeric(values, errors="coerce").astype(float)
@@ -94,6 +114,12 @@ def bar_chart(
         mask = mask.reindex(numbers.index)
     decimals = _auto_decimals(numbers) if decimals is None else decimals
 
+    if numbers.dropna().empty:
+        raise AnalysisError("bar_chart: every value is missing or suppressed")
+    return numbers, mask, decimals
+
+
+def _draw_bars(numbers, mask, decimals, highlight, average, average_label, value_label):
     figure, axes = _new_figure(height=max(2.6, 0.45 * len(numbers) + 1.3))
     figure.subplots_adjust(left=0.32, right=0.86, top=0.9, bottom=0.12)
     axes.grid(axis="y", visible=False)
@@ -153,9 +179,11 @@ def bar_chart(
     axes.tick_params(axis="y", length=0)
     _style_text(axes)
 
+    return figure
+
+
+def _bar_alt_text(numbers, mask, decimals, measure, area, by, highlight, average, average_label):
     shown = numbers.dropna().sort_values(ascending=False)
-    if shown.empty:
-        raise AnalysisError("bar_chart: every value is missing or suppressed")
     alt = f"{wording.sentence_start(measure)} in {area} by {by}, {len(numbers)} categories. "
     leaders = [f"{name} ({wording.number(v, decimals)})" for name, v in shown.iloc[:3].items()]
     alt += f"The highest {'is' if len(leaders) == 1 else 'are'} {wording.join_words(leaders)}"
@@ -174,15 +202,4 @@ def bar_chart(
     if mask.any():
         alt += f" {int(mask.sum())} value{'s are' if mask.sum() != 1 else ' is'} withheld to protect confidentiality."
 
-    column = value_label
-    data = pd.DataFrame({column: _with_markers(numbers, mask, decimals)})
-    data.index.name = wording.sentence_start(by)
-    return Chart(
-        figure=figure,
-        alt=alt,
-        data=data,
-        caption=caption or f"{wording.sentence_start(measure)} in {area} by {by}",
-        name=slugify(f"{measure}-{area}-by-{by}"),
-        decimals={column: decimals},
-        count_columns=[column] if decimals == 0 and counts else [],
-    )
+    return alt

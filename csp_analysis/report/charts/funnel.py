@@ -93,6 +93,20 @@ def funnel_chart(
     -------
     Chart
     """
+    rows = _funnel_rows(points, funnel, highlight)
+    return Chart(
+        figure=_draw_funnel(rows, funnel, centre, highlight, rate_label, max_labels),
+        alt=_funnel_alt_text(rows, centre, measure, highlight, rate_label),
+        data=_funnel_table(rows, rate_label),
+        caption=caption or f"{wording.sentence_start(measure)} {rate_label} against population",
+        name=slugify(f"{measure}-funnel"),
+        decimals={"Population": 0, f"Rate {rate_label}": 1},
+        count_columns=[],
+    )
+
+
+def _funnel_rows(points: pd.DataFrame, funnel: pd.DataFrame, highlight) -> pd.DataFrame:
+    """The areas as numbers, each with its position against the limits."""
     _require_columns(points, ["area", "population", "rate"], "funnel_chart points")
     _require_columns(
         funnel,
@@ -114,6 +128,10 @@ def funnel_chart(
         funnel_position(p, r, funnel) for p, r in zip(rows["population"], rows["rate"], strict=True)
     ]
 
+    return rows
+
+
+def _draw_funnel(rows, funnel, centre, highlight, rate_label, max_labels):
     figure, axes = _new_figure(height=5.0)
     grid = funnel.sort_values("population")
     axes.axhline(centre, color=PALETTE[0], linewidth=1.6)
@@ -200,6 +218,10 @@ def funnel_chart(
         line_paths,
     )
 
+    return figure
+
+
+def _funnel_alt_text(rows, centre, measure, highlight, rate_label) -> str:
     n = len(rows)
     alt = (
         f"{wording.sentence_start(measure)} {rate_label} for {n} area{'s' if n != 1 else ''}, plotted "
@@ -222,18 +244,14 @@ def funnel_chart(
             names = wording.join_words(list(group["area"]))
             alt += f" {names} {'is' if len(group) == 1 else 'are'} {position}."
 
+    return alt
+
+
+def _funnel_table(rows: pd.DataFrame, rate_label: str) -> pd.DataFrame:
     data = rows.set_index("area")[["population", "rate", "position"]]
     data.index.name = "Area"
     data.columns = ["Population", f"Rate {rate_label}", "Compared with the funnel limits"]
     data["Compared with the funnel limits"] = data[
         "Compared with the funnel limits"
     ].str.capitalize()
-    return Chart(
-        figure=figure,
-        alt=alt,
-        data=data,
-        caption=caption or f"{wording.sentence_start(measure)} {rate_label} against population",
-        name=slugify(f"{measure}-funnel"),
-        decimals={"Population": 0, f"Rate {rate_label}": 1},
-        count_columns=[],
-    )
+    return data
