@@ -33,7 +33,7 @@ $(STAMP): pyproject.toml
 setup: $(STAMP) ## Create .venv, install the package with dev extras, register the csp-analysis kernel
 
 # File targets, so a second `make reports` or `make test` does not regenerate the data.
-$(DEMO_STAMP): $(STAMP) csp_analysis/io/demo_data.py
+$(DEMO_STAMP): $(STAMP) $(wildcard csp_analysis/io/demo_data/*.py)
 	$(BIN)/csp-analysis demo-data --out $(DEMO_DIR)
 
 $(PROCESSED_STAMP): $(DEMO_STAMP)

@@ -9,7 +9,7 @@ It reads ``../shared/data`` in place (police.uk West Mercia street files for Jan
 open data table for 2017/18) and prints aggregate figures only: yearly counts per CSP and crime
 type, LSOA and ward counts per district, shares of rows without a location or outside the force,
 outcome mixes per crime type, offence-code counts, and district centroids. Those aggregates are
-pasted into ``csp_analysis/demo_data.py`` with their source named; the generator itself never
+pasted into ``csp_analysis/io/demo_data/calibration.py`` with their source named; the generator itself never
 reads ``../shared``. No row-level data is written anywhere.
 """
 

@@ -58,7 +58,7 @@ def _assign_csp(street: pd.DataFrame, directory: Path) -> pd.Series:
     lookup = pd.read_csv(
         directory / dd.LOOKUP_FILE, dtype=str, keep_default_na=False, encoding="utf-8-sig"
     )
-    lad_to_csp = {lad: code for code, _, lads, _ in dd.CSPS for lad in lads}
+    lad_to_csp = {lad: code for code, _, lads, _ in dd.calibration.CSPS for lad in lads}
     lad = street["LSOA code"].map(dict(zip(lookup["LSOA21CD"], lookup["LAD23CD"], strict=True)))
     return lad.map(lad_to_csp)
 
@@ -126,16 +126,16 @@ def test_marker_and_synthetic_labels(short):
 def test_lookup_has_real_district_codes_and_lsoa_counts(short):
     lookup = pd.read_csv(short / "lsoa_lookup.csv", dtype=str, encoding="utf-8-sig")
     per_lad = lookup.groupby("LAD23CD").size().to_dict()
-    for lad, (name, n_lsoa, n_ward, *_rest) in dd.DISTRICTS.items():
+    for lad, (name, n_lsoa, n_ward, *_rest) in dd.calibration.DISTRICTS.items():
         assert per_lad[lad] == n_lsoa
         rows = lookup[lookup["LAD23CD"] == lad]
         assert set(rows["LAD23NM"]) == {name}
         assert rows["WD23CD"].nunique() == n_ward
     # Birmingham and the other neighbours: real codes, outside every configured CSP.
-    assert per_lad["E08000025"] == dd.OUTSIDE_DISTRICTS["E08000025"][1]
+    assert per_lad["E08000025"] == dd.calibration.OUTSIDE_DISTRICTS["E08000025"][1]
     configured = {lad for csp in load_areas().csps for lad in csp.lad_codes}
-    assert not set(dd.OUTSIDE_DISTRICTS) & configured
-    assert set(dd.DISTRICTS) <= configured
+    assert not set(dd.calibration.OUTSIDE_DISTRICTS) & configured
+    assert set(dd.calibration.DISTRICTS) <= configured
 
 
 def test_street_rows_look_like_police_uk(short):
@@ -148,7 +148,7 @@ def test_street_rows_look_like_police_uk(short):
     assert (street.loc[asb, "Last outcome category"] == "").all()
     assert street.loc[~asb, "Crime ID"].str.fullmatch(r"[0-9a-f]{64}").all()
     assert street.loc[~asb, "Crime ID"].is_unique
-    known = {o for mix in dd.OUTCOME_WEIGHTS.values() for o in mix}
+    known = {o for mix in dd.calibration.OUTCOME_WEIGHTS.values() for o in mix}
     assert set(street.loc[~asb, "Last outcome category"]) <= known
     nowhere = street["Location"] == "No Location"
     assert (street.loc[nowhere, ["Longitude", "Latitude", "LSOA code", "LSOA name"]] == "").all(
@@ -256,7 +256,7 @@ def test_load_truth_without_data_says_how_to_generate(tmp_path):
 def test_csps_agree_with_config_areas():
     force = load_areas().force("west-mercia")
     assert [(c.code, c.name, tuple(c.lad_codes), c.population[2023]) for c in force.csps] == [
-        (code, name, lads, population) for code, name, lads, population in dd.CSPS
+        (code, name, lads, population) for code, name, lads, population in dd.calibration.CSPS
     ]
 
 
@@ -287,7 +287,7 @@ def test_truth_contract_keys_and_seasonal_means(short):
     assert by_type["Violence and sexual offences"]["step_changes"][0] == {
         "from": "2018-04",
         "multiplier": 1.15,
-        "reason": dd.STEP_CHANGES["Violence and sexual offences"][0][2],
+        "reason": dd.calibration.STEP_CHANGES["Violence and sexual offences"][0][2],
     }
     assert by_type["Shoplifting"]["annual_trend_pct"] > 3
     assert by_type["Burglary"]["annual_trend_pct"] < 0
@@ -299,7 +299,7 @@ def test_base_is_calibrated_to_the_real_2025_counts():
     in_2025 = expected[expected["month"].dt.year == 2025]
     totals = in_2025.groupby(["csp_code", "crime_type"])["expected"].sum()
     for (csp, crime_type), total in totals.items():
-        assert total == pytest.approx(dd.REAL_2025_COUNTS[csp][crime_type], rel=1e-6)
+        assert total == pytest.approx(dd.calibration.REAL_2025_COUNTS[csp][crime_type], rel=1e-6)
     # The reference month: base is the April 2016 expectation before its seasonal factor.
     april_2016 = expected[expected["month"] == "2016-04-01"].set_index(["csp_code", "crime_type"])[
         "expected"
@@ -351,14 +351,14 @@ def test_2025_totals_are_near_the_real_west_mercia_counts(full):
     )
     assert len(observed) == 70
     for (csp, crime_type), n in observed.items():
-        real = dd.REAL_2025_COUNTS[csp][crime_type]
+        real = dd.calibration.REAL_2025_COUNTS[csp][crime_type]
         # Within 10% of the real count, or within sampling error for the small series (a real
         # count of 48 has a sampling SD of about 7, i.e. 15%).
         tolerance = max(0.10 * real, 3.5 * np.sqrt(variance[(csp, crime_type)]))
         assert abs(n - real) < tolerance, (csp, crime_type, n, real)
     # The series of 1,000+ a year have an annual sampling SD of 3-5%: nearly all within 10%.
-    big = [(k, n) for k, n in observed.items() if dd.REAL_2025_COUNTS[k[0]][k[1]] >= 1000]
-    within = [abs(n / dd.REAL_2025_COUNTS[c][t] - 1) < 0.10 for (c, t), n in big]
+    big = [(k, n) for k, n in observed.items() if dd.calibration.REAL_2025_COUNTS[k[0]][k[1]] >= 1000]
+    within = [abs(n / dd.calibration.REAL_2025_COUNTS[c][t] - 1) < 0.10 for (c, t), n in big]
     assert len(big) > 25 and np.mean(within) >= 0.9
     assert len(street[street["Month"].str.startswith("2025")]) == pytest.approx(102_105, rel=0.03)
 
@@ -423,7 +423,7 @@ def test_indicators_have_targets_and_signals(full):
                 & (ind["indicator"] == "marac_repeat_referral_rate")]  # fmt: skip
     after = marac["period"] >= "2023/24 Q1"
     assert marac.loc[~after, "value"].mean() - marac.loc[after, "value"].mean() > 5
-    assert len(truth["indicators"]["signals"]) == len(dd.INDICATOR_SIGNALS)
+    assert len(truth["indicators"]["signals"]) == len(dd.indicators.INDICATOR_SIGNALS)
 
 
 # ---------------------------------------------------------------------------- calibration
@@ -438,15 +438,15 @@ def test_calibration_constants_reproduce_from_the_real_files(shared_data):
         [pd.read_csv(f, dtype=str, keep_default_na=False, usecols=["LSOA code", "Crime type"])
          for f in files]
     )  # fmt: skip
-    lad_to_csp = {lad: code for code, _, lads, _ in dd.CSPS for lad in lads}
+    lad_to_csp = {lad: code for code, _, lads, _ in dd.calibration.CSPS for lad in lads}
     lad = street["LSOA code"].map(dict(zip(lookup["LSOA21CD"], lookup["LAD23CD"], strict=True)))
     street["csp"] = lad.map(lad_to_csp)
     counts = street.dropna(subset=["csp"]).groupby(["csp", "Crime type"]).size()
     assert {k: int(v) for k, v in counts.items()} == {
-        (c, t): n for c, types in dd.REAL_2025_COUNTS.items() for t, n in types.items()
+        (c, t): n for c, types in dd.calibration.REAL_2025_COUNTS.items() for t, n in types.items()
     }
     assert (street["LSOA code"] == "").sum() / len(street) == pytest.approx(0.0192, abs=5e-4)
-    for code, (name, n_lsoa, n_ward, *_rest) in dd.DISTRICTS.items():
+    for code, (name, n_lsoa, n_ward, *_rest) in dd.calibration.DISTRICTS.items():
         rows = lookup[lookup["LAD23CD"] == code]
         assert (rows["LAD23NM"].iloc[0], len(rows), rows["WD23CD"].nunique()) == (
             name, n_lsoa, n_ward,
@@ -457,7 +457,7 @@ def test_calibration_constants_reproduce_from_the_real_files(shared_data):
         pd.to_numeric(west_mercia["Number_of_Offences"]).groupby(west_mercia["Offence_Code"]).sum()
     )
     assert {k: int(v) for k, v in per_code[per_code > 0].items()} == (
-        dd.HOME_OFFICE_WEST_MERCIA_201718
+        dd.calibration.HOME_OFFICE_WEST_MERCIA_201718
     )
 
 
