@@ -17,7 +17,8 @@ from csp_analysis.core.schema import (
     UNASSIGNED_NO_LOCATION,
     UNASSIGNED_OUTSIDE_AREAS,
 )
-from csp_analysis.io.ingest import REJECT_EXTRACT_DUPLICATE_ID, REJECT_EXTRACT_UNMATCHED, ingest
+from csp_analysis.io.crimes import REJECT_EXTRACT_DUPLICATE_ID, REJECT_EXTRACT_UNMATCHED
+from csp_analysis.io.ingest import ingest
 from csp_analysis.io.ingest_report import IngestReport
 from csp_analysis.io.police_uk import REJECT_BAD_MONTH, REJECT_DUPLICATE, STREET_HEADER
 from tests.conftest import (
