@@ -285,111 +285,123 @@ def execute_tasks(
     dict of str to TaskResult
         The result of each task, by its key.
     """
-    from tqdm import tqdm
-
-    ctx = mp.get_context("spawn")
-    results: dict[str, TaskResult] = {}
-    pending = deque(tasks)
-    pool: list[_Worker] = []
-    # disable=None: tqdm draws only on a terminal, so CI logs are not flooded with redraws.
-    bar = tqdm(
-        total=len(tasks),
-        unit="report",
-        disable=None if progress else True,
-        file=sys.stderr,
-        dynamic_ncols=True,
-    )
-
-    def finish(worker: _Worker, result: TaskResult) -> None:
-        results[result.key] = result
-        worker.task = None
-        bar.update(1)
-        if progress and not result.ok:
-            bar.write(f"FAILED {result.key} ({result.error_kind}): {result.error}")
-        bar.set_postfix(failed=sum(not r.ok for r in results.values()))
-
-    def log_for(slot: int) -> str | None:
-        return str(log_dir / f"worker-{slot + 1}.log") if log_dir else None
-
-    def replace(worker: _Worker) -> None:
-        worker.kill()
-        slot = pool.index(worker)
-        pool[slot] = _Worker(ctx, log_for(slot))
-
-    if log_dir:
-        log_dir.mkdir(parents=True, exist_ok=True)
-        for old_log in log_dir.glob("worker-*.log"):
-            old_log.unlink()
+    pool = _Pool(tasks, workers, progress, log_dir)
     try:
-        pool.extend(_Worker(ctx, log_for(slot)) for slot in range(max(1, min(workers, len(tasks)))))
-        while pending or any(w.task for w in pool):
-            for worker in list(pool):
-                if worker.task is None and pending:
-                    task = pending.popleft()
-                    try:
-                        worker.assign(task)
-                    except (OSError, ValueError):  # the idle worker died (broken pipe)
-                        finish(
-                            worker,
-                            TaskResult(
-                                key=task.key,
-                                status=STATUS_FAILED,
-                                error_kind="worker died",
-                                error="the worker process could not take the report",
-                                duration_s=0.0,
-                            ),
-                        )
-                        replace(worker)
-            busy = [w for w in pool if w.task]
-            ready = wait_for_connections([w.conn for w in busy], timeout=0.2)
-            for worker in busy:
-                if worker.conn not in ready:
-                    continue
-                try:
-                    kind, payload = worker.conn.recv()
-                except (EOFError, OSError):
-                    task = worker.task
-                    finish(
-                        worker,
-                        TaskResult(
-                            key=task.key,
-                            status=STATUS_FAILED,
-                            error_kind="worker died",
-                            error="the worker process running the report died",
-                            duration_s=round(time.monotonic() - worker.started, 2),
-                        ),
-                    )
-                    replace(worker)
-                    continue
-                if kind == "kernel":
-                    worker.kernel_pgid = payload
-                elif kind == "done":
-                    finish(worker, payload)
-            now = time.monotonic()
-            for worker in list(pool):
-                task = worker.task
-                if task and now - worker.started > task.timeout:
-                    replace(worker)
-                    message = (
-                        f"stopped after the per-report timeout of {task.timeout:g} s "
-                        "(kernel and worker killed)"
-                    )
-                    _note_in_executed(Path(task.executed_path), message)
-                    finish(
-                        worker,
-                        TaskResult(
-                            key=task.key,
-                            status=STATUS_FAILED,
-                            error_kind="timeout",
-                            error=message,
-                            duration_s=round(now - worker.started, 2),
-                        ),
-                    )
+        while pool.busy_or_pending():
+            pool.assign_idle()
+            pool.collect(timeout=0.2)
+            pool.stop_overdue()
     finally:
-        for worker in pool:
+        pool.close()
+    return pool.results
+
+
+class _Pool:
+    """The worker processes of one batch: hands out tasks, collects results, replaces a worker
+    that dies or runs past its task's timeout, and keeps the progress bar."""
+
+    def __init__(self, tasks, workers: int, progress: bool, log_dir: Path | None):
+        from tqdm import tqdm
+
+        self.ctx = mp.get_context("spawn")
+        self.results: dict[str, TaskResult] = {}
+        self.pending = deque(tasks)
+        self.progress = progress
+        self.log_dir = log_dir
+        if log_dir:
+            log_dir.mkdir(parents=True, exist_ok=True)
+            for old_log in log_dir.glob("worker-*.log"):
+                old_log.unlink()
+        # disable=None: tqdm draws only on a terminal, so CI logs are not flooded with redraws.
+        self.bar = tqdm(
+            total=len(tasks),
+            unit="report",
+            disable=None if progress else True,
+            file=sys.stderr,
+            dynamic_ncols=True,
+        )
+        slots = max(1, min(workers, len(tasks)))
+        self.workers = [_Worker(self.ctx, self._log(slot)) for slot in range(slots)]
+
+    def _log(self, slot: int) -> str | None:
+        return str(self.log_dir / f"worker-{slot + 1}.log") if self.log_dir else None
+
+    def busy_or_pending(self) -> bool:
+        return bool(self.pending) or any(w.task for w in self.workers)
+
+    def finish(self, worker: _Worker, result: TaskResult) -> None:
+        self.results[result.key] = result
+        worker.task = None
+        self.bar.update(1)
+        if self.progress and not result.ok:
+            self.bar.write(f"FAILED {result.key} ({result.error_kind}): {result.error}")
+        self.bar.set_postfix(failed=sum(not r.ok for r in self.results.values()))
+
+    def fail(self, worker: _Worker, kind: str, error: str, duration_s: float) -> None:
+        """Record the worker's task as failed and put a fresh worker in its slot."""
+        result = TaskResult(
+            key=worker.task.key,
+            status=STATUS_FAILED,
+            error_kind=kind,
+            error=error,
+            duration_s=round(duration_s, 2),
+        )
+        self.replace(worker)
+        self.finish(worker, result)
+
+    def replace(self, worker: _Worker) -> None:
+        worker.kill()
+        slot = self.workers.index(worker)
+        self.workers[slot] = _Worker(self.ctx, self._log(slot))
+
+    def assign_idle(self) -> None:
+        for worker in list(self.workers):
+            if worker.task is None and self.pending:
+                task = self.pending.popleft()
+                try:
+                    worker.assign(task)
+                except (OSError, ValueError):  # the idle worker died (broken pipe)
+                    self.fail(
+                        worker, "worker died", "the worker process could not take the report", 0.0
+                    )
+
+    def collect(self, timeout: float) -> None:
+        busy = [w for w in self.workers if w.task]
+        ready = wait_for_connections([w.conn for w in busy], timeout=timeout)
+        for worker in busy:
+            if worker.conn not in ready:
+                continue
+            try:
+                kind, payload = worker.conn.recv()
+            except (EOFError, OSError):
+                self.fail(
+                    worker,
+                    "worker died",
+                    "the worker process running the report died",
+                    time.monotonic() - worker.started,
+                )
+                continue
+            if kind == "kernel":
+                worker.kernel_pgid = payload
+            elif kind == "done":
+                self.finish(worker, payload)
+
+    def stop_overdue(self) -> None:
+        now = time.monotonic()
+        for worker in list(self.workers):
+            task = worker.task
+            if task and now - worker.started > task.timeout:
+                message = (
+                    f"stopped after the per-report timeout of {task.timeout:g} s "
+                    "(kernel and worker killed)"
+                )
+                self.fail(worker, "timeout", message, now - worker.started)
+                _note_in_executed(Path(task.executed_path), message)
+
+    def close(self) -> None:
+        for worker in self.workers:
             if worker.task:
                 worker.kill()
             else:
                 worker.stop()
-        bar.close()
-    return results
+        self.bar.close()

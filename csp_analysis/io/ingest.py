@@ -369,21 +369,21 @@ def _write_crimes(request, assigner, extract_result, areas, staging, sources):
 
 def _write_partner_tables(request, staging, tables, sources, notes) -> None:
     """The Home Office table and partner indicators, when given."""
-    if request.home_office is not None:
-        from csp_analysis.io.home_office import read_home_office_table
+    from csp_analysis.io.home_office import read_home_office_table
+    from csp_analysis.io.indicators import read_indicators
 
-        result = read_home_office_table(request.home_office)
-        tables["home_office"] = account_for(result)
-        sources["home_office"] = _fingerprint(Path(request.home_office))
-        _write_frame(result.frame, HOME_OFFICE_SCHEMA, staging / paths.HOME_OFFICE_PARQUET)
-        notes.extend(result.notes)
-    if request.indicators is not None:
-        from csp_analysis.io.indicators import read_indicators
-
-        result = read_indicators(request.indicators)
-        tables["indicators"] = account_for(result)
-        sources["indicators"] = _fingerprint(Path(request.indicators))
-        _write_frame(result.frame, INDICATORS_SCHEMA, staging / paths.INDICATORS_PARQUET)
+    for name, path, read, schema, parquet in (
+        ("home_office", request.home_office, read_home_office_table, HOME_OFFICE_SCHEMA,
+         paths.HOME_OFFICE_PARQUET),
+        ("indicators", request.indicators, read_indicators, INDICATORS_SCHEMA,
+         paths.INDICATORS_PARQUET),
+    ):  # fmt: skip
+        if path is None:
+            continue
+        result = read(path)
+        tables[name] = account_for(result)
+        sources[name] = _fingerprint(Path(path))
+        _write_frame(result.frame, schema, staging / parquet)
         notes.extend(result.notes)
 
 

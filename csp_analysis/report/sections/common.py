@@ -186,6 +186,15 @@ def _require_available(item: Focus) -> None:
         raise AnalysisError(wording.clause(item.selection.caveat))
 
 
+def _year_records(ctx: ReviewContext, item: Focus) -> pd.DataFrame:
+    """The partnership's records of the priority in the reporting year (a full year only)."""
+    _require_available(item)
+    if not ctx.has_full_year():
+        raise AnalysisError(f"some months of the {ctx.year_label} have no data")
+    records = ctx.records(item.priority, ctx.csp.code)
+    return records[records["month"].isin(ctx.year_months)]
+
+
 def _year_total(monthly: pd.Series, months: pd.DatetimeIndex) -> float | None:
     values = monthly.reindex(months)
     return None if values.isna().any() else float(values.sum())

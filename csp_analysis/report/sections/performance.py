@@ -124,6 +124,13 @@ def _compute_indicators(ctx: ReviewContext) -> list[Indicator]:
     return result
 
 
+def _available_indicators(ctx: ReviewContext) -> list[Indicator]:
+    indicators = performance_indicators(ctx)
+    if not indicators:
+        raise AnalysisError("no indicators are available for this partnership")
+    return indicators
+
+
 def _other_period_indicators(ctx: ReviewContext) -> list[str]:
     """Partner indicators of the CSP that are not quarterly (named, never dropped silently)."""
     partner = ctx.indicators
@@ -166,9 +173,7 @@ def performance_summary(ctx: ReviewContext) -> str:
     -------
     str
     """
-    indicators = performance_indicators(ctx)
-    if not indicators:
-        raise AnalysisError("no indicators are available for this partnership")
+    indicators = _available_indicators(ctx)
     rows = []
     too_short = []
     for indicator in indicators:
@@ -238,9 +243,7 @@ def performance_by_quarter(ctx: ReviewContext, quarters: int = QUARTERS_SHOWN) -
     -------
     str
     """
-    indicators = performance_indicators(ctx)
-    if not indicators:
-        raise AnalysisError("no indicators are available for this partnership")
+    indicators = _available_indicators(ctx)
     last = _last_complete_quarter(ctx)
     starts = pd.date_range(end=last, periods=quarters, freq="3MS")
     table = pd.DataFrame(

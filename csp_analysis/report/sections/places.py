@@ -5,10 +5,9 @@ from __future__ import annotations
 import pandas as pd
 
 from csp_analysis.analysis import disclosure
-from csp_analysis.core.exceptions import AnalysisError
 from csp_analysis.report import blocks, wording
 from csp_analysis.report.context import ReviewContext
-from csp_analysis.report.sections.common import TOP_LSOAS, _require_available, _section, focus
+from csp_analysis.report.sections.common import TOP_LSOAS, _section, _year_records, focus
 
 
 @_section
@@ -22,11 +21,8 @@ def top_lsoas(ctx: ReviewContext, n: int = TOP_LSOAS) -> str:
     str
     """
     item = focus(ctx)
-    _require_available(item)
-    if not ctx.has_full_year():
-        raise AnalysisError(f"some months of the {ctx.year_label} have no data")
-    records = ctx.records(item.priority, ctx.csp.code)
-    records = records[records["month"].isin(ctx.year_months) & records["lsoa_code"].notna()]
+    records = _year_records(ctx, item)
+    records = records[records["lsoa_code"].notna()]
     if records.empty:
         return blocks.paragraph_block(
             f"No {item.noun} with a known location in the {ctx.year_label}."

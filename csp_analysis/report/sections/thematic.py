@@ -6,7 +6,6 @@ import pandas as pd
 
 from csp_analysis.analysis import disclosure, series
 from csp_analysis.core.config import load_display_names
-from csp_analysis.core.exceptions import AnalysisError
 from csp_analysis.report import blocks, charts, findings, wording
 from csp_analysis.report.context import ReviewContext
 from csp_analysis.report.sections.common import (
@@ -15,6 +14,7 @@ from csp_analysis.report.sections.common import (
     _require_available,
     _section,
     _small,
+    _year_records,
     focus,
 )
 from csp_analysis.report.sections.summary import _peer_table
@@ -73,11 +73,8 @@ def breakdowns(ctx: ReviewContext) -> str:
     str
     """
     item = focus(ctx)
-    _require_available(item)
-    if not ctx.has_full_year():
-        raise AnalysisError(f"some months of the {ctx.year_label} have no data")
-    records = ctx.records(item.priority, ctx.csp.code)
-    records = records[records["month"].isin(ctx.year_months) & records["unassigned_reason"].isna()]
+    records = _year_records(ctx, item)
+    records = records[records["unassigned_reason"].isna()]
     if records.empty:
         return blocks.paragraph_block(f"No {item.noun} in the {ctx.year_label}.")
     have = series.available_fields(ctx.crimes)
