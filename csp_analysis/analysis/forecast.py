@@ -68,6 +68,10 @@ from csp_analysis.core.exceptions import AnalysisError, UnknownNameError
 
 MAX_GAP_SHARE = 0.10
 
+#: The fewest months a backtested forecast needs: two years to train (each model sees two
+#: seasonal cycles) and one year of horizon to test on.
+MIN_MONTHS = 2 * 12 + 12
+
 
 # --------------------------------------------------------------------------- model registry
 

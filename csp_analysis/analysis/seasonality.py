@@ -65,6 +65,8 @@ from csp_analysis.core.exceptions import AnalysisError
 
 MONTH_NAMES = tuple(calendar.month_abbr[1:])
 MIN_CYCLES = 2
+#: The fewest months a monthly series needs for a decomposition (two full years).
+MIN_MONTHS = MIN_CYCLES * 12
 MAX_GAP_SHARE = 0.10
 MAX_ZERO_SHARE = 0.5
 PERIODIC = "periodic"
@@ -262,25 +264,9 @@ def decompose(
     """
     if not isinstance(period, (int, np.integer)) or period < 2:
         raise AnalysisError(f"period must be an integer >= 2, got {period!r}")
-    if model not in ("auto", "multiplicative", "additive"):
-        raise AnalysisError(f"model must be 'auto', 'multiplicative' or 'additive', got {model!r}")
-    if isinstance(seasonal_window, str):
-        if seasonal_window != PERIODIC:
-            raise AnalysisError(
-                f"seasonal_window must be 'periodic' or an odd integer >= 7, got {seasonal_window!r}"
-            )
-    elif (
-        isinstance(seasonal_window, bool)
-        or not isinstance(seasonal_window, (int, np.integer))
-        or seasonal_window < 7
-        or seasonal_window % 2 == 0
-    ):
-        raise AnalysisError(f"seasonal_window must be odd and >= 7, got {seasonal_window!r}")
-    if seasonal_degree not in (0, 1) or isinstance(seasonal_degree, bool):
-        raise AnalysisError(f"seasonal_degree must be 0 or 1, got {seasonal_degree!r}")
+    _check_options(model, seasonal_window, seasonal_degree)
     values = trim_gaps(validate_monthly(series))
     observed = values.dropna()
-    n_months = len(values)
     chosen = model
     if model == "auto":
         chosen = "multiplicative" if len(observed) and (observed > 0).all() else "additive"
@@ -289,8 +275,8 @@ def decompose(
             "a multiplicative decomposition needs every observed value to be positive; "
             f"{int((observed <= 0).sum())} month(s) are zero"
         )
-
-    def not_ok(reason: str) -> Decomposition:
+    reason = _too_little_data(values, observed, period)
+    if reason is not None:
         return Decomposition(
             ok=False,
             reason=reason,
@@ -299,54 +285,20 @@ def decompose(
             model=chosen,
             seasonal_window=seasonal_window,
         )
-
-    if n_months < MIN_CYCLES * period:
-        return not_ok(
-            f"the series covers {n_months} month(s); at least {MIN_CYCLES * period} "
-            f"({MIN_CYCLES} full years) are needed to separate a seasonal pattern from noise"
-        )
-    n_gaps = n_months - len(observed)
-    if n_gaps > MAX_GAP_SHARE * n_months:
-        return not_ok(
-            f"{n_gaps} of its {n_months} months have no data (more than "
-            f"{MAX_GAP_SHARE:.0%}), too many to interpolate"
-        )
-    n_zero = int((observed == 0).sum())
-    if n_zero > MAX_ZERO_SHARE * len(observed):
-        return not_ok(
-            f"{n_zero} of its {len(observed)} observed months are zero; the counts are too "
-            "sparse for a seasonal pattern to mean anything"
-        )
-
     scaled = np.log(values) if chosen == "multiplicative" else values.copy()
     filled = scaled.interpolate(method="linear", limit_area="inside")
     span = seasonal_window
     if span == PERIODIC:
         # R's stl(): periodic means a span of 10 n + 1 (n the series length), wider than any
         # cycle-subseries, so the tricube weights are all but equal; made odd as STL requires.
-        span = 10 * n_months + 1
+        span = 10 * len(values) + 1
     fit = STL(
         filled, period=period, seasonal=int(span), seasonal_deg=seasonal_degree, robust=robust
     ).fit()
-    trend, seasonal, resid = fit.trend, fit.seasonal, fit.resid
+    trend, seasonal = fit.trend, fit.seasonal
     gaps = values.isna()
-    resid = resid.where(~gaps)
-
-    position = _season_position(values.index, period)
-    if chosen == "multiplicative":
-        factors = np.exp(seasonal).groupby(position).mean()
-        # exp(seasonal) averages slightly above 1 (Jensen); divide by factors scaled to an
-        # arithmetic mean of 1 so the adjusted series sits at the level of an average month.
-        adjusted = values / (np.exp(seasonal) / factors.mean())
-    else:
-        level = float(trend.mean())
-        factors = (level + seasonal.groupby(position).mean()) / level
-        adjusted = values - seasonal
-    factors = factors / factors.mean()
-    if period == 12:
-        factors.index = [MONTH_NAMES[i] for i in factors.index]
-    factors.name = "seasonal_index"
-
+    resid = fit.resid.where(~gaps)
+    factors, adjusted = _seasonal_indices(values, trend, seasonal, chosen, period)
     keep = ~gaps.to_numpy()
     return Decomposition(
         ok=True,
@@ -364,6 +316,67 @@ def decompose(
         n_gaps_filled=int(gaps.sum()),
         seasonal_window=seasonal_window,
     )
+
+
+def _check_options(model, seasonal_window, seasonal_degree) -> None:
+    if model not in ("auto", "multiplicative", "additive"):
+        raise AnalysisError(f"model must be 'auto', 'multiplicative' or 'additive', got {model!r}")
+    if isinstance(seasonal_window, str):
+        if seasonal_window != PERIODIC:
+            raise AnalysisError(
+                f"seasonal_window must be 'periodic' or an odd integer >= 7, got {seasonal_window!r}"
+            )
+    elif (
+        isinstance(seasonal_window, bool)
+        or not isinstance(seasonal_window, (int, np.integer))
+        or seasonal_window < 7
+        or seasonal_window % 2 == 0
+    ):
+        raise AnalysisError(f"seasonal_window must be odd and >= 7, got {seasonal_window!r}")
+    if seasonal_degree not in (0, 1) or isinstance(seasonal_degree, bool):
+        raise AnalysisError(f"seasonal_degree must be 0 or 1, got {seasonal_degree!r}")
+
+
+def _too_little_data(values: pd.Series, observed: pd.Series, period: int) -> str | None:
+    """Why the series cannot be decomposed (too short, too many gaps, too sparse), or None."""
+    n_months = len(values)
+    if n_months < MIN_CYCLES * period:
+        return (
+            f"the series covers {n_months} month(s); at least {MIN_CYCLES * period} "
+            f"({MIN_CYCLES} full years) are needed to separate a seasonal pattern from noise"
+        )
+    n_gaps = n_months - len(observed)
+    if n_gaps > MAX_GAP_SHARE * n_months:
+        return (
+            f"{n_gaps} of its {n_months} months have no data (more than "
+            f"{MAX_GAP_SHARE:.0%}), too many to interpolate"
+        )
+    n_zero = int((observed == 0).sum())
+    if n_zero > MAX_ZERO_SHARE * len(observed):
+        return (
+            f"{n_zero} of its {len(observed)} observed months are zero; the counts are too "
+            "sparse for a seasonal pattern to mean anything"
+        )
+    return None
+
+
+def _seasonal_indices(values, trend, seasonal, chosen: str, period: int):
+    """Seasonal indices averaging 1 over the cycle, and the seasonally adjusted series."""
+    position = _season_position(values.index, period)
+    if chosen == "multiplicative":
+        factors = np.exp(seasonal).groupby(position).mean()
+        # exp(seasonal) averages slightly above 1 (Jensen); divide by factors scaled to an
+        # arithmetic mean of 1 so the adjusted series sits at the level of an average month.
+        adjusted = values / (np.exp(seasonal) / factors.mean())
+    else:
+        level = float(trend.mean())
+        factors = (level + seasonal.groupby(position).mean()) / level
+        adjusted = values - seasonal
+    factors = factors / factors.mean()
+    if period == 12:
+        factors.index = [MONTH_NAMES[i] for i in factors.index]
+    factors.name = "seasonal_index"
+    return factors, adjusted
 
 
 def _season_position(index: pd.DatetimeIndex, period: int) -> np.ndarray:

@@ -57,6 +57,10 @@ LIMIT_FACTOR = 2.66
 TWO_SIGMA_FACTOR = 2 * LIMIT_FACTOR / 3
 SCREEN_FACTOR = 3.267
 TRIAL_LIMIT_POINTS = 12
+#: The fewest points a chart should show: a year of months (below it limits are trial
+#: limits), or two years of quarters (a quarterly year is too few points for any run rule).
+MIN_MONTHS = TRIAL_LIMIT_POINTS
+MIN_QUARTERS = 8
 RULES = ("beyond_limits", "shift", "trend", "two_of_three")
 _DIRECTIONS = {
     "higher": "higher",

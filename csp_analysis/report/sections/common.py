@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from csp_analysis.analysis import disclosure, same_period, seasonality
+from csp_analysis.analysis import disclosure, same_period, seasonality, spc
+from csp_analysis.analysis import forecast as forecasting
 from csp_analysis.analysis.fitting import quiet_model_fitting
 from csp_analysis.core.config import Priority, Selection
 from csp_analysis.core.exceptions import AnalysisError, CspAnalysisError
@@ -23,25 +24,15 @@ from csp_analysis.report.context import ReviewContext
 STRICT_ENV = "CSP_ANALYSIS_STRICT"
 
 
+# What the reports show: three years of months, a year ahead, the ten busiest LSOAs.
 TREND_MONTHS = 36
-
-
 FORECAST_HORIZON = 12
-
-
-MIN_DECOMPOSE_MONTHS = 24
-
-
-MIN_FORECAST_MONTHS = 36
-
-
-MIN_SPC_POINTS = 12
-
-
-MIN_SPC_QUARTERS = 8
-
-
 TOP_LSOAS = 10
+# The history each analysis needs is the analysis's own; sections ask for it.
+MIN_DECOMPOSE_MONTHS = seasonality.MIN_MONTHS
+MIN_FORECAST_MONTHS = forecasting.MIN_MONTHS
+MIN_SPC_POINTS = spc.MIN_MONTHS
+MIN_SPC_QUARTERS = spc.MIN_QUARTERS
 
 
 QUARTERS_SHOWN = 8
