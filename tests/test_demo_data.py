@@ -357,7 +357,9 @@ def test_2025_totals_are_near_the_real_west_mercia_counts(full):
         tolerance = max(0.10 * real, 3.5 * np.sqrt(variance[(csp, crime_type)]))
         assert abs(n - real) < tolerance, (csp, crime_type, n, real)
     # The series of 1,000+ a year have an annual sampling SD of 3-5%: nearly all within 10%.
-    big = [(k, n) for k, n in observed.items() if dd.calibration.REAL_2025_COUNTS[k[0]][k[1]] >= 1000]
+    big = [
+        (k, n) for k, n in observed.items() if dd.calibration.REAL_2025_COUNTS[k[0]][k[1]] >= 1000
+    ]
     within = [abs(n / dd.calibration.REAL_2025_COUNTS[c][t] - 1) < 0.10 for (c, t), n in big]
     assert len(big) > 25 and np.mean(within) >= 0.9
     assert len(street[street["Month"].str.startswith("2025")]) == pytest.approx(102_105, rel=0.03)

@@ -643,14 +643,14 @@ def test_batch_isolates_failures_writes_outputs_and_skips_on_rerun(
     changed[1]["priorities"] = ["drugs", "asb", "vawg"]
     config = _batch(tmp_path, changed, parameters={"processed_dir": str(processed)})
     plan = runner.plan_batch(_options(tmp_path, config, processed))
-    assert [p.job.key for p in plan["planned"] if p.run] == ["thematic/herefordshire/vawg"]
+    assert [p.job.key for p in plan.planned if p.run] == ["thematic/herefordshire/vawg"]
     plan = runner.plan_batch(_options(tmp_path, config, processed, timeout=5))
-    assert not any(p.run for p in plan["planned"] if p.job.priority != "vawg")  # not a parameter
+    assert not any(p.run for p in plan.planned if p.job.priority != "vawg")  # not a parameter
 
     changed[0]["title"] = "{csp_name}: renamed, {period}"
     config = _batch(tmp_path, changed, parameters={"processed_dir": str(processed)})
     plan = runner.plan_batch(_options(tmp_path, config, processed))
-    assert sorted(p.job.key for p in plan["planned"] if p.run) == [
+    assert sorted(p.job.key for p in plan.planned if p.run) == [
         "ok_report/herefordshire",
         "ok_report/shropshire",
         "thematic/herefordshire/vawg",
@@ -666,19 +666,19 @@ def test_batch_isolates_failures_writes_outputs_and_skips_on_rerun(
     nb.cells[-1].source += "\ndisplay(Markdown('More.'))"
     nbformat.write(nb, notebook)
     plan = runner.plan_batch(_options(tmp_path, config, processed))
-    runs = {p.job.key: p.reason for p in plan["planned"] if p.run}
+    runs = {p.job.key: p.reason for p in plan.planned if p.run}
     assert runs == {
         "thematic/herefordshire/vawg": "new",
         "comparison/west-mercia": "changed: notebook",
     }
     plan = runner.plan_batch(_options(tmp_path, config, processed, force=True))
-    assert all(p.run for p in plan["planned"])
+    assert all(p.run for p in plan.planned)
 
     # New data re-runs everything; a deleted page is regenerated.
     (processed / "extra.parquet").write_bytes(b"new data")
     (out / "herefordshire" / "ok_report.html").unlink()
     plan = runner.plan_batch(_options(tmp_path, config, processed))
-    assert all(p.run for p in plan["planned"])
+    assert all(p.run for p in plan.planned)
 
 
 @pytest.mark.slow

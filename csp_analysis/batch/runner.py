@@ -118,6 +118,22 @@ class PlannedReport:
 
 
 @dataclass
+class BatchPlan:
+    """What a run will do: every job, the selected ones with whether each must run and why,
+    the previous manifest's entries, and the fingerprints and provenance of the data."""
+
+    batch: BatchConfig
+    all_jobs: list[ReportJob]
+    planned: list[PlannedReport]
+    provenance: Provenance
+    warnings: list[str]
+    previous: dict[str, dict[str, Any]]  # manifest entries by report key
+    data: str  # data fingerprint
+    code: str  # code fingerprint
+    processed_dir: Path
+
+
+@dataclass
 class BatchResult:
     """What a batch did: per-report manifest entries for the selected reports, and totals."""
 
@@ -391,7 +407,7 @@ def _display_path(path: Path) -> str:
     return str(path) if relative.startswith("..") else relative
 
 
-def plan_batch(options: RunOptions):
+def plan_batch(options: RunOptions) -> BatchPlan:
     """Load, expand, select, check and fingerprint the batch without running anything.
 
     Returns
@@ -473,17 +489,17 @@ def plan_batch(options: RunOptions):
     for job in all_jobs:  # unselected jobs still need a resolvable period for the index
         if job.scope_parameters["period_end"] == "latest" and job.force in provenance.months:
             job.scope_parameters["period_end"] = provenance.months[job.force][1]
-    return {
-        "batch": batch,
-        "all_jobs": all_jobs,
-        "planned": planned,
-        "provenance": provenance,
-        "warnings": warnings,
-        "previous": previous,
-        "data": data_fp,
-        "code": code_fp,
-        "processed_dir": processed_dir,
-    }
+    return BatchPlan(
+        batch=batch,
+        all_jobs=all_jobs,
+        planned=planned,
+        provenance=provenance,
+        warnings=warnings,
+        previous=previous,
+        data=data_fp,
+        code=code_fp,
+        processed_dir=processed_dir,
+    )
 
 
 def _what_changed(before, notebook_fp, code_fp, data_fp, parameters) -> str:
@@ -546,77 +562,25 @@ def run_batch(options: RunOptions) -> BatchResult:
     t0 = time.monotonic()
     plan = plan_batch(options)
     out_dir = Path(options.out_dir)
-    provenance: Provenance = plan["provenance"]
-    for warning in plan["warnings"]:
+    provenance: Provenance = plan.provenance
+    for warning in plan.warnings:
         print(f"warning: {warning}", file=sys.stderr)
-    to_run = [p for p in plan["planned"] if p.run]
+    to_run = [p for p in plan.planned if p.run]
     generated = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     results: dict[str, TaskResult] = {}
     if to_run:
-        kernel = _kernel_available(plan["batch"].kernel)
-        tasks = []
-        for item in to_run:
-            job = item.job
-            tasks.append(
-                ReportTask(
-                    key=job.key,
-                    notebook=str(job.notebook),
-                    executed_path=str(out_dir / job.executed_relpath),
-                    html_path=str(out_dir / job.output_relpath),
-                    parameters=item.parameters,
-                    kernel=kernel,
-                    timeout=item.timeout,
-                    cwd=str(job.notebook.parent),
-                    page=_page_info(item, provenance, generated),
-                )
-            )
-        # Longest first (by last run's duration; reports never timed go first), so a slow
-        # report does not start last and leave the other workers idle at the end.
-        tasks.sort(
-            key=lambda t: -(plan["previous"].get(t.key, {}).get("duration_s") or float("inf"))
-        )
+        tasks = _tasks(to_run, plan, out_dir, provenance, generated)
         workers = options.workers or os.cpu_count() or 1
         results = execute_tasks(
             tasks, workers, progress=options.progress, log_dir=out_dir / EXECUTED_DIR / "logs"
         )
-
     entries = []
-    for item in plan["planned"]:
-        job = item.job
-        before = plan["previous"].get(job.key)
+    for item in plan.planned:
+        before = plan.previous.get(item.job.key)
         if not item.run and before is not None:
             entries.append(before)
-            continue
-        result = results[job.key]
-        entries.append(
-            {
-                "key": job.key,
-                "report": job.report,
-                "title": job.title,
-                "scope": job.scope,
-                "force": job.force,
-                "csp": job.csp,
-                "csp_name": job.names.get("csp_name"),
-                "priority": job.priority,
-                "priority_title": job.names.get("priority_title"),
-                "period_end": job.period_end,
-                "parameters": item.parameters,
-                "notebook": job.notebook_label,
-                "notebook_fingerprint": item.notebook_fingerprint,
-                "code_fingerprint": plan["code"],
-                "data_fingerprint": plan["data"],
-                "fingerprint": item.fingerprint,
-                "code_version": provenance.code_version,
-                "synthetic": provenance.synthetic,
-                "status": result.status,
-                "error_kind": result.error_kind,
-                "error": result.error,
-                "duration_s": result.duration_s,
-                "output": job.output_relpath if result.ok else None,
-                "executed": job.executed_relpath,
-                "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            }
-        )
+        else:
+            entries.append(_manifest_entry(item, results[item.job.key], plan, provenance))
     manifest_path = _write_manifest(out_dir, plan, entries)
     index_path = write_index(
         out_dir, _index_rows(plan, entries), synthetic=provenance.synthetic, generated=generated
@@ -626,7 +590,7 @@ def run_batch(options: RunOptions) -> BatchResult:
     return BatchResult(
         entries=entries,
         ran=len(results),
-        skipped=len(plan["planned"]) - len(results),
+        skipped=len(plan.planned) - len(results),
         failed=failed,
         seconds=time.monotonic() - t0,
         index_path=index_path,
@@ -634,19 +598,74 @@ def run_batch(options: RunOptions) -> BatchResult:
     )
 
 
+def _tasks(to_run, plan, out_dir: Path, provenance: Provenance, generated: str):
+    """One task per report to run, longest first."""
+    kernel = _kernel_available(plan.batch.kernel)
+    tasks = [
+        ReportTask(
+            key=item.job.key,
+            notebook=str(item.job.notebook),
+            executed_path=str(out_dir / item.job.executed_relpath),
+            html_path=str(out_dir / item.job.output_relpath),
+            parameters=item.parameters,
+            kernel=kernel,
+            timeout=item.timeout,
+            cwd=str(item.job.notebook.parent),
+            page=_page_info(item, provenance, generated),
+        )
+        for item in to_run
+    ]
+    # Longest first (by last run's duration; reports never timed go first), so a slow
+    # report does not start last and leave the other workers idle at the end.
+    tasks.sort(key=lambda t: -(plan.previous.get(t.key, {}).get("duration_s") or float("inf")))
+    return tasks
+
+
+def _manifest_entry(item: PlannedReport, result: TaskResult, plan, provenance) -> dict[str, Any]:
+    """The manifest's record of one report that ran (a JSON object in manifest.json)."""
+    job = item.job
+    return {
+        "key": job.key,
+        "report": job.report,
+        "title": job.title,
+        "scope": job.scope,
+        "force": job.force,
+        "csp": job.csp,
+        "csp_name": job.names.get("csp_name"),
+        "priority": job.priority,
+        "priority_title": job.names.get("priority_title"),
+        "period_end": job.period_end,
+        "parameters": item.parameters,
+        "notebook": job.notebook_label,
+        "notebook_fingerprint": item.notebook_fingerprint,
+        "code_fingerprint": plan.code,
+        "data_fingerprint": plan.data,
+        "fingerprint": item.fingerprint,
+        "code_version": provenance.code_version,
+        "synthetic": provenance.synthetic,
+        "status": result.status,
+        "error_kind": result.error_kind,
+        "error": result.error,
+        "duration_s": result.duration_s,
+        "output": job.output_relpath if result.ok else None,
+        "executed": job.executed_relpath,
+        "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    }
+
+
 def _write_manifest(out_dir: Path, plan, entries) -> Path:
     """Merge this run's entries into the manifest; entries no longer in the batch are dropped."""
     from csp_analysis.report.html_export import write_atomic
 
-    merged = dict(plan["previous"])
+    merged = dict(plan.previous)
     merged.update({e["key"]: e for e in entries})
-    order = [job.key for job in plan["all_jobs"]]
+    order = [job.key for job in plan.all_jobs]
     manifest = {
         "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "code_version": plan["provenance"].code_version,
-        "code_fingerprint": plan["code"],
-        "data_fingerprint": plan["data"],
-        "synthetic": plan["provenance"].synthetic,
+        "code_version": plan.provenance.code_version,
+        "code_fingerprint": plan.code,
+        "data_fingerprint": plan.data,
+        "synthetic": plan.provenance.synthetic,
         "reports": [merged[key] for key in order if key in merged],
     }
     path = out_dir / MANIFEST
@@ -655,10 +674,10 @@ def _write_manifest(out_dir: Path, plan, entries) -> Path:
 
 
 def _index_rows(plan, entries) -> list[dict[str, Any]]:
-    merged = dict(plan["previous"])
+    merged = dict(plan.previous)
     merged.update({e["key"]: e for e in entries})
     rows = []
-    for job in plan["all_jobs"]:
+    for job in plan.all_jobs:
         entry = merged.get(job.key)
         rows.append(
             {
@@ -772,12 +791,12 @@ def run(args: argparse.Namespace) -> int:
     options = _options_from_args(args)
     if options.list_only:
         plan = plan_batch(options)
-        for item in plan["planned"]:
+        for item in plan.planned:
             action = "run " if item.run else "skip"
             print(f"{action} {item.job.key} -> {item.job.output_relpath} ({item.reason})")
         print(
-            f"{sum(p.run for p in plan['planned'])} to run, "
-            f"{sum(not p.run for p in plan['planned'])} up to date"
+            f"{sum(p.run for p in plan.planned)} to run, "
+            f"{sum(not p.run for p in plan.planned)} up to date"
         )
         return 0
     result = run_batch(options)
