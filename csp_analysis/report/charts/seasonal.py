@@ -61,26 +61,39 @@ def seasonal_profile_chart(
     mask = _suppression_mask(suppressed, values.index, "seasonal_profile_chart")
     values = values.mask(mask)
     decimals = _auto_decimals(values)
-    month_names = [pd.Timestamp(2000, m, 1).strftime("%B") for m in _FY_MONTHS]
-
-    def by_year(column: pd.Series) -> pd.DataFrame:
-        grid = pd.DataFrame(
-            {
-                "year": [wording.financial_year(m) for m in column.index],
-                "month": [m.strftime("%B") for m in column.index],
-                "value": column.to_numpy(),
-            }
-        ).pivot(index="month", columns="year", values="value")
-        grid = grid.reindex(month_names)
-        grid.index.name = "Month"
-        grid.columns.name = None
-        return grid
-
-    table = by_year(values).astype(float)
-    published = by_year(_with_markers(values, mask, decimals))
+    table = _by_financial_year(values).astype(float)
     years = list(table.columns)
     shown = years[-max_years:]
+    return Chart(
+        figure=_draw_profile(table, shown, decimals, unit),
+        alt=_profile_alt_text(table, shown, measure, area),
+        data=_by_financial_year(_with_markers(values, mask, decimals)),
+        caption=caption or f"Monthly {measure} in {area} by financial year",
+        name=slugify(f"{measure}-{area}-seasonal-profile"),
+        decimals={year: decimals for year in years},
+        count_columns=list(years) if decimals == 0 else [],
+    )
 
+
+_MONTH_NAMES_FY = [pd.Timestamp(2000, m, 1).strftime("%B") for m in _FY_MONTHS]
+
+
+def _by_financial_year(column: pd.Series) -> pd.DataFrame:
+    """Months (April to March) down, financial years across."""
+    grid = pd.DataFrame(
+        {
+            "year": [wording.financial_year(m) for m in column.index],
+            "month": [m.strftime("%B") for m in column.index],
+            "value": column.to_numpy(),
+        }
+    ).pivot(index="month", columns="year", values="value")
+    grid = grid.reindex(_MONTH_NAMES_FY)
+    grid.index.name = "Month"
+    grid.columns.name = None
+    return grid
+
+
+def _draw_profile(table: pd.DataFrame, shown: list[str], decimals: int, unit: str):
     figure, axes = _new_figure()
     positions = np.arange(12)
     labels = []
@@ -107,14 +120,18 @@ def seasonal_profile_chart(
                     "weight": "bold" if rank == 0 else "normal",
                 }
             )
-    axes.set_xticks(positions, [m[:3] for m in month_names])
+    axes.set_xticks(positions, [m[:3] for m in _MONTH_NAMES_FY])
     axes.set_xlim(-0.4, 11.4)
     axes.set_ylim(*_zero_based_limits(table[shown].to_numpy(dtype=float)))
     _value_axis(axes.yaxis, whole=decimals == 0)
     _y_title(axes, unit)
     _style_text(axes)
     _spread_labels(axes, labels)
+    return figure
 
+
+def _profile_alt_text(table: pd.DataFrame, shown: list[str], measure: str, area: str) -> str:
+    years = list(table.columns)
     average = table[years].mean(axis=1, skipna=True)
     overall = average.mean()
     high_month, low_month = average.idxmax(), average.idxmin()
@@ -135,12 +152,4 @@ def seasonal_profile_chart(
     alt += "."
     if len(years) > len(shown):
         alt += " Earlier years are in the data table only."
-    return Chart(
-        figure=figure,
-        alt=alt,
-        data=published,
-        caption=caption or f"Monthly {measure} in {area} by financial year",
-        name=slugify(f"{measure}-{area}-seasonal-profile"),
-        decimals={year: decimals for year in years},
-        count_columns=list(years) if decimals == 0 else [],
-    )
+    return alt
