@@ -69,6 +69,16 @@ def _template_fields(template: str) -> set[str]:
         raise ValueError(f"template {template!r} is not a valid format string: {exc}") from None
 
 
+def _no_scope_parameters(cls, value: dict[str, Any]) -> dict[str, Any]:
+    """Fixed parameters may not set what the batch sets for each report (csp, period_end...)."""
+    clash = sorted(set(value) & set(ALL_SCOPE_PARAMETERS))
+    if clash:
+        raise ValueError(
+            f"{', '.join(clash)} are set by the batch for each report; do not set them here"
+        )
+    return value
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -97,15 +107,7 @@ class ReportSpec(_Strict):
             raise ValueError(f"notebook {value!r} must be a .ipynb file")
         return value
 
-    @field_validator("parameters")
-    @classmethod
-    def _not_scope_parameters(cls, value: dict[str, Any]) -> dict[str, Any]:
-        clash = sorted(set(value) & set(ALL_SCOPE_PARAMETERS))
-        if clash:
-            raise ValueError(
-                f"{', '.join(clash)} are set by the batch for each report; do not set them here"
-            )
-        return value
+    _not_scope_parameters = field_validator("parameters")(_no_scope_parameters)
 
     @model_validator(mode="after")
     def _templates_fit_scope(self) -> ReportSpec:
@@ -154,15 +156,7 @@ class BatchConfig(_Strict):
     )
     reports: list[ReportSpec] = Field(min_length=1)
 
-    @field_validator("parameters")
-    @classmethod
-    def _not_scope_parameters(cls, value: dict[str, Any]) -> dict[str, Any]:
-        clash = sorted(set(value) & set(ALL_SCOPE_PARAMETERS))
-        if clash:
-            raise ValueError(
-                f"{', '.join(clash)} are set by the batch for each report; do not set them here"
-            )
-        return value
+    _not_scope_parameters = field_validator("parameters")(_no_scope_parameters)
 
     @model_validator(mode="after")
     def _unique_ids(self) -> BatchConfig:
