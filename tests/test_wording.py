@@ -141,7 +141,10 @@ def test_a_real_page_writes_each_figure_one_way(demo_context, monkeypatch):
     monkeypatch.setenv(review.STRICT_ENV, "1")
     ctx = demo_context
     page = _text(
-        "\n".join([review.headline(ctx), review.key_findings(ctx), review.year_to_date(ctx)])
+        "\n".join(
+            s.html()
+            for s in (review.headline(ctx), review.key_findings(ctx), review.year_to_date(ctx))
+        )
     )
     item = review.focus(ctx)
     frame = pd.DataFrame({"month": item.monthly.index, "count": item.monthly.to_numpy()})

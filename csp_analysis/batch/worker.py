@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # nbconvert is imported by the workers, not by the command line
     from csp_analysis.report.html_export import PageInfo
 
+LENIENT_ENV = "CSP_ANALYSIS_LENIENT"  # read by csp_analysis.report.sections.common
 STATUS_OK = "ok"
 STATUS_FAILED = "failed"
 MAX_ERROR_CHARS = 300
@@ -190,6 +191,9 @@ def _worker_main(conn, log_path: str | None = None) -> None:
     # Kernels inherit the worker's environment; a value the user set is kept.
     for variable in _THREAD_VARIABLES:
         os.environ.setdefault(variable, "1")
+    # In the batch a section's unexpected error becomes a plain sentence on the page (its
+    # traceback stays in the executed notebook); in JupyterLab it raises.
+    os.environ[LENIENT_ENV] = "1"
     # Warm the imports and the exporter once per worker, not once per report.
     skip_slow_optional_imports()
     import papermill  # noqa: F401

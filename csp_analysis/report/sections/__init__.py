@@ -1,7 +1,9 @@
-"""Sections of the published reviews: each takes a :class:`ReviewContext` and returns HTML.
+"""Sections of the published reviews: each takes a :class:`ReviewContext` and returns a
+:class:`~csp_analysis.report.sections.base.Section` holding its tables, charts and words.
 
 The report notebooks are thin: a parameters cell, ``ctx = review.load_context(...)``, then
-markdown prose and one-line cells such as ``review.show(review.headline(ctx))``. Everything
+markdown prose and cells such as ``ytd = review.year_to_date(ctx)`` followed by ``ytd``, which
+displays the section as the page will show it; ``ytd.tables`` holds its figures. Everything
 else - period arithmetic, counting, model fitting, disclosure control and wording - is here,
 built from the analysis modules (:mod:`~csp_analysis.analysis.series`, :mod:`~csp_analysis.analysis.rates`,
 :mod:`~csp_analysis.analysis.disclosure`, :mod:`~csp_analysis.report.findings`,
@@ -11,11 +13,12 @@ built from the analysis modules (:mod:`~csp_analysis.analysis.series`, :mod:`~cs
 
 Rules every section follows
 ---------------------------
-* **Never a traceback on the page.** A section that cannot be computed (too little history,
-  an unavailable priority, a model that fails) returns a plain-English statement instead. An
-  unexpected error is written to the notebook's stderr (kept in the executed notebook for the
-  analyst, stripped from the page) and the page says the section could not be produced. Set
-  the environment variable ``CSP_ANALYSIS_STRICT=1`` (the tests do) to raise instead.
+* **Never a traceback on the page.** A section that cannot be computed because of the data
+  (too little history, an unavailable priority) says so in a plain sentence. An unexpected
+  error raises with its traceback in JupyterLab; in the report batch (``CSP_ANALYSIS_LENIENT=1``,
+  set by the runner) it is written to the notebook's stderr (kept in the executed notebook for
+  the analyst, stripped from the page) and the page says the section could not be produced.
+  ``CSP_ANALYSIS_STRICT=1`` (the tests) raises in every case.
 * **History needed.** Year-to-date comparisons need the same months a year earlier; a
   seasonal decomposition and the trend model need 24 months; a forecast needs 36 (24 to
   train and 12 to test in a rolling-origin backtest); a control chart needs 12 points.
@@ -47,7 +50,16 @@ control charts (12 points) and every year-ending table, comparison and funnel pl
 from __future__ import annotations
 
 from csp_analysis.report.context import ReviewContext, load_context
-from csp_analysis.report.sections.common import POLICE_INDICATORS, focus, show
+from csp_analysis.report.sections.base import (
+    Caveat,
+    Findings,
+    Heading,
+    KeyFigures,
+    Paragraph,
+    Section,
+    Table,
+)
+from csp_analysis.report.sections.common import POLICE_INDICATORS, focus
 from csp_analysis.report.sections.methods import data_and_methods
 from csp_analysis.report.sections.partnership import (
     partnership_funnel,
@@ -74,8 +86,15 @@ from csp_analysis.report.sections.timeline import (
 )
 
 __all__ = [
+    "Caveat",
+    "Findings",
+    "Heading",
+    "KeyFigures",
     "POLICE_INDICATORS",
+    "Paragraph",
     "ReviewContext",
+    "Section",
+    "Table",
     "breakdowns",
     "control_chart",
     "crime_type_table",
@@ -97,7 +116,6 @@ __all__ = [
     "performance_summary",
     "priority_rates_table",
     "seasonality_section",
-    "show",
     "top_lsoas",
     "trend_section",
     "year_to_date",

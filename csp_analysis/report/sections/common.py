@@ -18,10 +18,13 @@ from csp_analysis.analysis import forecast as forecasting
 from csp_analysis.analysis.fitting import quiet_model_fitting
 from csp_analysis.core.config import Priority, Selection
 from csp_analysis.core.exceptions import AnalysisError, CspAnalysisError
-from csp_analysis.report import blocks, wording
+from csp_analysis.report import wording
 from csp_analysis.report.context import ReviewContext
+from csp_analysis.report.sections.base import Paragraph, Section
 
 STRICT_ENV = "CSP_ANALYSIS_STRICT"
+# Set by the batch runner for its kernels: an unexpected error becomes a plain sentence.
+LENIENT_ENV = "CSP_ANALYSIS_LENIENT"
 
 
 # What the reports show: three years of months, a year ahead, the ten busiest LSOAs.
@@ -42,45 +45,60 @@ QUARTERS_SHOWN = 8
 POLICE_INDICATORS = ("all_crime", "asb", "neighbourhood_crime", "domestic_abuse")
 
 
-def show(fragment: str) -> None:
-    """Display an HTML fragment as the output of a notebook cell.
-
-    Parameters
-    ----------
-    fragment : str
-        HTML from one of the section functions.
-    """
-    from IPython.display import HTML, display
-
-    display(HTML(fragment))
-
-
 def _strict() -> bool:
     return os.environ.get(STRICT_ENV, "").strip().lower() in ("1", "true", "yes")
 
 
-def _section(func: Callable[..., str]) -> Callable[..., str]:
-    """Turn a section's failure into a plain statement (or raise under CSP_ANALYSIS_STRICT)."""
+def _lenient() -> bool:
+    return os.environ.get(LENIENT_ENV, "").strip().lower() in ("1", "true", "yes")
+
+
+def _section(func: Callable[..., object]) -> Callable[..., Section]:
+    """Make a section function return a :class:`Section`, and decide what a failure does.
+
+    * A limitation of the data (:class:`CspAnalysisError`: too little history, a priority these
+      data cannot count) is a plain statement in the section, which the reader needs to see;
+      ``CSP_ANALYSIS_STRICT=1`` (the tests) raises it instead.
+    * Anything else is a bug: it raises with its real traceback, as an analyst in JupyterLab
+      needs, except in the report batch (``CSP_ANALYSIS_LENIENT=1``, set by the runner's
+      workers), where the traceback goes to the executed notebook's stderr and the page says the
+      section could not be produced, so one broken section does not lose the whole report.
+    """
 
     @functools.wraps(func)
-    def wrapper(ctx: ReviewContext, *args, **kwargs) -> str:
+    def wrapper(ctx: ReviewContext, *args, **kwargs) -> Section:
         try:
             with quiet_model_fitting():
-                return func(ctx, *args, **kwargs)
+                result = func(ctx, *args, **kwargs)
         except CspAnalysisError as exc:
             if _strict():
                 raise
-            return blocks.paragraph_block(
-                f"This part of the report could not be produced: {wording.clause(str(exc))}."
+            return Section(
+                func.__name__,
+                [
+                    Paragraph(
+                        "This part of the report could not be produced: "
+                        f"{wording.clause(str(exc))}."
+                    )
+                ],
+                failed=True,
             )
-        except Exception:  # noqa: BLE001 - one broken section must not lose the whole report
-            if _strict():
+        except Exception:
+            if _strict() or not _lenient():
                 raise
             traceback.print_exc(file=sys.stderr)  # kept for the analyst, never published
-            return blocks.paragraph_block(
-                "This part of the report could not be produced because of an unexpected error; "
-                "the analyst's copy of the executed notebook has the details."
+            return Section(
+                func.__name__,
+                [
+                    Paragraph(
+                        "This part of the report could not be produced because of an "
+                        "unexpected error; the analyst's copy of the executed notebook has the "
+                        "details."
+                    )
+                ],
+                failed=True,
             )
+        return result if isinstance(result, Section) else Section(func.__name__, [result])
 
     return wrapper
 
@@ -196,8 +214,8 @@ def _ytd(ctx: ReviewContext, item: Focus) -> same_period.YearToDate:
     return same_period.year_to_date(frame, ctx.period_end, name=ctx.area_name)
 
 
-def _history_statement(ctx: ReviewContext, what: str, needed: int, have: int) -> str:
-    return blocks.paragraph_block(
+def _history_statement(ctx: ReviewContext, what: str, needed: int, have: int) -> Paragraph:
+    return Paragraph(
         f"{what} needs at least {needed} months of data; the data for {ctx.area_name} cover "
         f"{have} month{'s' if have != 1 else ''} ({_span(ctx)}), so it is not shown."
     )

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from csp_analysis.analysis import same_period
 from csp_analysis.core.config import load_display_names
-from csp_analysis.report import blocks
 from csp_analysis.report.context import ReviewContext
+from csp_analysis.report.sections.base import Findings, Section
 from csp_analysis.report.sections.common import _section
 
 
 @_section
-def data_and_methods(ctx: ReviewContext) -> str:
+def data_and_methods(ctx: ReviewContext) -> Section:
     """Caveats, data sources and methods in plain English.
 
     Returns
     -------
-    str
+    Section
     """
     items = []
     if ctx.synthetic:
@@ -50,4 +50,4 @@ def data_and_methods(ctx: ReviewContext) -> str:
         "sensitive themes), with further cells withheld where a total would reveal them.",
         "Full methods: docs/methods.md in the csp-analysis repository.",
     ]
-    return blocks.findings_block(items, heading=None)
+    return Findings(items, heading=None)

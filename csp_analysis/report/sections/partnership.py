@@ -7,20 +7,21 @@ import pandas as pd
 
 from csp_analysis.analysis import rates
 from csp_analysis.core.exceptions import AnalysisError
-from csp_analysis.report import blocks, charts, findings, wording
+from csp_analysis.report import charts, findings, wording
 from csp_analysis.report.context import ReviewContext
+from csp_analysis.report.sections.base import Findings, Paragraph, Section, Table
 from csp_analysis.report.sections.common import _section, _small
 from csp_analysis.report.sections.summary import _peer_table
 
 
 @_section
-def partnership_table(ctx: ReviewContext) -> str:
+def partnership_table(ctx: ReviewContext) -> Section:
     """The ONS-style table: every CSP's population, total recorded crime (excluding fraud) in the
     year, rate per 1,000 (published rounding), confidence interval, rank and group average.
 
     Returns
     -------
-    str
+    Section
     """
     priority = ctx.priorities.get("all_crime")
     compared = _peer_table(ctx, priority)
@@ -59,7 +60,7 @@ def partnership_table(ctx: ReviewContext) -> str:
         f"anti-social behaviour incidents. Populations are ONS mid-{pop_year} estimates; 95% "
         "confidence intervals are exact Poisson (Garwood).",
     ]
-    return blocks.table_block(
+    return Table(
         table,
         f"Police recorded crime by Community Safety Partnership, {ctx.force.name}, "
         f"{ctx.year_label}",
@@ -92,12 +93,12 @@ def _funnel(ctx: ReviewContext, compared: pd.DataFrame, measure: str) -> charts.
 
 
 @_section
-def partnership_funnel(ctx: ReviewContext) -> str:
+def partnership_funnel(ctx: ReviewContext) -> Section:
     """Funnel plot of the all-crime rates against population (Spiegelhalter 2005 limits).
 
     Returns
     -------
-    str
+    Section
     """
     compared = _peer_table(ctx, ctx.priorities.get("all_crime"))
     chart = _funnel(ctx, compared, "recorded crimes")
@@ -108,17 +109,17 @@ def partnership_funnel(ctx: ReviewContext) -> str:
         "alone for its population (95% and 99.8% limits). Partnerships outside the 99.8% "
         "limits differ by more than chance would explain."
     )
-    return "\n".join([charts.figure_block(chart), blocks.paragraph_block(text)])
+    return [chart, Paragraph(text)]
 
 
 @_section
-def partnership_positions(ctx: ReviewContext) -> str:
+def partnership_positions(ctx: ReviewContext) -> Section:
     """One sentence per partnership on its rate, rank and position against the average and the
     funnel limits.
 
     Returns
     -------
-    str
+    Section
     """
     compared = _peer_table(ctx, ctx.priorities.get("all_crime"))
     position = rates.funnel_position(compared)
@@ -130,11 +131,11 @@ def partnership_positions(ctx: ReviewContext) -> str:
         )[0].text.rstrip(".")
         funnel_words = wording.funnel_position(where[row["area"]])
         sentences.append(f"{text}; {funnel_words}.")
-    return blocks.findings_block(sentences, heading=None)
+    return Findings(sentences, heading=None)
 
 
 @_section
-def priority_rates_table(ctx: ReviewContext) -> str:
+def priority_rates_table(ctx: ReviewContext) -> Section:
     """Rate per 1,000 residents of every priority in every partnership of the force.
 
     Proxy measures are marked; priorities these data cannot measure are listed as such.
@@ -142,7 +143,7 @@ def priority_rates_table(ctx: ReviewContext) -> str:
 
     Returns
     -------
-    str
+    Section
     """
     columns, notes, unavailable = {}, [], []
     averages, ranks = {}, {}
@@ -185,22 +186,20 @@ def priority_rates_table(ctx: ReviewContext) -> str:
     )
     rank_table = pd.DataFrame(ranks, index=pd.Index(list(ctx.csp_names.values()))).T
     rank_table.index.name = "Priority (rank, 1 = highest rate)"
-    return "\n".join(
-        [
-            blocks.table_block(
-                table,
-                f"Rate per 1,000 residents by priority and partnership, {ctx.force.name}, "
-                f"{ctx.year_label}",
-                note=notes,
-                number_format=1,
-                count_columns=[],
-            ),
-            blocks.table_block(
-                rank_table,
-                f"Rank of each partnership by priority (1 = highest rate of the "
-                f"{len(ctx.force.csps)}), {ctx.force.name}, {ctx.year_label}",
-                note="Tied partnerships share the better (smaller) rank.",
-                count_columns=[],
-            ),
-        ]
-    )
+    return [
+        Table(
+            table,
+            f"Rate per 1,000 residents by priority and partnership, {ctx.force.name}, "
+            f"{ctx.year_label}",
+            note=notes,
+            number_format=1,
+            count_columns=[],
+        ),
+        Table(
+            rank_table,
+            f"Rank of each partnership by priority (1 = highest rate of the "
+            f"{len(ctx.force.csps)}), {ctx.force.name}, {ctx.year_label}",
+            note="Tied partnerships share the better (smaller) rank.",
+            count_columns=[],
+        ),
+    ]

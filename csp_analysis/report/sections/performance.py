@@ -9,8 +9,9 @@ import pandas as pd
 from csp_analysis.analysis import aggregate, spc
 from csp_analysis.core.config import load_display_names
 from csp_analysis.core.exceptions import AnalysisError, CspAnalysisError
-from csp_analysis.report import blocks, charts, wording
+from csp_analysis.report import charts, wording
 from csp_analysis.report.context import ReviewContext
+from csp_analysis.report.sections.base import Heading, Paragraph, Section, Table
 from csp_analysis.report.sections.common import (
     MIN_SPC_QUARTERS,
     POLICE_INDICATORS,
@@ -165,13 +166,13 @@ def _indicator_spc(indicator: Indicator) -> spc.SpcResult | None:
 
 
 @_section
-def performance_summary(ctx: ReviewContext) -> str:
+def performance_summary(ctx: ReviewContext) -> Section:
     """The latest complete quarter of every indicator with its target, direction, SPC
     variation and assurance (NHS "Making Data Count").
 
     Returns
     -------
-    str
+    Section
     """
     indicators = _available_indicators(ctx)
     rows = []
@@ -226,7 +227,7 @@ def performance_summary(ctx: ReviewContext) -> str:
             + ", ".join(too_short)
             + "."
         )
-    return blocks.table_block(
+    return Table(
         table,
         f"Performance summary, {ctx.area_name}, latest complete quarter to "
         f"{wording.month_label(ctx.period_end)}",
@@ -236,12 +237,12 @@ def performance_summary(ctx: ReviewContext) -> str:
 
 
 @_section
-def performance_by_quarter(ctx: ReviewContext, quarters: int = QUARTERS_SHOWN) -> str:
+def performance_by_quarter(ctx: ReviewContext, quarters: int = QUARTERS_SHOWN) -> Section:
     """Every indicator over the last eight complete quarters.
 
     Returns
     -------
-    str
+    Section
     """
     indicators = _available_indicators(ctx)
     last = _last_complete_quarter(ctx)
@@ -256,7 +257,7 @@ def performance_by_quarter(ctx: ReviewContext, quarters: int = QUARTERS_SHOWN) -
         index=pd.Index([i.name for i in indicators], name="Indicator"),
     )
     table.insert(0, "Direction", [_direction_words(i.direction) for i in indicators])
-    return blocks.table_block(
+    return Table(
         table,
         f"Indicators by financial quarter, {ctx.area_name}",
         note="[x] = no data for that quarter (before the data start, or not yet published).",
@@ -265,26 +266,26 @@ def performance_by_quarter(ctx: ReviewContext, quarters: int = QUARTERS_SHOWN) -
 
 
 @_section
-def performance_charts(ctx: ReviewContext) -> str:
+def performance_charts(ctx: ReviewContext) -> Section:
     """A control chart (XmR) of each indicator's quarters, with a sentence on each.
 
     Returns
     -------
-    str
+    Section
     """
     parts = []
     for indicator in performance_indicators(ctx):
-        parts.append(blocks.section(indicator.name, 3))
+        parts.append(Heading(indicator.name, 3))
         values = indicator.values.dropna()
         result = _indicator_spc(indicator)
         if result is None:
-            parts.append(blocks.paragraph_block(
+            parts.append(Paragraph(
                 f"{len(values)} quarter(s) of data; a control chart needs at least "
                 f"{MIN_SPC_QUARTERS}."
             ))  # fmt: skip
             continue
         if indicator.unit == "count" and any(_small(v, indicator.sensitive) for v in values):
-            parts.append(blocks.paragraph_block(
+            parts.append(Paragraph(
                 "Not charted: some quarters have counts small enough to be withheld."
             ))  # fmt: skip
             continue
@@ -298,7 +299,7 @@ def performance_charts(ctx: ReviewContext) -> str:
             f"quarter, {ctx.area_name}",
             period="quarter",
         )
-        parts.append(charts.figure_block(chart))
+        parts.append(chart)
         target = indicator.targets.get(values.index[-1])
         text = (
             f"Latest quarter ({wording.fy_quarter_label(values.index[-1])}): "
@@ -314,7 +315,7 @@ def performance_charts(ctx: ReviewContext) -> str:
         )
         if result.assurance:
             text += f"; assurance: {result.assurance}"
-        parts.append(blocks.paragraph_block(wording.sentence(text)))
+        parts.append(Paragraph(wording.sentence(text)))
     if not parts:
         raise AnalysisError("no indicators are available for this partnership")
-    return "\n".join(parts)
+    return parts

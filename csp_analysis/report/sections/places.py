@@ -5,28 +5,27 @@ from __future__ import annotations
 import pandas as pd
 
 from csp_analysis.analysis import disclosure
-from csp_analysis.report import blocks, wording
+from csp_analysis.report import wording
 from csp_analysis.report.context import ReviewContext
+from csp_analysis.report.sections.base import Paragraph, Section, Table
 from csp_analysis.report.sections.common import TOP_LSOAS, _section, _year_records, focus
 
 
 @_section
-def top_lsoas(ctx: ReviewContext, n: int = TOP_LSOAS) -> str:
+def top_lsoas(ctx: ReviewContext, n: int = TOP_LSOAS) -> Section:
     """The neighbourhoods (LSOAs) with the most records in the year: name, code and counts only.
 
     Areas at or below the disclosure threshold are never listed.
 
     Returns
     -------
-    str
+    Section
     """
     item = focus(ctx)
     records = _year_records(ctx, item)
     records = records[records["lsoa_code"].notna()]
     if records.empty:
-        return blocks.paragraph_block(
-            f"No {item.noun} with a known location in the {ctx.year_label}."
-        )
+        return Paragraph(f"No {item.noun} with a known location in the {ctx.year_label}.")
     counts = (
         records.groupby(["lsoa_code", "lsoa_name"], observed=True)
         .size()
@@ -36,7 +35,7 @@ def top_lsoas(ctx: ReviewContext, n: int = TOP_LSOAS) -> str:
     listed = counts[counts > threshold].head(n)
     total = int(counts.sum())
     if listed.empty:
-        return blocks.paragraph_block(
+        return Paragraph(
             f"No neighbourhood had more than {threshold} {item.noun} in the {ctx.year_label}, "
             "so none is listed."
         )
@@ -53,7 +52,7 @@ def top_lsoas(ctx: ReviewContext, n: int = TOP_LSOAS) -> str:
         f"{threshold} or fewer {item.noun} are never listed. {wording.count(total)} {item.noun} in the year "
         f"had a known location in {ctx.area_name}."
     )
-    return blocks.table_block(
+    return Table(
         table,
         f"The {len(listed)} neighbourhoods with most {item.measure}, {ctx.area_name}, "
         f"{ctx.year_label}",

@@ -7,9 +7,10 @@ import pandas as pd
 from csp_analysis.analysis import rates, same_period, spc, trend
 from csp_analysis.core.config import Priority
 from csp_analysis.core.exceptions import AnalysisError, CspAnalysisError
-from csp_analysis.report import blocks, findings, wording
+from csp_analysis.report import findings, wording
 from csp_analysis.report.blocks import Headline
 from csp_analysis.report.context import ReviewContext
+from csp_analysis.report.sections.base import Caveat, Findings, KeyFigures, Paragraph, Section
 from csp_analysis.report.sections.common import (
     MIN_DECOMPOSE_MONTHS,
     MIN_FORECAST_MONTHS,
@@ -27,7 +28,7 @@ from csp_analysis.report.sections.common import (
 
 
 @_section
-def overview(ctx: ReviewContext) -> str:
+def overview(ctx: ReviewContext) -> Section:
     """What the report covers: area, period, data, the priority's caveat and data gaps.
 
     Returns
@@ -68,7 +69,7 @@ def overview(ctx: ReviewContext) -> str:
             + (" ..." if len(gaps) > 6 else "")
             + "); they are shown as gaps, never as zero."
         )
-    parts.append(blocks.paragraph_block(text))
+    parts.append(Paragraph(text))
     unassigned = ctx.crimes.loc[
         ctx.crimes["month"].isin(ctx.year_months) & ctx.crimes["unassigned_reason"].notna()
     ]
@@ -76,7 +77,7 @@ def overview(ctx: ReviewContext) -> str:
         reasons = unassigned["unassigned_reason"].astype(str).value_counts()
         listed = "; ".join(f"{reason}: {wording.count(n)}" for reason, n in reasons.items())
         parts.append(
-            blocks.paragraph_block(
+            Paragraph(
                 f"In the {ctx.year_label}, {wording.count(len(unassigned))} {ctx.force.name} records could "
                 f"not be placed in any Community Safety Partnership and are not in any "
                 f"partnership's figures ({listed})."
@@ -85,11 +86,11 @@ def overview(ctx: ReviewContext) -> str:
     if ctx.priority is not None:
         selection = ctx.selection(ctx.priority)
         if selection.method == "proxy":
-            parts.insert(0, blocks.caveat_block(selection.caveat, title="Proxy measure"))
+            parts.insert(0, Caveat(selection.caveat, title="Proxy measure"))
         elif selection.method == "unavailable":
             parts.insert(
                 0,
-                blocks.caveat_block(
+                Caveat(
                     [
                         selection.caveat,
                         "The sections below say what cannot be shown; the partnership's "
@@ -99,18 +100,18 @@ def overview(ctx: ReviewContext) -> str:
                 ),
             )
         elif selection.caveat:
-            parts.append(blocks.caveat_block(selection.caveat))
-    return "\n".join(parts)
+            parts.append(Caveat(selection.caveat))
+    return parts
 
 
 @_section
-def headline(ctx: ReviewContext) -> str:
+def headline(ctx: ReviewContext) -> Section:
     """Key figures: the year's total, the rate per 1,000 residents, the year-to-date change and,
     in a thematic review, the share of all crime.
 
     Returns
     -------
-    str
+    Section
     """
     item = focus(ctx)
     _require_available(item)
@@ -188,7 +189,7 @@ def headline(ctx: ReviewContext) -> str:
                 )  # fmt: skip
             )
     # The year-to-date sentence with its test belongs to the year-to-date section.
-    return blocks.headline_block(figures)
+    return KeyFigures(figures)
 
 
 def _ytd_statement(item: Focus, ytd: same_period.YearToDate) -> str:
@@ -230,7 +231,7 @@ def _compute_peer_table(ctx: ReviewContext, priority: Priority) -> pd.DataFrame:
 
 
 @_section
-def key_findings(ctx: ReviewContext) -> str:
+def key_findings(ctx: ReviewContext) -> Section:
     """The most important findings, in plain English, most important first.
 
     Uses :func:`csp_analysis.report.findings.key_findings` on the year-to-date test, the control
@@ -240,7 +241,7 @@ def key_findings(ctx: ReviewContext) -> str:
 
     Returns
     -------
-    str
+    Section
     """
     item = focus(ctx)
     _require_available(item)
@@ -291,4 +292,4 @@ def key_findings(ctx: ReviewContext) -> str:
             pass
     if not sentences:
         sentences = [f"No findings for {ctx.area_name} in the {ctx.year_label}."]
-    return blocks.findings_block(sentences, heading=None)
+    return Findings(sentences, heading=None)

@@ -6,8 +6,9 @@ import pandas as pd
 
 from csp_analysis.analysis import disclosure, series
 from csp_analysis.core.config import load_display_names
-from csp_analysis.report import blocks, charts, findings, wording
+from csp_analysis.report import charts, findings, wording
 from csp_analysis.report.context import ReviewContext
+from csp_analysis.report.sections.base import Caveat, Heading, Paragraph, Section, Table
 from csp_analysis.report.sections.common import (
     _by_count,
     _priority,
@@ -21,16 +22,16 @@ from csp_analysis.report.sections.summary import _peer_table
 
 
 @_section
-def definition(ctx: ReviewContext) -> str:
+def definition(ctx: ReviewContext) -> Section:
     """What the priority is, how it is counted in these data, and its caveat.
 
     Returns
     -------
-    str
+    Section
     """
     priority = _priority(ctx)
     selection = ctx.selection(priority)
-    parts = [blocks.paragraph_block(priority.description)]
+    parts = [Paragraph(priority.description)]
     method = {
         "definition": "These figures use the full definition:",
         "proxy": "These data cannot apply the full definition, so a proxy is counted instead:",
@@ -39,20 +40,20 @@ def definition(ctx: ReviewContext) -> str:
     clauses = [wording.priority_clause(c) for c in selection.clauses]
     if clauses:
         method += " records " + (clauses[0] if len(clauses) == 1 else "; or ".join(clauses))
-    parts.append(blocks.paragraph_block(wording.sentence(method)))
+    parts.append(Paragraph(wording.sentence(method)))
     if selection.method == "proxy":
-        parts.append(blocks.caveat_block(selection.caveat, title="Proxy measure"))
+        parts.append(Caveat(selection.caveat, title="Proxy measure"))
     elif selection.caveat:
-        parts.append(blocks.caveat_block(selection.caveat))
+        parts.append(Caveat(selection.caveat))
     if priority.sensitive:
         parts.append(
-            blocks.paragraph_block(
+            Paragraph(
                 "This is a sensitive theme: counts of 1 to "
                 f"{disclosure.primary_threshold(True)} are withheld ([c]) in every table, "
                 "together with any figure that would let them be worked out."
             )
         )
-    return "\n".join(parts)
+    return parts
 
 
 _BREAKDOWNS = (
@@ -64,19 +65,19 @@ _BREAKDOWNS = (
 
 
 @_section
-def breakdowns(ctx: ReviewContext) -> str:
+def breakdowns(ctx: ReviewContext) -> Section:
     """The year's records by every field the data carry: crime type, offence subgroup, outcome,
     police flags and victim sex, each disclosure-controlled.
 
     Returns
     -------
-    str
+    Section
     """
     item = focus(ctx)
     records = _year_records(ctx, item)
     records = records[records["unassigned_reason"].isna()]
     if records.empty:
-        return blocks.paragraph_block(f"No {item.noun} in the {ctx.year_label}.")
+        return Paragraph(f"No {item.noun} in the {ctx.year_label}.")
     have = series.available_fields(ctx.crimes)
     parts, missing = [], []
     total = len(records)
@@ -94,8 +95,8 @@ def breakdowns(ctx: ReviewContext) -> str:
             values = values.fillna("Not recorded")
         counts = _by_count(values.value_counts())
         if len(counts) < 2:
-            parts.append(blocks.section(f"By {title.lower()}", 3))
-            parts.append(blocks.paragraph_block(
+            parts.append(Heading(f"By {title.lower()}", 3))
+            parts.append(Paragraph(
                 f"All {item.noun} in the year have the same {title.lower()}: {counts.index[0]}."
             ))  # fmt: skip
             continue
@@ -108,9 +109,9 @@ def breakdowns(ctx: ReviewContext) -> str:
         table["Share (%)"] = [
             wording.SUPPRESSED if mask[k] else 100 * numbers[k] / total for k in table.index
         ]
-        parts.append(blocks.section(f"By {title.lower()}", 3))
+        parts.append(Heading(f"By {title.lower()}", 3))
         parts.append(
-            blocks.table_block(
+            Table(
                 table,
                 f"{item.measure[:1].upper() + item.measure[1:]} by {title.lower()}, "
                 f"{ctx.area_name}, {ctx.year_label}",
@@ -134,9 +135,9 @@ def breakdowns(ctx: ReviewContext) -> str:
             table["Share (%)"] = [
                 wording.SUPPRESSED if mask[k] else 100 * counts[k] / total for k in table.index
             ]
-            parts.append(blocks.section("By police flag", 3))
+            parts.append(Heading("By police flag", 3))
             parts.append(
-                blocks.table_block(
+                Table(
                     table,
                     f"{item.measure[:1].upper() + item.measure[1:]} carrying each police flag, "
                     f"{ctx.area_name}, {ctx.year_label}",
@@ -151,29 +152,29 @@ def breakdowns(ctx: ReviewContext) -> str:
         missing.append("police flags")
     if missing:
         parts.append(
-            blocks.paragraph_block(
+            Paragraph(
                 f"These data do not record {wording.join_words(missing, 'or')} for these {item.noun}, so no "
                 "breakdown by " + ("it" if len(missing) == 1 else "them") + " can be shown."
             )
         )
-    return "\n".join(parts)
+    return parts
 
 
 @_section
-def peer_comparison(ctx: ReviewContext) -> str:
+def peer_comparison(ctx: ReviewContext) -> Section:
     """The priority's rate per 1,000 residents in every CSP of the force, against the group
     average (ONS "most similar group" presentation), with a chart.
 
     Returns
     -------
-    str
+    Section
     """
     item = focus(ctx)
     _require_available(item)
     compared = _peer_table(ctx, item.priority)
     table, note = _peer_display(compared, item.sensitive, item.noun, ctx)
     parts = [
-        blocks.table_block(
+        Table(
             table,
             f"{item.measure[:1].upper() + item.measure[1:]} per 1,000 residents by partnership, "
             f"{ctx.force.name}, {ctx.year_label}",
@@ -187,7 +188,7 @@ def peer_comparison(ctx: ReviewContext) -> str:
         )
     ]
     if any(_small(c, item.sensitive) for c in compared["count"]):
-        parts.append(blocks.paragraph_block(
+        parts.append(Paragraph(
             "No chart is drawn: a partnership's count is withheld, and its rate would reveal it."
         ))  # fmt: skip
     else:
@@ -204,10 +205,10 @@ def peer_comparison(ctx: ReviewContext) -> str:
             counts=False,
             decimals=1,
         )
-        parts.append(charts.figure_block(chart))
+        parts.append(chart)
     if ctx.csp is not None and not any(_small(c, item.sensitive) for c in compared["count"]):
         parts.append(
-            blocks.paragraph_block(
+            Paragraph(
                 " ".join(
                     f.text
                     for f in findings.peer_findings(
@@ -216,7 +217,7 @@ def peer_comparison(ctx: ReviewContext) -> str:
                 )
             )
         )
-    return "\n".join(parts)
+    return parts
 
 
 def _peer_display(

@@ -10,8 +10,9 @@ import pandas as pd
 from csp_analysis.analysis import disclosure, same_period, seasonality, spc, trend
 from csp_analysis.analysis import forecast as forecasting
 from csp_analysis.core.exceptions import AnalysisError, CspAnalysisError
-from csp_analysis.report import blocks, charts, findings, wording
+from csp_analysis.report import charts, findings, wording
 from csp_analysis.report.context import ReviewContext
+from csp_analysis.report.sections.base import Paragraph, Section, Table
 from csp_analysis.report.sections.common import (
     FORECAST_HORIZON,
     MIN_DECOMPOSE_MONTHS,
@@ -31,26 +32,26 @@ from csp_analysis.report.sections.summary import _ytd_statement
 
 
 @_section
-def year_to_date(ctx: ReviewContext) -> str:
+def year_to_date(ctx: ReviewContext) -> Section:
     """Financial year to date against the same months last year, overall and by crime type,
     with absolute and percentage change and the exact Poisson test of the change.
 
     Returns
     -------
-    str
+    Section
     """
     item = focus(ctx)
     _require_available(item)
     ytd = _ytd(ctx, item)
-    parts = [blocks.paragraph_block(_ytd_statement(item, ytd))]
+    parts = [Paragraph(_ytd_statement(item, ytd))]
     if not ytd.available:
-        return "\n".join(parts)
+        return parts
     by_type = ctx.monthly(item.priority, by="crime_type", csp_code=ctx.csp.code)
     table = same_period.year_to_date_table(by_type, ctx.period_end, by="crime_type")
     table = table[table["available"]]
     table = table[(table["current"] > 0) | (table["previous"] > 0)]
     if len(table) < 2:  # one crime type: the table would repeat the sentence
-        return "\n".join(parts)
+        return parts
     counts = table.set_index("crime_type")[["previous", "current"]].astype(int)
     counts = counts.loc[_by_count(counts["current"]).index]
     counts.index.name = "Crime type"
@@ -82,7 +83,7 @@ def year_to_date(ctx: ReviewContext) -> str:
         "Change (%) is [x] where there were none last year."
     )
     parts.append(
-        blocks.table_block(
+        Table(
             shown,
             f"{item.noun.capitalize()} by crime type, {ytd.current_label} against "
             f"{ytd.previous_label}, {ctx.area_name}",
@@ -91,16 +92,16 @@ def year_to_date(ctx: ReviewContext) -> str:
             suppression_note=protected.note or None,
         )
     )
-    return "\n".join(parts)
+    return parts
 
 
 @_section
-def crime_type_table(ctx: ReviewContext) -> str:
+def crime_type_table(ctx: ReviewContext) -> Section:
     """Counts, shares and rates per 1,000 residents by crime type for the year, with a chart.
 
     Returns
     -------
-    str
+    Section
     """
     item = focus(ctx)
     _require_available(item)
@@ -111,7 +112,7 @@ def crime_type_table(ctx: ReviewContext) -> str:
     counts = year.groupby("crime_type")["count"].sum().astype(int)
     counts = _by_count(counts[counts > 0])
     if counts.empty:
-        return blocks.paragraph_block(f"No {item.noun} were recorded in the {ctx.year_label}.")
+        return Paragraph(f"No {item.noun} were recorded in the {ctx.year_label}.")
     counts.index.name = "Crime type"
     counts.name = item.noun.capitalize()
     protected = disclosure.suppress_series(counts, item.sensitive, total=True)
@@ -127,7 +128,7 @@ def crime_type_table(ctx: ReviewContext) -> str:
         wording.SUPPRESSED if mask[k] else values[k] / population * 1000 for k in table.index
     ]
     parts = [
-        blocks.table_block(
+        Table(
             table,
             f"{item.noun.capitalize()} by crime type, {ctx.area_name}, {ctx.year_label}",
             note=f"Rates use the mid-{pop_year} population estimate ({wording.count(population)}).",
@@ -146,11 +147,11 @@ def crime_type_table(ctx: ReviewContext) -> str:
         suppressed=suppressed if suppressed.any() else None,
         caption=f"{item.noun.capitalize()} by crime type, {ctx.area_name}, {ctx.year_label}",
     )
-    parts.append(charts.figure_block(chart))
-    return "\n".join(parts)
+    parts.append(chart)
+    return parts
 
 
-def _quarterly_table(ctx: ReviewContext, item: Focus, years: int = TREND_MONTHS // 12) -> str:
+def _quarterly_table(ctx: ReviewContext, item: Focus, years: int = TREND_MONTHS // 12) -> list:
     """Quarterly totals of a small series, one row per year, disclosure-controlled.
 
     Rows are the years ending at the last complete quarter (so with a quarter-end
@@ -175,28 +176,26 @@ def _quarterly_table(ctx: ReviewContext, item: Focus, years: int = TREND_MONTHS 
         ]
         rows["Year ending " + wording.month_label(end)] = [int(v) for v in values]
     if not rows:
-        return blocks.paragraph_block(
+        return Paragraph(
             f"Some months have so few {item.measure} that they cannot be published month by "
             "month, and there is no complete year of quarters to show instead."
         )
     table = pd.DataFrame.from_dict(rows, orient="index", columns=names).iloc[::-1]
     table.index.name = "Year"
     protected = disclosure.suppress(table, item.sensitive, totals="column")
-    return "\n".join(
-        [
-            blocks.paragraph_block(
-                f"Some months have so few {item.measure} that publishing them month by month "
-                f"could identify people (counts of 1 to "
-                f"{disclosure.primary_threshold(item.sensitive)} are withheld), so monthly "
-                "charts are not shown; quarterly totals follow instead."
-            ),
-            blocks.table_block(
-                protected.display,
-                f"{item.measure[:1].upper() + item.measure[1:]} by quarter, {ctx.area_name}",
-                suppression_note=protected.note or None,
-            ),
-        ]
-    )
+    return [
+        Paragraph(
+            f"Some months have so few {item.measure} that publishing them month by month "
+            f"could identify people (counts of 1 to "
+            f"{disclosure.primary_threshold(item.sensitive)} are withheld), so monthly "
+            "charts are not shown; quarterly totals follow instead."
+        ),
+        Table(
+            protected.display,
+            f"{item.measure[:1].upper() + item.measure[1:]} by quarter, {ctx.area_name}",
+            suppression_note=protected.note or None,
+        ),
+    ]
 
 
 def _decomposition(ctx: ReviewContext, item: Focus) -> seasonality.Decomposition:
@@ -205,13 +204,13 @@ def _decomposition(ctx: ReviewContext, item: Focus) -> seasonality.Decomposition
 
 
 @_section
-def trend_section(ctx: ReviewContext) -> str:
+def trend_section(ctx: ReviewContext) -> Section:
     """The last 36 months with the 12-month rolling mean and the seasonally adjusted series
     (robust STL on the full history), and the underlying trend from the count model.
 
     Returns
     -------
-    str
+    Section
     """
     item = focus(ctx)
     _require_available(item)
@@ -231,15 +230,15 @@ def trend_section(ctx: ReviewContext) -> str:
         adjusted=adjusted,
         unit=item.unit,
     )
-    parts.append(charts.figure_block(chart))
+    parts.append(chart)
     if len(window) < TREND_MONTHS:
-        parts.insert(0, blocks.paragraph_block(
+        parts.insert(0, Paragraph(
             f"The data cover {len(window)} months, so the chart shows "
             f"{wording.period_label(window.index[0], window.index[-1])} rather than three years."
         ))  # fmt: skip
     if decomposition.ok:
         parts.append(
-            blocks.paragraph_block(
+            Paragraph(
                 wording.seasonality(decomposition)
                 + f" (Seasonal decomposition of {len(decomposition.series)} months, "
                 f"{wording.period_label(decomposition.series.index[0], decomposition.series.index[-1])}.)"
@@ -247,29 +246,29 @@ def trend_section(ctx: ReviewContext) -> str:
         )
         try:
             fitted = trend.fit_trend(item.observed, population=ctx.csp.population)
-            parts.append(blocks.paragraph_block(wording.trend(fitted, subject=item.measure)))
+            parts.append(Paragraph(wording.trend(fitted, subject=item.measure)))
         except CspAnalysisError as exc:
             parts.append(
-                blocks.paragraph_block(
+                Paragraph(
                     f"The underlying trend could not be estimated: {wording.clause(str(exc))}."
                 )
             )
     else:
         parts.append(
-            blocks.paragraph_block(
+            Paragraph(
                 f"No seasonal adjustment or underlying trend: {wording.clause(decomposition.reason)}."
             )
         )
-    return "\n".join(parts)
+    return parts
 
 
 @_section
-def seasonality_section(ctx: ReviewContext) -> str:
+def seasonality_section(ctx: ReviewContext) -> Section:
     """Each financial year's months side by side, and the seasonal indices from STL.
 
     Returns
     -------
-    str
+    Section
     """
     item = focus(ctx)
     _require_available(item)
@@ -278,16 +277,16 @@ def seasonality_section(ctx: ReviewContext) -> str:
         return _history_statement(ctx, "A seasonal profile", MIN_DECOMPOSE_MONTHS,
                                   int(observed.notna().sum()))  # fmt: skip
     if item.needs_suppression(months=len(observed)):
-        return blocks.paragraph_block(
+        return Paragraph(
             f"The seasonal profile is not shown: some months have so few {item.measure} that "
             "publishing them month by month could identify people."
         )
     chart = charts.seasonal_profile_chart(
         observed, measure=item.measure, area=ctx.area_name, unit=item.unit
     )
-    parts = [charts.figure_block(chart)]
+    parts = [chart]
     decomposition = _decomposition(ctx, item)
-    parts.append(blocks.paragraph_block(wording.seasonality(decomposition)))
+    parts.append(Paragraph(wording.seasonality(decomposition)))
     if decomposition.ok:
         indices = decomposition.seasonal_indices
         table = pd.DataFrame(
@@ -300,23 +299,23 @@ def seasonality_section(ctx: ReviewContext) -> str:
             ),  # fmt: skip
         )
         parts.append(
-            blocks.table_block(
+            Table(
                 table,
                 f"Seasonal pattern of {item.measure}, {ctx.area_name}",
                 note="An index of 1.10 means a month typically runs 10% above an average month.",
                 number_format={"Seasonal index": 2, "Compared with an average month (%)": 0},
             )
         )
-    return "\n".join(parts)
+    return parts
 
 
 @_section
-def control_chart(ctx: ReviewContext) -> str:
+def control_chart(ctx: ReviewContext) -> Section:
     """An XmR control chart of the monthly counts (NHS "Making Data Count" rules).
 
     Returns
     -------
-    str
+    Section
     """
     item = focus(ctx)
     _require_available(item)
@@ -324,7 +323,7 @@ def control_chart(ctx: ReviewContext) -> str:
     if window.notna().sum() < MIN_SPC_POINTS:
         return _history_statement(ctx, "A control chart", MIN_SPC_POINTS, int(window.notna().sum()))
     if item.needs_suppression():
-        return blocks.paragraph_block(
+        return Paragraph(
             f"The control chart is not shown: some months have so few {item.measure} that "
             "publishing them month by month could identify people."
         )
@@ -343,17 +342,17 @@ def control_chart(ctx: ReviewContext) -> str:
     signals = findings.spc_findings({None: result}, recent_points=TREND_MONTHS)
     if signals:
         text += " " + " ".join(f.text for f in signals)
-    return "\n".join([charts.figure_block(chart), blocks.paragraph_block(text)])
+    return [chart, Paragraph(text)]
 
 
 @_section
-def forecast_section(ctx: ReviewContext) -> str:
+def forecast_section(ctx: ReviewContext) -> Section:
     """A 12-month forecast with 95% prediction intervals; the model is chosen by a
     rolling-origin backtest against the seasonal naive benchmark.
 
     Returns
     -------
-    str
+    Section
     """
     item = focus(ctx)
     _require_available(item)
@@ -362,7 +361,7 @@ def forecast_section(ctx: ReviewContext) -> str:
     if len(observed) < MIN_FORECAST_MONTHS:
         return _history_statement(ctx, "A forecast", MIN_FORECAST_MONTHS, have)
     if item.needs_suppression():
-        return blocks.paragraph_block(
+        return Paragraph(
             f"No forecast is shown: some months have so few {item.measure} that publishing "
             "them month by month could identify people, and such small counts cannot be "
             "forecast usefully."
@@ -387,4 +386,4 @@ def forecast_section(ctx: ReviewContext) -> str:
         "on average). The shaded band is a 95% prediction interval for each month: a month "
         "outside it would be unusual if nothing changes."
     )
-    return "\n".join([charts.figure_block(chart), blocks.paragraph_block(text)])
+    return [chart, Paragraph(text)]
