@@ -638,6 +638,33 @@ def test_batch_isolates_failures_writes_outputs_and_skips_on_rerun(
     # The index still lists the failures from the earlier run.
     assert "8 reports: 5 ready, 3 failed." in (out / "index.html").read_text()
 
+    # Editing a commentary file re-runs only its report; one written for an earlier period is
+    # left out and the index says so.
+    commentary = tmp_path / "commentary" / "herefordshire" / "ok_report.md"
+    commentary.parent.mkdir(parents=True)
+    text = "---\nauthor: A. Analyst\nrole: Analyst\ndate: 2026-01-10\nperiod_end: {}\n---\nWords.\n"
+    commentary.write_text(text.format("2025-12"))
+    with_commentary = _options(tmp_path, config, processed, reports=ok_only)
+    with_commentary.commentary_dir = tmp_path / "commentary"
+    plan = runner.plan_batch(with_commentary)
+    assert {p.job.key: p.reason for p in plan.planned if p.run} == {
+        "ok_report/herefordshire": "changed: commentary"
+    }
+    commentary.write_text(text.format("2025-09"))
+    plan = runner.plan_batch(with_commentary)
+    (item,) = [p for p in plan.planned if p.run]
+    assert (
+        item.note
+        == "commentary written for an earlier period (year ending September 2025); not shown"
+    )
+    runner.run_batch(with_commentary)
+    index = (out / "index.html").read_text()
+    assert (
+        "Commentary written for an earlier period (year ending September 2025); not shown." in index
+    )
+    commentary.unlink()
+    runner.run_batch(with_commentary)  # back to no commentary, for what follows
+
     # A changed parameter re-runs only the reports it touches.
     changed = [dict(r) for r in MIXED[:3]]
     changed[1]["priorities"] = ["drugs", "asb", "vawg"]

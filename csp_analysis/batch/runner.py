@@ -30,7 +30,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from csp_analysis import __version__
-from csp_analysis.batch.fingerprint import code_fingerprint, data_fingerprint, notebook_fingerprint
+from csp_analysis.batch.fingerprint import (
+    code_fingerprint,
+    data_fingerprint,
+    file_digest,
+    notebook_fingerprint,
+)
 from csp_analysis.batch.fingerprint import report_fingerprint as combine_fingerprints
 from csp_analysis.batch.matrix import (
     ALL_SCOPE_PARAMETERS,
@@ -48,9 +53,10 @@ from csp_analysis.batch.worker import (
     skip_slow_optional_imports,
 )
 from csp_analysis.core.config import load_areas, load_priorities
-from csp_analysis.core.exceptions import ReportError
+from csp_analysis.core.exceptions import InputFileError, ReportError
 from csp_analysis.core.paths import (
     AREAS_CONFIG,
+    COMMENTARY_DIR,
     CRIMES_PARQUET,
     PRIORITIES_CONFIG,
     PROCESSED_DIR,
@@ -58,6 +64,7 @@ from csp_analysis.core.paths import (
     REPORTS_CONFIG,
     REPORTS_DIR,
 )
+from csp_analysis.io.commentary import commentary_path, read_commentary
 from csp_analysis.io.ingest_report import IngestReport, data_are_synthetic
 from csp_analysis.report import wording
 
@@ -89,6 +96,7 @@ class RunOptions:
     areas_config: Path = AREAS_CONFIG
     priorities_config: Path = PRIORITIES_CONFIG
     project_root: Path = PROJECT_ROOT
+    commentary_dir: Path = COMMENTARY_DIR
     list_only: bool = False
     progress: bool = True
 
@@ -115,6 +123,8 @@ class PlannedReport:
     timeout: float
     run: bool
     reason: str
+    commentary_fingerprint: str | None = None  # the commentary file's digest, when there is one
+    note: str | None = None  # for the index, e.g. commentary written for an earlier period
 
 
 @dataclass
@@ -460,12 +470,13 @@ def plan_batch(options: RunOptions) -> BatchPlan:
         parameters.update({k: v for k, v in common.items() if k in declared_by[job.notebook]})
         parameters.update(job.fixed_parameters)
         timeout = options.timeout or job.timeout or batch.timeout
+        commentary_fp, note = _commentary(job, options.commentary_dir)
         fp = combine_fingerprints(
             notebook=notebook_fps[job.notebook],
             code=code_fp,
             data=data_fp,
             parameters=parameters,
-            extra={"title": job.title, "output": job.output_relpath},
+            extra={"title": job.title, "output": job.output_relpath, "commentary": commentary_fp},
         )
         before = previous.get(job.key)
         if options.force:
@@ -477,15 +488,20 @@ def plan_batch(options: RunOptions) -> BatchPlan:
         elif before.get("fingerprint") != fp:
             run, reason = (
                 True,
-                _what_changed(before, notebook_fps[job.notebook], code_fp, data_fp, parameters),
+                _what_changed(
+                    before, notebook_fps[job.notebook], code_fp, data_fp, parameters, commentary_fp
+                ),
             )
         elif not (out_dir / job.output_relpath).is_file():
             run, reason = True, "output missing"
         else:
             run, reason = False, "up to date"
         planned.append(
-            PlannedReport(job, parameters, fp, notebook_fps[job.notebook], timeout, run, reason)
-        )
+            PlannedReport(
+                job, parameters, fp, notebook_fps[job.notebook], timeout, run, reason,
+                commentary_fp, note,
+            )
+        )  # fmt: skip
     for job in all_jobs:  # unselected jobs still need a resolvable period for the index
         if job.scope_parameters["period_end"] == "latest" and job.force in provenance.months:
             job.scope_parameters["period_end"] = provenance.months[job.force][1]
@@ -502,7 +518,27 @@ def plan_batch(options: RunOptions) -> BatchPlan:
     )
 
 
-def _what_changed(before, notebook_fp, code_fp, data_fp, parameters) -> str:
+def _commentary(job: ReportJob, commentary_dir: Path) -> tuple[str | None, str | None]:
+    """The report's commentary file digest (part of its fingerprint, so editing the file re-runs
+    this report only), and a note for the index when it will not be shown."""
+    area = job.csp or job.force
+    path = commentary_path(area, Path(job.output_relpath).stem, commentary_dir)
+    if not path.is_file():
+        return None, None
+    digest = file_digest(path)
+    try:
+        found = read_commentary(path)
+    except InputFileError as exc:
+        return digest, f"commentary cannot be read: {exc.problem}"
+    if not found.applies_to(job.period_end):
+        return digest, (
+            f"commentary written for an earlier period ({period_label(found.meta.period_end)}); "
+            "not shown"
+        )
+    return digest, None
+
+
+def _what_changed(before, notebook_fp, code_fp, data_fp, parameters, commentary_fp) -> str:
     changed = []
     if before.get("notebook_fingerprint") != notebook_fp:
         changed.append("notebook")
@@ -512,6 +548,8 @@ def _what_changed(before, notebook_fp, code_fp, data_fp, parameters) -> str:
         changed.append("data")
     if before.get("parameters") != parameters:
         changed.append("parameters")
+    if before.get("commentary_fingerprint") != commentary_fp:
+        changed.append("commentary")
     return "changed: " + (", ".join(changed) or "title or output")
 
 
@@ -641,6 +679,8 @@ def _manifest_entry(item: PlannedReport, result: TaskResult, plan, provenance) -
         "code_fingerprint": plan.code,
         "data_fingerprint": plan.data,
         "fingerprint": item.fingerprint,
+        "commentary_fingerprint": item.commentary_fingerprint,
+        "note": item.note,
         "code_version": provenance.code_version,
         "synthetic": provenance.synthetic,
         "status": result.status,
@@ -692,6 +732,7 @@ def _index_rows(plan, entries) -> list[dict[str, Any]]:
                 "error_kind": entry.get("error_kind") if entry else None,
                 "output": entry.get("output") if entry else None,
                 "executed": entry.get("executed") if entry else None,
+                "note": entry.get("note") if entry else None,
             }
         )
     return rows

@@ -14,6 +14,7 @@ import html
 from pathlib import Path
 from typing import Any
 
+from csp_analysis.report import wording
 from csp_analysis.report.html_export import report_css, write_atomic
 
 INDEX_PAGE = "index.html"
@@ -102,6 +103,10 @@ def render_index(rows: list[dict[str, Any]], synthetic: bool, generated: str) ->
                 status_html += (
                     f'<a href="{_e(row["executed"])}">Executed notebook for {_e(row["title"])}</a>'
                 )
+        if row.get("note"):
+            status_html += (
+                f'<span class="status-note">{_e(wording.sentence_start(row["note"]))}.</span>'
+            )
         lines.append(
             "<tr>"
             f'<th scope="row">{link}</th>'

@@ -55,10 +55,12 @@ from csp_analysis.report.sections.base import (
     Findings,
     Heading,
     KeyFigures,
+    Markup,
     Paragraph,
     Section,
     Table,
 )
+from csp_analysis.report.sections.commentary import commentary
 from csp_analysis.report.sections.common import POLICE_INDICATORS, focus
 from csp_analysis.report.sections.methods import data_and_methods
 from csp_analysis.report.sections.partnership import (
@@ -87,6 +89,8 @@ from csp_analysis.report.sections.timeline import (
 
 __all__ = [
     "Caveat",
+    "Markup",
+    "commentary",
     "Findings",
     "Heading",
     "KeyFigures",

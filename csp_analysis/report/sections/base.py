@@ -23,6 +23,7 @@ from csp_analysis.report import blocks, charts, wording
 
 __all__ = [
     "Caveat",
+    "Markup",
     "Findings",
     "Heading",
     "KeyFigures",
@@ -145,7 +146,21 @@ class Caveat:
         return blocks.caveat_block(self.text, self.title)
 
 
-Part = Paragraph | Heading | Table | KeyFigures | Findings | Caveat | charts.Chart
+@dataclass
+class Markup:
+    """HTML made by a trusted renderer (the commentary's sanitised Markdown), never raw input.
+
+    ``source`` keeps the text it was made from, for :attr:`Section.text`.
+    """
+
+    markup: str
+    source: str = ""
+
+    def html(self) -> str:
+        return self.markup
+
+
+Part = Markup | Paragraph | Heading | Table | KeyFigures | Findings | Caveat | charts.Chart
 
 
 def _flatten(parts: Iterable) -> list:
@@ -223,6 +238,8 @@ class Section:
         for part in self.parts:
             if isinstance(part, Paragraph):
                 out.append(part.text)
+            elif isinstance(part, Markup) and part.source:
+                out.append(part.source)
             elif isinstance(part, Findings):
                 out.extend(part.sentences)
         return out
