@@ -22,6 +22,7 @@ from csp_analysis.analysis import series
 from csp_analysis.core.config import Clause, Priority, load_areas, load_priorities
 from csp_analysis.core.exceptions import AnalysisError, CspAnalysisError, UnknownNameError
 from csp_analysis.core.schema import CRIMES_SCHEMA, INDICATORS_SCHEMA, POPULATION_SCHEMA
+from csp_analysis.core.targets import PerformanceConfig, load_performance
 from csp_analysis.report import review, sections
 from csp_analysis.report.context import _monthly_counts
 from tests.ingest_reports import valid_report
@@ -470,7 +471,13 @@ def test_no_code_paths_or_disclosure_problems_in_any_section(rich_dir, kind):
     assert not re.search(r"<h1|<h2", html)  # notebooks own the h2; the template the h1
 
 
-def test_performance_quarters_targets_and_the_last_complete_quarter(rich_dir):
+def test_performance_quarters_targets_and_the_last_complete_quarter(rich_dir, monkeypatch):
+    # The default indicators with no targets set: each quarter against the same quarter a year
+    # earlier (the partnership's own targets are tested in tests/test_targets.py).
+    defaults = load_performance().defaults
+    monkeypatch.setattr(
+        sections.performance, "load_performance", lambda: PerformanceConfig(defaults=defaults)
+    )
     directory, frame = rich_dir
     ctx = _context(directory, csp=FOCUS, period_end="2025-11")
     # November is mid-quarter: the latest complete quarter is July to September 2025.
@@ -496,9 +503,11 @@ def test_performance_quarters_targets_and_the_last_complete_quarter(rich_dir):
         f"{int(quarter('2025-07-01')):,}",
         f"{int(quarter('2024-07-01')):,}",
     ]
-    assert rows["Recorded crimes"][4] == "lower is better"
-    assert rows["Deliberate fires"][4] == "lower is better"
-    assert rows["Recorded crimes"][6] in (
+    assert rows["Recorded crimes"][4] == "the same quarter a year earlier"
+    assert rows["Recorded crimes"][6] == "[x]"  # no annual target set
+    assert rows["Recorded crimes"][7] == "lower is better"
+    assert rows["Deliberate fires"][7] == "lower is better"
+    assert rows["Recorded crimes"][9] in (
         "consistently passing",
         "consistently failing",
         "hit and miss",

@@ -26,7 +26,9 @@ from csp_analysis.report import review, wording
         (9.96, "10%"),  # rounds to 10.0, so written as a whole number
         (10, "10%"),
         (13.4, "13%"),
-        (1234.5, "1,234%"),
+        (1234.5, "1,235%"),
+        (12.5, "13%"),  # half up, as ONS rounds
+        (0.05, "0.1%"),
     ],
 )
 def test_percent_one_decimal_below_ten(value, expected):

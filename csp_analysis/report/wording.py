@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from decimal import ROUND_HALF_UP, Decimal
 
 import pandas as pd
 
@@ -59,6 +60,7 @@ __all__ = [
     "rate",
     "sentence",
     "sentence_start",
+    "target",
     "significance",
     "year_ending_label",
 ]
@@ -115,10 +117,17 @@ def rate(value) -> str:
     return number(value, 1)
 
 
+def _half_up(value: float, places: int) -> Decimal:
+    # Rounded half up, as ONS rounds (12.5% is "13%"), not Python's half-to-even.
+    return Decimal(repr(value)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
 def percent(value) -> str:
-    """The magnitude of a percentage: one decimal below 10% ("5.3%"), whole from 10% ("13%")."""
+    """The magnitude of a percentage: one decimal below 10% ("5.3%"), whole from 10% ("13%"),
+    rounded half up."""
     magnitude = abs(float(value))
-    return f"{magnitude:.1f}%" if round(magnitude, 1) < 10 else f"{magnitude:,.0f}%"
+    tenths = _half_up(magnitude, 1)
+    return f"{tenths:.1f}%" if tenths < 10 else f"{_half_up(magnitude, 0):,.0f}%"
 
 
 def p_value(p: float) -> str:
@@ -257,6 +266,19 @@ def measure(priority, method: str = "definition") -> str:
     if method == "proxy":
         return f"offences in the {title} proxy measure"
     return f"{title} offences"
+
+
+def target(target, annual: float | None = None) -> str:
+    """A performance target in words, as partnerships state them: "maintain the level of
+    9,500 a year", "5.0% fewer than in 2024/25 (1,234 a year)", or, with no target set, "the
+    same quarter a year earlier"."""
+    if target is None:
+        return "the same quarter a year earlier"
+    if target.level is not None:
+        return f"maintain the level of {count(target.level)} a {target.per}"
+    more = "fewer" if target.change_pct < 0 else "more"
+    text = f"{percent(target.change_pct)} {more} than in {target.baseline}"
+    return text + (f" ({count(annual)} a year)" if annual is not None else "")
 
 
 # --------------------------------------------------------------------------- analysis results

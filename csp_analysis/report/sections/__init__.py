@@ -61,7 +61,7 @@ from csp_analysis.report.sections.base import (
     Table,
 )
 from csp_analysis.report.sections.commentary import commentary
-from csp_analysis.report.sections.common import POLICE_INDICATORS, focus
+from csp_analysis.report.sections.common import focus
 from csp_analysis.report.sections.methods import data_and_methods
 from csp_analysis.report.sections.partnership import (
     partnership_funnel,
@@ -94,7 +94,6 @@ __all__ = [
     "Findings",
     "Heading",
     "KeyFigures",
-    "POLICE_INDICATORS",
     "Paragraph",
     "ReviewContext",
     "Section",

@@ -41,10 +41,6 @@ MIN_SPC_QUARTERS = spc.MIN_QUARTERS
 QUARTERS_SHOWN = 8
 
 
-# Police-derived indicators of the performance overview (priority ids, lower is better).
-POLICE_INDICATORS = ("all_crime", "asb", "neighbourhood_crime", "domestic_abuse")
-
-
 def _strict() -> bool:
     return os.environ.get(STRICT_ENV, "").strip().lower() in ("1", "true", "yes")
 

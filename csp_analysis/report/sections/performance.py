@@ -6,15 +6,15 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from csp_analysis.analysis import aggregate, spc
+from csp_analysis.analysis import aggregate, same_period, spc
 from csp_analysis.core.config import load_display_names
-from csp_analysis.core.exceptions import AnalysisError, CspAnalysisError
+from csp_analysis.core.exceptions import AnalysisError
+from csp_analysis.core.targets import load_performance
 from csp_analysis.report import charts, wording
 from csp_analysis.report.context import ReviewContext
 from csp_analysis.report.sections.base import Heading, Paragraph, Section, Table
 from csp_analysis.report.sections.common import (
     MIN_SPC_QUARTERS,
-    POLICE_INDICATORS,
     QUARTERS_SHOWN,
     _count_text,
     _section,
@@ -33,8 +33,10 @@ class Indicator:
     direction: str
     values: pd.Series  # by quarter start
     targets: pd.Series  # by quarter start (NaN = none)
-    target_basis: str
+    target_basis: str  # the target in words: "maintain the level of 9,500 a year"
     sensitive: bool = False
+    annual_target: float | None = None  # for the year-to-date comparison, when one is set
+    year_to_date: float | None = None  # the financial year to date, police-derived only
 
 
 def _last_complete_quarter(ctx: ReviewContext) -> pd.Timestamp:
@@ -48,9 +50,10 @@ def _last_complete_quarter(ctx: ReviewContext) -> pd.Timestamp:
 def performance_indicators(ctx: ReviewContext) -> list[Indicator]:
     """The police-derived and partner indicators of the CSP, by complete financial quarter.
 
-    Police-derived indicators (:data:`POLICE_INDICATORS`) count records per quarter with the
-    same quarter a year earlier as target (lower is better). Partner indicators come from
-    ``indicators.parquet`` with their own targets and directions.
+    Which indicators, and the partnership's targets, come from ``config/performance.yaml``
+    (:mod:`csp_analysis.core.targets`): police-derived indicators count a priority's records per
+    quarter, against the partnership's target or, without one, the same quarter a year earlier.
+    Partner indicators come from ``indicators.parquet`` with their own targets and directions.
 
     Returns
     -------
@@ -61,49 +64,24 @@ def performance_indicators(ctx: ReviewContext) -> list[Indicator]:
 
 def _compute_indicators(ctx: ReviewContext) -> list[Indicator]:
     last = _last_complete_quarter(ctx)
-    result = []
-    for priority_id in POLICE_INDICATORS:
-        try:
-            priority = ctx.priorities.get(priority_id)
-        except CspAnalysisError:
-            continue
-        selection = ctx.selection(priority)
-        if not selection.available:
-            continue
-        monthly = ctx.csp_series(priority)
-        frame = pd.DataFrame({"month": monthly.index, "count": monthly.to_numpy()})
-        quarters = aggregate.quarterly_counts(frame)
-        quarters = quarters[quarters["complete"] & (quarters["period_start"] <= last)]
-        values = pd.Series(
-            quarters["count"].to_numpy(dtype=float),
-            index=pd.DatetimeIndex(quarters["period_start"]),
-        )
-        if len(values):
-            # Every quarter in range, so that shift(4) is the same quarter a year earlier.
-            values = values.reindex(
-                pd.date_range(values.index.min(), values.index.max(), freq="3MS")
-            )
-        targets = values.shift(4)
-        name = wording.sentence_start(wording.measure(priority))
-        result.append(
-            Indicator(
-                key=priority.id,
-                name=name + (" (proxy)" if selection.method == "proxy" else ""),
-                source="Police recorded crime",
-                unit="count",
-                direction=priority.direction,
-                values=values,
-                targets=targets,
-                target_basis="the same quarter a year earlier",
-                sensitive=priority.sensitive,
-            )
-        )
+    config = load_performance()
+    config.check(ctx.areas, ctx.priorities)
+    specs = config.for_csp(ctx.csp.id) if ctx.csp is not None else config.defaults
+    result = [
+        indicator
+        for spec in specs
+        if spec.priority is not None
+        and (indicator := _police_indicator(ctx, spec, last)) is not None
+    ]
+    listed = {spec.indicator for spec in specs if spec.indicator is not None}
     partner = ctx.indicators
     if ctx.csp is not None and len(partner):
         mine = partner[
             (partner["area_code"] == ctx.csp.code) & (partner["period_type"] == "quarter")
         ]
         mine = mine[mine["period_start"] <= last]
+        if config.partner_indicators == "listed":
+            mine = mine[mine["indicator"].isin(listed)]
         for name, rows in mine.groupby("indicator", sort=True):
             rows = rows.sort_values("period_start")
             index = pd.DatetimeIndex(rows["period_start"])
@@ -123,6 +101,66 @@ def _compute_indicators(ctx: ReviewContext) -> list[Indicator]:
                 )
             )
     return result
+
+
+def _police_indicator(ctx: ReviewContext, spec, last: pd.Timestamp) -> Indicator | None:
+    """A priority's police-recorded offences by complete quarter, against the partnership's
+    target (``config/performance.yaml``) or, without one, the same quarter a year earlier."""
+    priority = ctx.priorities.get(spec.priority)
+    selection = ctx.selection(priority)
+    if not selection.available:
+        return None
+    monthly = ctx.csp_series(priority)
+    frame = pd.DataFrame({"month": monthly.index, "count": monthly.to_numpy()})
+    quarters = aggregate.quarterly_counts(frame)
+    quarters = quarters[quarters["complete"] & (quarters["period_start"] <= last)]
+    values = pd.Series(
+        quarters["count"].to_numpy(dtype=float), index=pd.DatetimeIndex(quarters["period_start"])
+    )
+    if len(values):
+        # Every quarter in range, so that shift(4) is the same quarter a year earlier.
+        values = values.reindex(pd.date_range(values.index.min(), values.index.max(), freq="3MS"))
+    annual = _annual_target(spec.target, monthly)
+    basis = wording.target(spec.target, annual)
+    if spec.target is None:
+        targets = values.shift(4)
+    elif annual is None:  # a baseline year the data do not cover: no target to compare with
+        targets = pd.Series(float("nan"), index=values.index)
+        basis += f" (the data do not cover {spec.target.baseline}, so it cannot be applied)"
+    else:
+        quarterly = spec.target.level if spec.target.per == "quarter" else annual / 4
+        targets = pd.Series(quarterly, index=values.index, dtype=float)
+    ytd = same_period.year_to_date(frame, ctx.period_end)
+    name = wording.sentence_start(wording.measure(priority))
+    return Indicator(
+        key=priority.id,
+        name=name + (" (proxy)" if selection.method == "proxy" else ""),
+        source="Police recorded crime",
+        unit="count",
+        direction=spec.direction or priority.direction,
+        values=values,
+        targets=targets,
+        target_basis=basis,
+        sensitive=priority.sensitive,
+        annual_target=annual,
+        year_to_date=ytd.current if ytd.current is not None else None,
+    )
+
+
+def _annual_target(target, monthly: pd.Series) -> float | None:
+    """The year's target: a level (a quarterly level times four), or the baseline financial
+    year's total changed by the percentage. None without a target, or when the data do not
+    cover the whole baseline year."""
+    if target is None:
+        return None
+    if target.level is not None:
+        return target.level * (4 if target.per == "quarter" else 1)
+    start = pd.Timestamp(int(target.baseline[:4]), 4, 1)
+    months = pd.date_range(start, periods=12, freq="MS")
+    baseline = monthly.reindex(months)
+    if baseline.isna().any():
+        return None
+    return float(baseline.sum()) * (1 + target.change_pct / 100)
 
 
 def _available_indicators(ctx: ReviewContext) -> list[Indicator]:
@@ -196,6 +234,9 @@ def performance_summary(ctx: ReviewContext) -> Section:
                 "Target": _value_text(indicator, target)
                 if not (indicator.unit == "count" and _small(target, indicator.sensitive))
                 else wording.SUPPRESSED,
+                "Target set": indicator.target_basis,
+                "Year to date": _value_text(indicator, indicator.year_to_date),
+                "Annual target": _value_text(indicator, indicator.annual_target),
                 "Direction": _direction_words(indicator.direction),
                 "Variation": "not enough quarters"
                 if result is None
@@ -208,8 +249,10 @@ def performance_summary(ctx: ReviewContext) -> Section:
         )
     table = pd.DataFrame(rows).drop(columns="_small").set_index("Indicator")
     notes = [
-        "Police-derived targets are the same quarter a year earlier (lower is better); partner "
-        "indicators carry their own targets and directions.",
+        "Police-derived targets are the partnership's own where it has set one (as stated), "
+        "otherwise the same quarter a year earlier; partner indicators carry their own targets "
+        "and directions. Year to date: the financial year so far, against the annual target "
+        "where one is set ([x] where none is).",
         "Variation: whether the latest quarter shows special-cause variation on an XmR control "
         "chart of all complete quarters. Assurance: whether the process limits lie wholly on "
         "one side of the target (consistently passing or failing) or straddle it (hit and miss).",
