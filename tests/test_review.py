@@ -525,3 +525,37 @@ def test_population_falls_back_to_the_latest_estimate_and_says_which(rich_dir):
     ctx.population = ctx.population[ctx.population["year"] > 2030]
     with pytest.raises(AnalysisError, match="no mid-year population estimate for Herefordshire"):
         ctx.population_for(ctx.csp.code)
+
+
+@pytest.mark.parametrize(
+    ("parameters", "match"),
+    [
+        (
+            {"trend_months": 6},
+            r"report parameter trend_months = 6: input should be greater than or equal to 12",
+        ),
+        ({"trend_months": 240}, r"trend_months = 240: input should be less than or equal to 120"),
+        ({"top_areas": 0}, r"top_areas = 0: input should be greater than or equal to 1"),
+        (
+            {"forecast_horizon": 36},
+            r"forecast_horizon = 36: input should be less than or equal to 24",
+        ),
+        (
+            {"forecast_horizon": "a year"},
+            r"forecast_horizon = 'a year': input should be a valid integer",
+        ),
+    ],
+)
+def test_window_parameters_are_validated(rich_dir, parameters, match):
+    with pytest.raises(AnalysisError, match=match):
+        _context(rich_dir[0], csp=FOCUS, period_end="2026-03", **parameters)
+
+
+def test_window_parameters_change_what_the_sections_show(rich_dir):
+    ctx = _context(rich_dir[0], csp=FOCUS, period_end="2026-03", trend_months=24, top_areas=3)
+    trend = review.trend_section(ctx)
+    (chart,) = trend.charts.values()
+    assert len(chart.data) == 24
+    places = review.top_lsoas(ctx)
+    (table,) = places.tables.values()
+    assert len(table) <= 3

@@ -35,6 +35,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from csp_analysis.analysis import series
 from csp_analysis.core import paths
@@ -53,7 +54,7 @@ from csp_analysis.core.exceptions import AnalysisError, CspAnalysisError
 from csp_analysis.core.schema import FLAGS
 from csp_analysis.io.ingest_report import data_are_synthetic
 
-__all__ = ["CRIME_COLUMNS", "ReviewContext", "load_context"]
+__all__ = ["CRIME_COLUMNS", "ReportWindows", "ReviewContext", "load_context"]
 
 T = TypeVar("T")
 
@@ -84,6 +85,29 @@ CLAUSE_COLUMNS = (
     "victim_sex",
 )
 _KEY = "_clause_key"
+
+
+class ReportWindows(BaseModel):
+    """The windows a report looks through, notebook parameters with these defaults: months of
+    the trend and control charts, neighbourhoods listed, months forecast."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    trend_months: int = Field(default=36, ge=12, le=120)
+    top_areas: int = Field(default=10, ge=1, le=50)
+    forecast_horizon: int = Field(default=12, ge=1, le=24)
+
+    @classmethod
+    def checked(cls, **values) -> ReportWindows:
+        """Validated, with an error naming the parameter and the allowed range."""
+        try:
+            return cls(**values)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            name = ".".join(str(p) for p in first["loc"])
+            raise AnalysisError(
+                f"report parameter {name} = {first.get('input')!r}: {first['msg'].lower()}"
+            ) from None
 
 
 @dataclass
@@ -133,6 +157,7 @@ class ReviewContext:
     source: str
     data_start: pd.Timestamp
     data_end: pd.Timestamp
+    windows: ReportWindows = field(default_factory=ReportWindows)
     _keys: pd.DataFrame = field(repr=False, default=None)
     _cache: dict = field(repr=False, default_factory=dict)
 
@@ -371,6 +396,9 @@ def load_context(
     priority: str | None = None,
     force: str | None = None,
     processed_dir: str | Path | None = "",
+    trend_months: int = 36,
+    top_areas: int = 10,
+    forecast_horizon: int = 12,
 ) -> ReviewContext:
     """Load the data for one report.
 
@@ -386,6 +414,9 @@ def load_context(
         Force id for force-level reports (default: the CSP's force).
     processed_dir : path-like, optional
         Folder holding the processed tables; "" or None means ``data/processed``.
+    trend_months, top_areas, forecast_horizon : int
+        Months shown in trend and control charts (12 to 120), neighbourhoods listed (1 to 50),
+        months forecast (1 to 24): see :class:`ReportWindows`.
 
     Returns
     -------
@@ -399,6 +430,9 @@ def load_context(
     UnknownNameError
         An unknown CSP, force or priority (listing the valid ones).
     """
+    windows = ReportWindows.checked(
+        trend_months=trend_months, top_areas=top_areas, forecast_horizon=forecast_horizon
+    )
     directory = Path(processed_dir) if processed_dir else paths.PROCESSED_DIR
     if not (directory / paths.CRIMES_PARQUET).is_file():
         raise CspAnalysisError(
@@ -439,6 +473,7 @@ def load_context(
         source=series.data_source(key_table),
         data_start=data_start,
         data_end=data_end,
+        windows=windows,
         _keys=key_table,
     )
 

@@ -27,10 +27,6 @@ STRICT_ENV = "CSP_ANALYSIS_STRICT"
 LENIENT_ENV = "CSP_ANALYSIS_LENIENT"
 
 
-# What the reports show: three years of months, a year ahead, the ten busiest LSOAs.
-TREND_MONTHS = 36
-FORECAST_HORIZON = 12
-TOP_LSOAS = 10
 # The history each analysis needs is the analysis's own; sections ask for it.
 MIN_DECOMPOSE_MONTHS = seasonality.MIN_MONTHS
 MIN_FORECAST_MONTHS = forecasting.MIN_MONTHS
@@ -132,6 +128,7 @@ class Focus:
     noun: str
     measure: str
     unit: str
+    trend_months: int = 36  # the report's trend window (ctx.windows.trend_months)
 
     @property
     def available(self) -> bool:
@@ -141,11 +138,12 @@ class Focus:
     def observed(self) -> pd.Series:
         return seasonality.trim_gaps(self.monthly)
 
-    def window(self, months: int = TREND_MONTHS) -> pd.Series:
-        """The last ``months`` months (fewer when the data are shorter), gaps trimmed."""
-        return seasonality.trim_gaps(self.monthly.iloc[-months:])
+    def window(self, months: int | None = None) -> pd.Series:
+        """The last ``months`` months (default: the trend window; fewer when the data are
+        shorter), gaps trimmed."""
+        return seasonality.trim_gaps(self.monthly.iloc[-(months or self.trend_months) :])
 
-    def needs_suppression(self, months: int = TREND_MONTHS) -> bool:
+    def needs_suppression(self, months: int | None = None) -> bool:
         """Whether any month shown in a monthly chart would have to be withheld."""
         window = self.window(months)
         return bool(window.apply(lambda v: _small(v, self.sensitive)).any())
@@ -183,6 +181,7 @@ def _new_focus(ctx: ReviewContext, priority: Priority) -> Focus:
         noun=priority.noun,
         measure=wording.measure(priority, selection.method),
         unit=f"{priority.noun.capitalize()} per month",
+        trend_months=ctx.windows.trend_months,
     )
 
 

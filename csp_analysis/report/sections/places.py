@@ -8,11 +8,11 @@ from csp_analysis.analysis import disclosure
 from csp_analysis.report import wording
 from csp_analysis.report.context import ReviewContext
 from csp_analysis.report.sections.base import Paragraph, Section, Table
-from csp_analysis.report.sections.common import TOP_LSOAS, _section, _year_records, focus
+from csp_analysis.report.sections.common import _section, _year_records, focus
 
 
 @_section
-def top_lsoas(ctx: ReviewContext, n: int = TOP_LSOAS) -> Section:
+def top_lsoas(ctx: ReviewContext, n: int | None = None) -> Section:
     """The neighbourhoods (LSOAs) with the most records in the year: name, code and counts only.
 
     Areas at or below the disclosure threshold are never listed.
@@ -32,7 +32,7 @@ def top_lsoas(ctx: ReviewContext, n: int = TOP_LSOAS) -> Section:
         .sort_values(ascending=False)
     )
     threshold = disclosure.primary_threshold(item.sensitive)
-    listed = counts[counts > threshold].head(n)
+    listed = counts[counts > threshold].head(n or ctx.windows.top_areas)
     total = int(counts.sum())
     if listed.empty:
         return Paragraph(

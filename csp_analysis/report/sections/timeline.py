@@ -14,11 +14,9 @@ from csp_analysis.report import charts, findings, wording
 from csp_analysis.report.context import ReviewContext
 from csp_analysis.report.sections.base import Paragraph, Section, Table
 from csp_analysis.report.sections.common import (
-    FORECAST_HORIZON,
     MIN_DECOMPOSE_MONTHS,
     MIN_FORECAST_MONTHS,
     MIN_SPC_POINTS,
-    TREND_MONTHS,
     Focus,
     _by_count,
     _history_statement,
@@ -151,7 +149,7 @@ def crime_type_table(ctx: ReviewContext) -> Section:
     return parts
 
 
-def _quarterly_table(ctx: ReviewContext, item: Focus, years: int = TREND_MONTHS // 12) -> list:
+def _quarterly_table(ctx: ReviewContext, item: Focus, years: int | None = None) -> list:
     """Quarterly totals of a small series, one row per year, disclosure-controlled.
 
     Rows are the years ending at the last complete quarter (so with a quarter-end
@@ -161,7 +159,7 @@ def _quarterly_table(ctx: ReviewContext, item: Focus, years: int = TREND_MONTHS 
     """
     last = _last_complete_quarter(ctx)
     rows, names = {}, None
-    for back in range(years):
+    for back in range(years or ctx.windows.trend_months // 12):
         end = last + pd.DateOffset(months=2) - pd.DateOffset(years=back)
         starts = pd.date_range(end=end - pd.DateOffset(months=2), periods=4, freq="3MS")
         values = []
@@ -231,7 +229,7 @@ def trend_section(ctx: ReviewContext) -> Section:
         unit=item.unit,
     )
     parts.append(chart)
-    if len(window) < TREND_MONTHS:
+    if len(window) < ctx.windows.trend_months:
         parts.insert(0, Paragraph(
             f"The data cover {len(window)} months, so the chart shows "
             f"{wording.period_label(window.index[0], window.index[-1])} rather than three years."
@@ -339,7 +337,7 @@ def control_chart(ctx: ReviewContext) -> Section:
         + wording.spc_limits(result)
         + "."
     )
-    signals = findings.spc_findings({None: result}, recent_points=TREND_MONTHS)
+    signals = findings.spc_findings({None: result}, recent_points=ctx.windows.trend_months)
     if signals:
         text += " " + " ".join(f.text for f in signals)
     return [chart, Paragraph(text)]
@@ -366,8 +364,12 @@ def forecast_section(ctx: ReviewContext) -> Section:
             "them month by month could identify people, and such small counts cannot be "
             "forecast usefully."
         )
-    tested = forecasting.backtest(observed, horizon=FORECAST_HORIZON, max_origins=4, step=3)
-    predicted = forecasting.forecast(observed, horizon=FORECAST_HORIZON, backtest_result=tested)
+    tested = forecasting.backtest(
+        observed, horizon=ctx.windows.forecast_horizon, max_origins=4, step=3
+    )
+    predicted = forecasting.forecast(
+        observed, horizon=ctx.windows.forecast_horizon, backtest_result=tested
+    )
     frame = pd.DataFrame(
         {"mean": predicted.mean, "lower": predicted.lower, "upper": predicted.upper}
     )
