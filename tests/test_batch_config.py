@@ -9,11 +9,12 @@ import pytest
 import yaml
 
 from csp_analysis.batch.matrix import BatchConfig, load_batch_config, period_label
-from csp_analysis.core.config import load_areas, load_priorities
+from csp_analysis.core.config import load_priorities
 from csp_analysis.core.exceptions import ConfigError, UnknownNameError
 from csp_analysis.core.paths import REPORTS_CONFIG
+from csp_analysis.core.registry import load_areas
 
-AREAS = load_areas()
+AREAS = load_areas().restrict(["west-mercia"])
 PRIORITIES = load_priorities()
 
 

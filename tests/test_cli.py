@@ -25,7 +25,7 @@ def test_unknown_command_is_an_error(capsys):
 
 def test_registry_get_names_valid_commands():
     with pytest.raises(
-        UnknownNameError, match=r"unknown command 'nope'; valid: demo-data, download"
+        UnknownNameError, match=r"unknown command 'nope'; valid: areas, demo-data, download"
     ):
         cli.get("nope")
 

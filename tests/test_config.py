@@ -6,14 +6,9 @@ import textwrap
 
 import pytest
 
-from csp_analysis.core.config import (
-    AreasConfig,
-    PrioritiesConfig,
-    load_areas,
-    load_priorities,
-    load_yaml_model,
-)
+from csp_analysis.core.config import AreasConfig, PrioritiesConfig, load_priorities, load_yaml_model
 from csp_analysis.core.exceptions import ConfigError, UnknownNameError
+from csp_analysis.core.registry import load_areas
 
 WEST_MERCIA_CSPS = {
     "E22000326": ["E06000019"],
@@ -64,7 +59,10 @@ def test_priority_falls_back_to_proxy_with_caveat_on_police_uk():
 
 
 def test_unknown_names_list_the_valid_ones():
-    with pytest.raises(UnknownNameError, match="unknown CSP 'atlantis'; valid: herefordshire"):
+    with pytest.raises(
+        UnknownNameError,
+        match=r"unknown CSP 'atlantis'; no close match \(300 known; `csp-analysis areas`",
+    ):
         load_areas().csp("atlantis")
     with pytest.raises(UnknownNameError, match="unknown priority 'knife'"):
         load_priorities().get("knife")
@@ -83,7 +81,6 @@ forces:
   - id: f
     name: F
     pfa_code: E23000016
-    police_uk_name: F Police
     csps:
       - id: a
         code: E22000326
@@ -199,9 +196,12 @@ def test_areas_agree_with_the_ons_csp_lookup(shared_data):
     from tests.conftest import CSP_LOOKUP
 
     lookup = pd.read_csv(CSP_LOOKUP, encoding="utf-8-sig", dtype=str)
-    for csp in load_areas().csps:
-        rows = lookup[lookup["CSP23CD"] == csp.code]
+    areas = load_areas()
+    # Every CSP of the lookup is in the registry, in one partnership area.
+    assert {code for csp in areas.csps for code in csp.ons_codes} == set(lookup["CSP23CD"])
+    for csp in areas.csps:
+        rows = lookup[lookup["CSP23CD"].isin(csp.ons_codes)]
         assert set(rows["LAD23CD"]) == set(csp.lad_codes), csp.id
-        assert set(rows["CSP23NM"]) == {csp.ons_name}, csp.id
+        assert " / ".join(dict.fromkeys(rows.sort_values("CSP23CD")["CSP23NM"])) == csp.ons_name
         names = dict(zip(rows["LAD23CD"], rows["LAD23NM"], strict=True))
         assert all(names[d.code] == d.name for d in csp.districts), csp.id

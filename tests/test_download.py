@@ -284,7 +284,10 @@ def test_months_absent_from_archive_are_reported(tmp_path):
 
 
 def test_unknown_force():
-    with pytest.raises(UnknownNameError, match=r"unknown police.uk force 'west-merica'; valid: "):
+    with pytest.raises(
+        UnknownNameError,
+        match=r"unknown police.uk force 'west-merica'; did you mean west-mercia, west-midlands\?",
+    ):
         download_police_uk("west-merica", MONTHS, "unused", progress=quiet)
 
 

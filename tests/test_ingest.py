@@ -144,7 +144,9 @@ def test_small_ingest_assigns_and_accounts_for_every_row(inputs, tmp_path):
     meta = pq.ParquetFile(out / "crimes.parquet").metadata.metadata
     assert meta[b"csp_analysis.synthetic"] == b"false"
     population = pd.read_parquet(out / "population.parquet")
-    assert set(population["csp_code"]) == set(CSP_OF.values())
+    # Every partnership of England and Wales gets its population (rates, peer groups).
+    assert set(CSP_OF.values()) <= set(population["csp_code"])
+    assert population["csp_code"].nunique() == 300
     assert report.sources["population"]["name"] == "config/areas.yaml"
 
 
@@ -355,30 +357,57 @@ def test_cli_example_on_real_west_mercia_files(shared_data, tmp_path, capsys):
 def test_real_west_yorkshire_2011_lsoas_without_lsoa11_lookup(shared_data, tmp_path):
     report = ingest(police_uk=[WEST_YORKSHIRE_FILE], lsoa_lookup=LSOA_LOOKUP, out=tmp_path / "wy")
     assert report.crimes_rows == 27_176
+    assert report.forces == {"west-yorkshire": ["2016-07"]}
     # 2011 LSOAs retired in 2021 cannot be placed without the LSOA11 lookup; unchanged ones
-    # keep their code and are placed (here: West Yorkshire, outside the configured areas).
+    # keep their code and are placed in West Yorkshire's partnerships, nationally, with nothing
+    # configured; 71 rows lie in partnerships of neighbouring forces.
     assert report.unassigned_by_reason == {
         UNASSIGNED_NO_LOCATION: 1_347,
         UNASSIGNED_LSOA11_NO_LOOKUP: 964,
-        UNASSIGNED_OUTSIDE_AREAS: 27_176 - 1_347 - 964,
+        UNASSIGNED_OUTSIDE_AREAS: 71,
     }
+    assert set(report.csps.values()) == {"Bradford", "Calderdale", "Kirklees", "Leeds", "Wakefield"}
+    assert sum(report.rows_per_csp.values()) == 27_176 - 1_347 - 964 - 71
+
+
+@pytest.mark.realdata
+def test_real_west_yorkshire_with_the_lsoa11_lookup_places_every_located_row(shared_data, tmp_path):
+    from tests.conftest import SHARED_DATA_DIR
+
+    lsoa11 = SHARED_DATA_DIR / "ons" / "lsoa11_to_lsoa21_best_fit_lookup_england_wales_v2.csv"
+
+    report = ingest(
+        police_uk=[WEST_YORKSHIRE_FILE],
+        lsoa_lookup=LSOA_LOOKUP,
+        lsoa11_lookup=lsoa11,
+        out=tmp_path / "wy",
+    )
+    # Every row with a location is in a West Yorkshire partnership, or (71 rows, snap points over
+    # the boundary) counted as in another force's area; none is lost or left unplaced.
+    assert report.unassigned_by_reason == {
+        UNASSIGNED_NO_LOCATION: 1_347,
+        UNASSIGNED_OUTSIDE_AREAS: 71,
+    }
+    assert sum(report.rows_per_csp.values()) == 27_176 - 1_347 - 71
+    assert report.rows_read == report.rows_loaded == 27_176
 
 
 @pytest.mark.realdata
 def test_csp_lookup_disagreeing_with_areas_is_an_error(shared_data, tmp_path):
-    areas = tmp_path / "areas.yaml"
-    text = (
-        __import__("csp_analysis.core.paths", fromlist=["x"])
-        .AREAS_CONFIG.read_text()
-        .replace("code: E22000332", "code: E22000399")
+    # A lookup of another date, in which Worcester belongs to another CSP than the registry's.
+    lookup = tmp_path / "csp_lookup.csv"
+    text = CSP_LOOKUP.read_text(encoding="utf-8-sig")
+    lookup.write_text(
+        text.replace("E07000237,Worcester,E22000332", "E07000237,Worcester,E22000368")
     )
-    areas.write_text(text)
-    with pytest.raises(ConfigError, match="configured in CSP E22000399"):
+    with pytest.raises(
+        ConfigError,
+        match=r"E07000237: in partnership E22000332 \(South Worcestershire\) but csp_lookup\.csv puts it in E22000368",
+    ):
         ingest(
             police_uk=[WEST_MERCIA_DIR],
             lsoa_lookup=LSOA_LOOKUP,
-            csp_lookup=CSP_LOOKUP,
-            areas_path=areas,
+            csp_lookup=lookup,
             out=tmp_path / "out",
         )
 

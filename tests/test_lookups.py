@@ -7,8 +7,8 @@ import csv
 import pyarrow as pa
 import pytest
 
-from csp_analysis.core.config import load_areas
 from csp_analysis.core.exceptions import ConfigError, InputFileError
+from csp_analysis.core.registry import load_areas
 from csp_analysis.core.schema import (
     UNASSIGNED_LSOA11_NO_LOOKUP,
     UNASSIGNED_LSOA_NOT_IN_LOOKUP,
@@ -56,7 +56,7 @@ def small_lookup(tmp_path):
 
 @pytest.fixture(scope="module")
 def areas():
-    return load_areas()
+    return load_areas().restrict(["west-mercia"])
 
 
 def test_read_lsoa_lookup_with_bom(small_lookup):
@@ -211,8 +211,8 @@ def test_csp_lookup_disagreeing_with_config(tmp_path, areas):
     lookup = read_csp_lookup(csp_file(tmp_path, [tuple(r) for r in moved]))
     with pytest.raises(
         ConfigError,
-        match=r"south-worcestershire.districts.E07000237: configured "
-        r"in CSP E22000332 \(South Worcestershire\) but csp.csv puts it in "
+        match=r"south-worcestershire.districts.E07000237: in partnership "
+        r"E22000332 \(South Worcestershire\) but csp.csv puts it in "
         r"E22000368",
     ):
         check_csp_lookup(lookup, areas, "csp.csv")

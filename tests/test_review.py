@@ -19,8 +19,9 @@ import pyarrow.parquet as pq
 import pytest
 
 from csp_analysis.analysis import series
-from csp_analysis.core.config import Clause, Priority, load_areas, load_priorities
+from csp_analysis.core.config import Clause, Priority, load_priorities
 from csp_analysis.core.exceptions import AnalysisError, CspAnalysisError, UnknownNameError
+from csp_analysis.core.registry import load_areas
 from csp_analysis.core.schema import CRIMES_SCHEMA, INDICATORS_SCHEMA, POPULATION_SCHEMA
 from csp_analysis.core.targets import PerformanceConfig, load_performance
 from csp_analysis.report import review, sections

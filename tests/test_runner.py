@@ -23,8 +23,9 @@ from csp_analysis.batch import fingerprint, runner, worker
 from csp_analysis.batch.matrix import load_batch_config
 from csp_analysis.batch.runner import RunOptions
 from csp_analysis.core import cli
-from csp_analysis.core.config import load_areas, load_priorities
+from csp_analysis.core.config import load_priorities
 from csp_analysis.core.exceptions import ReportError, UnknownNameError
+from csp_analysis.core.registry import load_areas
 from csp_analysis.report.html_export import (
     OGL_ONS,
     OGL_POLICE,
@@ -37,7 +38,7 @@ from csp_analysis.report.html_export import (
 from tests.ingest_reports import valid_report
 
 NOTEBOOKS = Path(__file__).parent / "notebooks"
-AREAS = load_areas()
+AREAS = load_areas().restrict(["west-mercia"])
 PRIORITIES = load_priorities()
 
 
@@ -257,7 +258,7 @@ def test_filters_matching_nothing_is_an_error():
 def test_cli_unknown_csp_is_an_error_listing_valid_ones(capsys):
     assert cli.main(["run", "--csp", "gotham", "--list"]) == 1
     err = capsys.readouterr().err
-    assert "unknown CSP 'gotham'; valid: herefordshire, north-worcestershire, shropshire" in err
+    assert "unknown CSP 'gotham'; did you mean rotherham, oldham, nottingham" in err
 
 
 def test_cli_rejects_bad_worker_count(capsys):

@@ -37,7 +37,7 @@ def write_processed(directory, report=REPORT):
         (date(2025, 1, 1), "E22000360", "Shropshire", None, "demo"),
         (date(2025, 3, 1), "E22000360", "Shropshire", None, "demo"),  # February is a gap
         (date(2025, 2, 1), None, None, "no location", "demo"),
-        (date(2025, 2, 1), None, None, "outside the configured areas", "demo"),
+        (date(2025, 2, 1), None, None, "outside the force's area", "demo"),
     ]
     pq.write_table(crimes_table(rows), directory / CRIMES_PARQUET)
     population = pa.table(
@@ -69,7 +69,7 @@ def test_months_and_gaps_per_csp_from_crimes(tmp_path):
             "gaps": ["2025-02", "2025-04"],
         },
     }
-    assert status.unassigned_by_reason == {"no location": 1, "outside the configured areas": 1}
+    assert status.unassigned_by_reason == {"no location": 1, "outside the force's area": 1}
     assert status.tables == {CRIMES_PARQUET: 8, POPULATION_PARQUET: 1}
     assert status.sources_in_data == {"demo": 8}
 

@@ -8,9 +8,10 @@ import pytest
 import yaml
 
 from csp_analysis.analysis import aggregate, spc
-from csp_analysis.core.config import load_areas, load_priorities
+from csp_analysis.core.config import load_priorities
 from csp_analysis.core.exceptions import ConfigError
 from csp_analysis.core.paths import PROCESSED_DIR
+from csp_analysis.core.registry import load_areas
 from csp_analysis.core.targets import PerformanceConfig, load_performance
 from csp_analysis.report import review, sections, wording
 

@@ -52,7 +52,7 @@ from csp_analysis.batch.worker import (
     execute_tasks,
     skip_slow_optional_imports,
 )
-from csp_analysis.core.config import load_areas, load_priorities
+from csp_analysis.core.config import load_priorities
 from csp_analysis.core.exceptions import InputFileError, ReportError
 from csp_analysis.core.paths import (
     AREAS_CONFIG,
@@ -64,6 +64,7 @@ from csp_analysis.core.paths import (
     REPORTS_CONFIG,
     REPORTS_DIR,
 )
+from csp_analysis.core.registry import load_areas
 from csp_analysis.io.commentary import commentary_path, read_commentary
 from csp_analysis.io.ingest_report import IngestReport, data_are_synthetic
 from csp_analysis.report import wording
@@ -274,16 +275,74 @@ def resolve_period_end(job: ReportJob, months: dict[str, tuple[str, str]], proce
 # --------------------------------------------------------------------------- selection and checks
 
 
-def select_jobs(jobs: list[ReportJob], options: RunOptions, batch: BatchConfig, areas, priorities):
+def forces_to_report(national, months: dict[str, tuple[str, str]]):
+    """The part of the registry the batch reports on, and what to tell the user about it.
+
+    The forces chosen in ``config/areas.yaml``, or, with none chosen, every force the processed
+    data hold records for. A chosen force without data, and data of a force not chosen, are each
+    said plainly (the first has no reports; the second's rows are not reported on).
+    """
+    known = {f.id for f in national.forces}
+    in_data = [force for force in months if force in known]
+    unknown = sorted(force for force in months if force not in known)
+    warnings = [
+        f"the processed data hold records of {force!r}, which is not a police force area of "
+        "England and Wales: no reports for them"
+        for force in unknown
+    ]
+    if national.selected is None:
+        chosen = in_data
+        if not chosen:
+            raise ReportError(
+                "the processed data hold no records for any police force of England and Wales; "
+                "run `make data` (or csp-analysis ingest) first"
+            )
+    else:
+        chosen = list(national.selected)
+        for force in chosen:
+            if force not in months:
+                warnings.append(
+                    f"force {force!r} is chosen in config/areas.yaml but the processed data hold "
+                    "no records for it: its reports are not run"
+                )
+        for force in in_data:
+            if force not in chosen:
+                warnings.append(
+                    f"the processed data hold records of {force!r}, which config/areas.yaml does "
+                    "not choose: no reports for it"
+                )
+        chosen = [force for force in chosen if force in months]
+        if not chosen:
+            raise ReportError(
+                "none of the forces chosen in config/areas.yaml ("
+                + ", ".join(national.selected)
+                + ") has records in the processed data"
+            )
+    return national.restrict(chosen), warnings
+
+
+def select_jobs(
+    jobs: list[ReportJob], options: RunOptions, batch: BatchConfig, national, priorities, areas=None
+):
     """The jobs matching ``--csp``/``--report``/``--priority``; unknown values list valid ones.
 
-    ``--csp`` keeps that CSP's reports and its force's force-level reports; ``--priority``
-    keeps the thematic reports on that priority; filters combine with AND.
+    ``--csp`` (id, ONS code or name) keeps that CSP's reports and its force's force-level
+    reports; ``--priority`` keeps the thematic reports on that priority; filters combine with
+    AND. A partnership of a force the batch does not report on is said to be so.
     """
+    areas = areas or national
     for report in options.reports:
         batch.report(report)  # raises UnknownNameError listing the valid report ids
-    csp_ids = [areas.csp(c).id for c in options.csps]
-    forces = {areas.force_of(c).id for c in csp_ids}
+    csp_ids = [national.csp(c).id for c in options.csps]
+    for csp_id in csp_ids:
+        force = national.force_of(csp_id)
+        if force.id not in {f.id for f in areas.forces}:
+            raise ReportError(
+                f"{national.csp(csp_id).name} ({csp_id}) is in {force.name}, which this batch "
+                "does not report on: ingest its data"
+                + (" and choose it in config/areas.yaml" if national.selected else "")
+            )
+    forces = {national.force_of(c).id for c in csp_ids}
     for priority in options.priorities:
         priorities.get(priority)
     selected = []
@@ -428,11 +487,8 @@ def plan_batch(options: RunOptions) -> BatchPlan:
         ``data`` and ``code`` fingerprints and the processed-data folder.
     """
     batch = load_batch_config(options.config)
-    areas = load_areas(options.areas_config)
+    national = load_areas(options.areas_config)
     priorities = load_priorities(options.priorities_config)
-    all_jobs = batch.expand(areas, priorities, options.config, options.project_root)
-    selected = select_jobs(all_jobs, options, batch, areas, priorities)
-
     common = dict(batch.parameters)
     processed_dir = options.processed_dir or common.get("processed_dir") or PROCESSED_DIR
     processed_dir = Path(processed_dir)
@@ -440,6 +496,10 @@ def plan_batch(options: RunOptions) -> BatchPlan:
         processed_dir = options.project_root / processed_dir
     if options.processed_dir is not None or "processed_dir" in common:
         common["processed_dir"] = str(processed_dir)
+
+    areas, scope_warnings = forces_to_report(national, read_data_months(processed_dir))
+    all_jobs = batch.expand(areas, priorities, options.config, options.project_root)
+    selected = select_jobs(all_jobs, options, batch, national, priorities, areas)
 
     out_dir = Path(options.out_dir)
     cache_dir = out_dir / EXECUTED_DIR
@@ -453,6 +513,7 @@ def plan_batch(options: RunOptions) -> BatchPlan:
     declared_by, warnings = check_notebook_parameters(
         selected, batch, notebook_fps, parameter_cache
     )
+    warnings = scope_warnings + warnings
     cache_dir.mkdir(parents=True, exist_ok=True)
     (cache_dir / _PARAMETER_CACHE).write_text(json.dumps(parameter_cache), encoding="utf-8")
 

@@ -31,6 +31,11 @@ def get(name: str):
 register("demo-data", "csp_analysis.io.demo_data", "generate the synthetic demonstration data")
 register("ingest", "csp_analysis.io.ingest", "validate and load raw files into data/processed")
 register("status", "csp_analysis.io.status", "say what is in data/processed")
+register(
+    "areas",
+    "csp_analysis.core.registry",
+    "list police forces, partnerships, districts and populations",
+)
 register("download", "csp_analysis.io.download", "download police.uk street-level data")
 register(
     "evaluate", "csp_analysis.analysis.evaluate", "backtest forecasting models on monthly series"

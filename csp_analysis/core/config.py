@@ -15,7 +15,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from csp_analysis.core.exceptions import ConfigError, UnknownNameError
-from csp_analysis.core.paths import AREAS_CONFIG, DISPLAY_NAMES_CONFIG, PRIORITIES_CONFIG
+from csp_analysis.core.paths import DISPLAY_NAMES_CONFIG, PRIORITIES_CONFIG
 from csp_analysis.core.schema import (
     FLAGS,
     LEGACY_POLICE_UK_CRIME_TYPES,
@@ -62,10 +62,25 @@ class District(_Strict):
 
 class Csp(_Strict):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$", description="slug used in file names")
-    code: str = Field(pattern=r"^[EW]22\d{6}$", description="ONS CSP23 code")
+    code: str = Field(pattern=r"^(E22|W14|W22)\d{6}$", description="ONS CSP23 code")
     name: str = Field(description="display name")
     ons_name: str = Field(description="name as in the ONS LAD-CSP-PFA lookup")
     districts: list[District] = Field(min_length=1)
+    csp_codes: list[str] = Field(
+        default_factory=list,
+        description="the ONS CSPs reported together as this area (several only where the "
+        "ONS lookup puts one merged district under several CSPs); empty means [code]",
+    )
+
+    @property
+    def ons_codes(self) -> list[str]:
+        """The ONS CSP codes this partnership area stands for."""
+        return self.csp_codes or [self.code]
+
+    @property
+    def country(self) -> str:
+        """ "England" or "Wales", from the ONS code (E22, W14/W22)."""
+        return "Wales" if self.code.startswith("W") else "England"
 
     @property
     def lad_codes(self) -> list[str]:
@@ -81,13 +96,23 @@ class Csp(_Strict):
 class Force(_Strict):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$", description="police.uk force slug")
     name: str
-    pfa_code: str = Field(pattern=r"^[EW]23\d{6}$")
-    police_uk_name: str = Field(description="the 'Reported by' value in police.uk files")
+    pfa_code: str = Field(pattern=r"^[EW]\d{2}\d{6}$")
     csps: list[Csp] = Field(min_length=1)
+
+    @property
+    def country(self) -> str:
+        return "Wales" if self.pfa_code.startswith("W") else "England"
 
 
 class AreasConfig(_Strict):
+    """Police force areas with their partnerships and districts: the national registry
+    (:mod:`csp_analysis.core.registry`), or a part of it."""
+
     forces: list[Force] = Field(min_length=1)
+    selected: list[str] | None = Field(
+        default=None,
+        description="forces chosen in config/areas.yaml; None: the forces present in the data",
+    )
 
     @model_validator(mode="after")
     def _unique(self) -> AreasConfig:
@@ -109,9 +134,10 @@ class AreasConfig(_Strict):
         return [csp for force in self.forces for csp in force.csps]
 
     def csp(self, key: str) -> Csp:
-        """Return a CSP by id, ONS code, or display name; unknown names list the valid ids."""
+        """A partnership by id, ONS code (any of the CSP codes it stands for) or display name;
+        an unknown one is an error listing close matches."""
         for csp in self.csps:
-            if key in (csp.id, csp.code, csp.name):
+            if key in (csp.id, csp.code, csp.name) or key in csp.csp_codes:
                 return csp
         raise UnknownNameError("CSP", key, [c.id for c in self.csps])
 
@@ -120,6 +146,14 @@ class AreasConfig(_Strict):
             if key in (force.id, force.name, force.pfa_code):
                 return force
         raise UnknownNameError("force", key, [f.id for f in self.forces])
+
+    def restrict(self, force_ids) -> AreasConfig:
+        """Only these forces (ids, names or PFA codes), in registry order."""
+        wanted = {self.force(key).id for key in force_ids}
+        kept = [f for f in self.forces if f.id in wanted]
+        if not kept:
+            raise UnknownNameError("force", ", ".join(force_ids), [f.id for f in self.forces])
+        return AreasConfig(forces=kept, selected=self.selected)
 
     def force_of(self, csp_key: str) -> Force:
         csp = self.csp(csp_key)
@@ -362,23 +396,12 @@ def load_display_names(path: str | Path = DISPLAY_NAMES_CONFIG) -> DisplayNames:
 
 
 @lru_cache(maxsize=8)
-def _load_areas(path: str, mtime: float) -> AreasConfig:
-    return load_yaml_model(path, AreasConfig)
-
-
-@lru_cache(maxsize=8)
 def _load_priorities(path: str, mtime: float) -> PrioritiesConfig:
     return load_yaml_model(path, PrioritiesConfig)
 
 
 def _mtime(path: Path) -> float:
     return path.stat().st_mtime if path.exists() else 0.0
-
-
-def load_areas(path: str | Path = AREAS_CONFIG) -> AreasConfig:
-    """Load and validate ``config/areas.yaml`` (cached until the file changes)."""
-    path = Path(path)
-    return _load_areas(str(path), _mtime(path))
 
 
 def load_priorities(path: str | Path = PRIORITIES_CONFIG) -> PrioritiesConfig:

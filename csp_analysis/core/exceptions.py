@@ -7,6 +7,7 @@ print it as one clear line instead of a traceback.
 
 from __future__ import annotations
 
+import difflib
 from pathlib import Path
 
 
@@ -58,7 +59,14 @@ class UnknownNameError(CspAnalysisError, KeyError):
         self.kind = kind
         self.name = name
         self.valid = sorted(valid)
-        super().__init__(f"unknown {kind} {name!r}; valid: {', '.join(self.valid)}")
+        if len(self.valid) <= 12:
+            hint = f"valid: {', '.join(self.valid)}"
+        else:  # hundreds of partnerships: the close ones, not a page of names
+            close = difflib.get_close_matches(str(name).lower(), self.valid, n=5, cutoff=0.6)
+            hint = (f"did you mean {', '.join(close)}?" if close else "no close match") + (
+                f" ({len(self.valid)} known; `csp-analysis areas` lists them)"
+            )
+        super().__init__(f"unknown {kind} {name!r}; {hint}")
 
     def __str__(self) -> str:  # KeyError would otherwise quote the whole message
         return self.args[0]

@@ -45,7 +45,9 @@ CRIMES_COLUMNS = CRIMES_SCHEMA.names
 UNASSIGNED_NO_LOCATION = "no location"
 UNASSIGNED_LSOA_NOT_IN_LOOKUP = "LSOA not in lookup"
 UNASSIGNED_LSOA11_NO_LOOKUP = "2011 LSOA without an LSOA11 lookup"
-UNASSIGNED_OUTSIDE_AREAS = "outside the configured areas"
+# A row placed by its LSOA in a partnership of another force (police.uk snap points near a
+# force boundary), or recorded by a force with no partnerships (British Transport Police).
+UNASSIGNED_OUTSIDE_AREAS = "outside the force's area"
 UNASSIGNED_REASONS = (
     UNASSIGNED_NO_LOCATION,
     UNASSIGNED_LSOA_NOT_IN_LOOKUP,

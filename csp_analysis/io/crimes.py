@@ -198,22 +198,21 @@ def crime_coverage(stats: CrimeStats, areas: AreasConfig) -> tuple[dict, dict, d
     force_span: dict[str, list[date]] = defaultdict(list)
     for force, month in stats.force_months:
         force_span[force].append(month)
-    all_months = [m for months in force_span.values() for m in months]
     months_per_csp, missing_per_csp, rows_per_csp = {}, {}, {}
+    # Only the forces the data hold: the registry is national, the data are a few forces.
     for force in areas.forces:
-        span = force_span.get(force.id) or all_months
+        span = force_span.get(force.id)
+        if not span:
+            continue
         for csp in force.csps:
             months = sorted(m for (code, m), n in stats.by_csp_month.items() if code == csp.code)
             rows_per_csp[csp.code] = sum(
                 n for (code, _), n in stats.by_csp_month.items() if code == csp.code
             )
             months_per_csp[csp.code] = [m.strftime("%Y-%m") for m in months]
-            if span:
-                expected = _month_range(min(span), max(span))
-                have = set(months)
-                missing_per_csp[csp.code] = [m.strftime("%Y-%m") for m in expected if m not in have]
-            else:
-                missing_per_csp[csp.code] = []
+            expected = _month_range(min(span), max(span))
+            have = set(months)
+            missing_per_csp[csp.code] = [m.strftime("%Y-%m") for m in expected if m not in have]
     return months_per_csp, missing_per_csp, rows_per_csp
 
 
@@ -308,7 +307,12 @@ def write_police_uk(request, assigner, extract, writer, load: CrimesLoad, source
         """Per-file work, run in the reader's worker threads: assign, build, count."""
         table = batch.table
         n = table.num_rows
-        assignment = assigner.assign(table.column("lsoa_code"))
+        forces = pc.unique(table.column("force").cast(pa.string())).to_pylist()
+        # A file holds one force's rows: rows its LSOAs put in another force's partnership
+        # are kept as outside the force's area.
+        assignment = assigner.assign(
+            table.column("lsoa_code"), force=forces[0] if len(forces) == 1 else None
+        )
         columns = {
             "month": table.column("month"),
             "force": table.column("force"),

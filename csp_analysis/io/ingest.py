@@ -35,8 +35,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from csp_analysis.core import paths
-from csp_analysis.core.config import AreasConfig, load_areas
+from csp_analysis.core.config import AreasConfig
 from csp_analysis.core.exceptions import IngestError
+from csp_analysis.core.registry import load_areas
 from csp_analysis.core.schema import (
     HOME_OFFICE_SCHEMA,
     INDICATORS_SCHEMA,
@@ -412,7 +413,11 @@ def _report(request, areas, sources, tables, load, population_rows, started) -> 
             for reason in UNASSIGNED_REASONS
             if stats.unassigned[reason]
         },
-        csps={csp.code: csp.name for csp in areas.csps},
+        csps={code: areas.csp(code).name for code in months_per_csp},
+        forces={
+            force: sorted(month.strftime("%Y-%m") for f, month in stats.force_months if f == force)
+            for force in sorted({f for f, _ in stats.force_months})
+        },
         rows_per_csp=rows_per_csp,
         months_per_csp=months_per_csp,
         missing_months_per_csp=missing_per_csp,
@@ -469,6 +474,8 @@ def format_summary(report: IngestReport) -> str:
     label = "SYNTHETIC demonstration data" if report.synthetic else "real data"
     lines.append(f"Ingested {label} into {report.out} in {report.seconds} s")
     lines.append(f"  police.uk files read: {report.files_read:,}")
+    for force, months in report.forces.items():
+        lines.append(f"  force {force}: {len(months)} months, {months[0]} to {months[-1]}")
     lines.append(
         f"  rows read {report.rows_read:,} = loaded {report.rows_loaded:,} "
         f"+ rejected {report.rows_rejected:,}"

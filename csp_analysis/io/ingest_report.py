@@ -14,7 +14,7 @@ from typing import Any
 
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from csp_analysis.core import paths
 from csp_analysis.core.exceptions import InputFileError
@@ -54,7 +54,9 @@ class IngestReport(BaseModel):
     unassigned_by_reason : dict of str to int
         Loaded rows that no CSP took, by reason (no location, outside the areas...).
     csps : dict of str to str
-        CSP code to name for the areas configured at ingest.
+        Partnership code to name, for every partnership of the forces found.
+    forces : dict of str to list of str
+        The police forces found in the data (police.uk ids), each with its months (``YYYY-MM``).
     rows_per_csp, months_per_csp, missing_months_per_csp : dict
         Per CSP code: rows, months with data (``YYYY-MM``) and months missing inside the span.
     duplicates : list of dict
@@ -82,6 +84,7 @@ class IngestReport(BaseModel):
     crimes_by_source: dict[str, int]
     unassigned_by_reason: dict[str, int]
     csps: dict[str, str]
+    forces: dict[str, list[str]] = Field(default_factory=dict)
     rows_per_csp: dict[str, int]
     months_per_csp: dict[str, list[str]]
     missing_months_per_csp: dict[str, list[str]]

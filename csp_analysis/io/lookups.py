@@ -9,8 +9,9 @@ Geography comes from the ONS Open Geography Portal lookups (Open Government Lice
 - optionally an LSOA (2011) lookup: either ONS "LSOA (2011) to LSOA (2021) to LAD" (has
   ``LSOA11CD`` and a ``LADyyCD`` column) or any file with ``LSOA11CD`` and ``LSOA21CD``.
 
-Which districts form which configured CSP is decided by ``config/areas.yaml``; a CSP lookup,
-when given, is only checked against it.
+Which districts form which partnership is decided by the national area registry
+(:mod:`csp_analysis.core.registry`, built from this same ONS lookup); a CSP lookup given to the
+ingest is checked against it.
 
 2011 and 2021 LSOA codes share one code space. ONS keeps an LSOA's code when its boundary did not
 change in 2021 and gives new codes to split, merged or redrawn LSOAs (E01033769 onwards in
@@ -266,14 +267,14 @@ def read_csp_lookup(path: str | Path) -> dict[str, list[CspLookupRow]]:
 
 
 def check_csp_lookup(csp_lookup: dict[str, list[CspLookupRow]], areas: AreasConfig, path) -> None:
-    """Check that the ONS CSP lookup agrees with ``config/areas.yaml`` for the configured CSPs.
+    """Check that an ONS CSP lookup agrees with the area registry for the given partnerships.
 
     Raises
     ------
     ConfigError
-        A configured district missing from the lookup, placed in another CSP, split between
-        CSPs (LSOAs are placed by district, so a split district cannot be assigned), or a
-        configured CSP that the lookup gives extra districts.
+        A district missing from the lookup or placed in a CSP the partnership does not stand
+        for, or a partnership that the lookup gives extra districts. (A merged district that
+        ONS lists under several CSPs belongs to the partnership area reporting them together.)
     """
     name = Path(path).name
     for csp in areas.csps:
@@ -281,35 +282,27 @@ def check_csp_lookup(csp_lookup: dict[str, list[CspLookupRow]], areas: AreasConf
             key = f"{csp.id}.districts.{district.code}"
             listed = csp_lookup.get(district.code)
             if not listed:
-                raise ConfigError("areas.yaml", key, f"district is not in the CSP lookup {name}")
+                raise ConfigError("areas", key, f"district is not in the CSP lookup {name}")
             codes = sorted(r.csp_code for r in listed)
-            if csp.code not in codes:
+            if not set(codes) <= set(csp.ons_codes):
                 raise ConfigError(
-                    "areas.yaml",
+                    "areas",
                     key,
-                    f"configured in CSP {csp.code} ({csp.name}) but {name} puts it in "
+                    f"in partnership {csp.code} ({csp.name}) but {name} puts it in "
                     + ", ".join(f"{r.csp_code} ({r.csp_name})" for r in listed),
                 )
-            if len(codes) > 1:
-                raise ConfigError(
-                    "areas.yaml",
-                    key,
-                    f"{name} splits this district between CSPs {', '.join(codes)}; LSOAs are "
-                    "placed by district, so a split district cannot be assigned to one CSP",
-                )
-    # Extra districts are checked only once every configured district is known to be right,
-    # so a district moved between two configured CSPs is reported as moved.
+    # Extra districts are checked only once every district is known to be right, so a district
+    # moved between two partnerships is reported as moved.
     for csp in areas.csps:
         in_lookup = {
-            lad for lad, listed in csp_lookup.items() for r in listed if r.csp_code == csp.code
+            lad for lad, listed in csp_lookup.items() for r in listed if r.csp_code in csp.ons_codes
         }
         extra = sorted(in_lookup - set(csp.lad_codes))
         if extra:
             raise ConfigError(
-                "areas.yaml",
+                "areas",
                 f"{csp.id}.districts",
-                f"{name} also puts {', '.join(extra)} in {csp.code} ({csp.name}); "
-                "add them to the CSP's districts",
+                f"{name} also puts {', '.join(extra)} in {csp.code} ({csp.name})",
             )
 
 
@@ -336,13 +329,18 @@ class Assignment:
 
 @dataclass
 class Assigner:
-    """Assigns LSOA codes to configured CSPs.
+    """Assigns LSOA codes to partnerships (CSPs), nationally.
+
+    A row goes to the partnership of its LSOA's district when that partnership belongs to the
+    force that recorded the row; one placed in another force's partnership (a police.uk snap
+    point over the force boundary) is kept, unassigned, as "outside the force's area".
 
     Parameters
     ----------
     lsoa21 : LsoaLookup
     areas : AreasConfig
-        Which districts make up which configured CSP (and the CSP display names).
+        Which districts make up which partnership, and which force each belongs to (the
+        national registry).
     lsoa11_lad : dict, optional
         2011 LSOA code -> LAD code from :func:`read_lsoa11_lookup`.
     """
@@ -360,14 +358,21 @@ class Assigner:
         self._csp_of_lad = {
             lad: (csp.code, csp.name) for csp in self.areas.csps for lad in csp.lad_codes
         }
+        self._force_of_csp = {csp.code: f.id for f in self.areas.forces for csp in f.csps}
 
-    def resolve(self, code: str | None) -> tuple:
-        """(lad_code, csp_code, csp_name, unassigned_reason, lookup_lsoa_name) for one code."""
+    def resolve(self, code: str | None, force: str | None = None) -> tuple:
+        """(lad_code, csp_code, csp_name, unassigned_reason, lookup_lsoa_name) for one code,
+        recorded by ``force`` (None: any force)."""
         if code is None or code == "":
             return (None, None, None, UNASSIGNED_NO_LOCATION, None)
-        hit = self._cache.get(code)
+        hit = self._cache.get((code, force))
         if hit is not None:
             return hit
+        result = self._resolve(code, force)
+        self._cache[(code, force)] = result
+        return result
+
+    def _resolve(self, code: str, force: str | None) -> tuple:
         lad = self.lsoa21.lad_of.get(code)
         name = self.lsoa21.name_of.get(code)
         if lad is None and self.lsoa11_lad is not None:
@@ -381,14 +386,19 @@ class Assigner:
             result = (None, None, None, reason, None)
         elif lad in self._csp_of_lad:
             csp_code, csp_name = self._csp_of_lad[lad]
-            result = (lad, csp_code, csp_name, None, name)
+            if force is not None and self._force_of_csp[csp_code] != force:
+                result = (lad, None, None, UNASSIGNED_OUTSIDE_AREAS, name)
+            else:
+                result = (lad, csp_code, csp_name, None, name)
         else:
             result = (lad, None, None, UNASSIGNED_OUTSIDE_AREAS, name)
-        self._cache[code] = result
         return result
 
-    def assign(self, lsoa_codes: pa.Array | pa.ChunkedArray) -> Assignment:
-        """Assign a column of LSOA codes (empty or null = no location), vectorised.
+    def assign(
+        self, lsoa_codes: pa.Array | pa.ChunkedArray, force: str | None = None
+    ) -> Assignment:
+        """Assign a column of LSOA codes (empty or null = no location) recorded by ``force``,
+        vectorised.
 
         Each distinct code is resolved once; the per-row columns are dictionary arrays over the
         resolved entries, so no per-row strings are built.
@@ -400,7 +410,7 @@ class Assigner:
         if not pa.types.is_dictionary(lsoa_codes.type):
             lsoa_codes = pc.dictionary_encode(lsoa_codes)
         dictionary = lsoa_codes.dictionary.to_pylist()
-        entries = [self.resolve(code) for code in dictionary] + [self.resolve(None)]
+        entries = [self.resolve(code, force) for code in dictionary] + [self.resolve(None)]
         entry_index = (
             lsoa_codes.indices.fill_null(len(dictionary))
             .to_numpy(zero_copy_only=False)

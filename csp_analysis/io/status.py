@@ -233,6 +233,8 @@ def format_status(status: DataStatus) -> str:
             if report.synthetic
             else "Data: real published data"
         )
+        for force, months in report.forces.items():
+            lines.append(f"Force {force}: {len(months)} months, {months[0]} to {months[-1]}")
         lines.append("Sources:")
         lines.extend(_describe_sources(report.sources))
     if status.sources_in_data:

@@ -47,10 +47,10 @@ from csp_analysis.core.config import (
     PrioritiesConfig,
     Priority,
     Selection,
-    load_areas,
     load_priorities,
 )
 from csp_analysis.core.exceptions import AnalysisError, CspAnalysisError
+from csp_analysis.core.registry import load_areas
 from csp_analysis.core.schema import FLAGS
 from csp_analysis.io.ingest_report import data_are_synthetic
 
@@ -261,7 +261,7 @@ class ReviewContext:
     def records(self, priority: Priority | str, csp_code: str | None = None) -> pd.DataFrame:
         """The records of a priority (optionally one CSP's), carrying the force's coverage.
 
-        Unassigned records (no location, outside the configured areas) are kept; the count
+        Unassigned records (no location, outside the force's area) are kept; the count
         functions leave them out.
         """
         mask, _ = self._select(priority)

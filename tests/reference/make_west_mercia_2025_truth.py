@@ -19,7 +19,7 @@ Rules applied (the documented behaviour of ``csp-analysis ingest`` and config/pr
 * a row with an empty LSOA code has reason "no location"; a code missing from the LSOA21 lookup
   "LSOA not in lookup" (or "2011 LSOA without an LSOA11 lookup" when it lies in the 2011 code
   range, E01000001-E01033768 and W01000001-W01001958); a code whose district belongs to no
-  West Mercia CSP "outside the configured areas"; the rest belong to their district's CSP;
+  West Mercia CSP "outside the force's area"; the rest belong to their district's CSP;
 * "all_crime" is every crime type except "Anti-social behaviour"; "asb" is that type alone;
 * rate per 1,000 = count x 1000 / mid-2023 population (sum over the CSP's districts), published
   as a whole number with halves rounded up (exact, with ``fractions``).
@@ -68,7 +68,7 @@ MONTHS = [f"2025-{m:02d}" for m in range(1, 13)]
 NO_LOCATION = "no location"
 NOT_IN_LOOKUP = "LSOA not in lookup"
 LSOA11_NO_LOOKUP = "2011 LSOA without an LSOA11 lookup"
-OUTSIDE = "outside the configured areas"
+OUTSIDE = "outside the force's area"
 REASONS = (NO_LOCATION, NOT_IN_LOOKUP, LSOA11_NO_LOOKUP, OUTSIDE)
 # Last LSOA numbers of the 2011 geography (ONS LSOA 2011 names and codes); higher were new in 2021.
 LAST_2011 = {"E": 33768, "W": 1958}
