@@ -281,6 +281,10 @@ def test_months_absent_from_archive_are_reported(tmp_path):
         )
     assert summary.missing_months == ["2023-01", "2023-02"]
     assert any("2 month(s) not in the archive for west-mercia" in m for m in summary.messages)
+    assert any(
+        m.startswith("west-mercia: got 1 of 3 month(s), 2023-03 to 2023-03")
+        for m in summary.messages
+    )
 
 
 def test_unknown_force():
@@ -302,7 +306,7 @@ def test_cli_download_with_env_base_url(server, tmp_path, monkeypatch, capsys):
     )  # fmt: skip
     assert code == 0
     out = capsys.readouterr().out
-    assert "3 file(s) written" in out
+    assert "west-mercia: got 3 of 3 month(s), 2023-01 to 2023-03; 3 file(s) written" in out
     assert (tmp_path / "out" / "2023-02" / "2023-02-west-mercia-street.csv").is_file()
     assert not (tmp_path / "out" / "_archives" / "2023-03.zip").exists()
 

@@ -9,6 +9,7 @@ import io
 import subprocess
 import sys
 
+import pandas as pd
 import pytest
 
 from csp_analysis.core import cli
@@ -139,3 +140,87 @@ def test_the_shipped_registry_is_what_the_script_builds(shared_data, tmp_path):
         assert REGISTRY_FILE.read_bytes() == shipped
     finally:
         REGISTRY_FILE.write_bytes(shipped)
+
+
+# --------------------------------------------------------------------------- real data, any force
+
+
+@pytest.mark.realdata
+@pytest.mark.slow
+def test_west_yorkshire_partnerships_get_their_reports(shared_data, tmp_path):
+    """The real West Yorkshire sample (one month of 2016, 2011 LSOAs) ingests with nothing
+    configured, and its five partnerships' reports publish."""
+    from csp_analysis.batch import runner
+    from csp_analysis.io.ingest import ingest
+    from tests.conftest import LSOA_LOOKUP, WEST_YORKSHIRE_FILE
+
+    processed = tmp_path / "processed"
+    lsoa11 = shared_data / "ons" / "lsoa11_to_lsoa21_best_fit_lookup_england_wales_v2.csv"
+    report = ingest(
+        police_uk=[WEST_YORKSHIRE_FILE], lsoa_lookup=LSOA_LOOKUP, lsoa11_lookup=lsoa11,
+        out=processed,
+    )  # fmt: skip
+    assert report.forces == {"west-yorkshire": ["2016-07"]}
+    out = tmp_path / "reports"
+    csps = ["leeds", "bradford", "E22000343", "kirklees", "wakefield"]  # an ONS code works too
+    code = cli.main(
+        ["run", "--processed-dir", str(processed), "--out", str(out), "--report",
+         "all_crime_summary", "--report", "partnership_comparison", "--workers", "2",
+         "--no-progress", *(arg for csp in csps for arg in ("--csp", csp))]
+    )  # fmt: skip
+    assert code == 0
+    pages = sorted(
+        p.relative_to(out).as_posix() for p in out.rglob("*.html") if "_executed" not in p.parts
+    )
+    assert pages == [
+        "accessibility.html", "bradford/all_crime_summary.html",
+        "calderdale/all_crime_summary.html", "index.html", "kirklees/all_crime_summary.html",
+        "leeds/all_crime_summary.html", "wakefield/all_crime_summary.html",
+        "west-yorkshire/partnership_comparison.html",
+    ]  # fmt: skip
+    leeds = (out / "leeds" / "all_crime_summary.html").read_text()
+    assert "Leeds: all crime summary, year ending July 2016" in leeds
+    # A partnership of a force with no data is said plainly.
+    with pytest.raises(
+        runner.ReportError, match=r"Herefordshire \(herefordshire\) is in West Mercia"
+    ):
+        runner.plan_batch(
+            runner.RunOptions(csps=["herefordshire"], processed_dir=processed, out_dir=out)
+        )
+
+
+@pytest.mark.realdata
+def test_sixteen_months_of_real_west_mercia_data_compare_with_last_year(shared_data, tmp_path):
+    """January-April 2024 with the 2025 files: the same months a year earlier exist, so the
+    year-to-date comparison works on real data; where last year's months are missing it says so."""
+    from csp_analysis.analysis import same_period
+    from csp_analysis.io.ingest import ingest
+    from csp_analysis.report import review
+    from tests.conftest import LSOA_LOOKUP, WEST_MERCIA_DIR
+
+    processed = tmp_path / "processed"
+    report = ingest(
+        police_uk=[shared_data / "police_uk" / "west-mercia-earlier", WEST_MERCIA_DIR],
+        lsoa_lookup=LSOA_LOOKUP,
+        out=processed,
+    )
+    assert len(report.forces["west-mercia"]) == 16
+    assert all(len(months) == 16 for months in report.months_per_csp.values())
+    ctx = review.load_context(csp="herefordshire", period_end="2025-04", processed_dir=processed)
+    item = review.focus(ctx)
+    frame = pd.DataFrame({"month": item.monthly.index, "count": item.monthly.to_numpy()})
+    april = same_period.year_to_date(frame, "2025-04")
+    assert april.available and april.current_label == "April 2025"
+    assert (
+        april.current == item.monthly["2025-04-01"] and april.previous == item.monthly["2024-04-01"]
+    )
+    # The year to date to December 2025 would need May to December 2024: not in the data.
+    december = review.load_context(
+        csp="herefordshire", period_end="2025-12", processed_dir=processed
+    )
+    monthly = review.focus(december).monthly
+    later = same_period.year_to_date(
+        pd.DataFrame({"month": monthly.index, "count": monthly.to_numpy()}), "2025-12"
+    )
+    assert not later.available
+    assert "May 2024" in later.reason, later.reason

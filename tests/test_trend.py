@@ -243,3 +243,21 @@ def test_recovers_demo_generator_truth():
         hits += result.lower < spec["annual_trend_pct"] < result.upper
     # Binomial(70, 0.95): fewer than 61 hits (87%) has probability below 0.5%.
     assert hits >= 0.87 * len(truth["series"])
+
+
+def test_welsh_partnerships_use_the_welsh_lockdown_dates():
+    from csp_analysis.analysis.trend import DEFAULT_LOCKDOWNS, WALES_LOCKDOWNS, lockdowns_for
+
+    assert lockdowns_for("England") == DEFAULT_LOCKDOWNS
+    assert lockdowns_for("Wales") == WALES_LOCKDOWNS
+    assert [(i.start, i.end) for i in WALES_LOCKDOWNS] == [
+        ("2020-03", "2020-06"), ("2020-10", "2020-11"), ("2020-12", "2021-03"),
+    ]  # fmt: skip
+    series = simulate(lockdown_multipliers={}, step_changes=[])
+    fitted = fit_trend(series, interventions=WALES_LOCKDOWNS)
+    # One term per lockdown month: Wales's October firebreak and December lockdown, which
+    # England's dates (November, then January to March) do not have.
+    terms = set(fitted.effects["term"])
+    assert {"intervention_2020-10", "intervention_2020-12"} <= terms
+    english = set(fit_trend(series).effects["term"])
+    assert not {"intervention_2020-10", "intervention_2020-12"} & english

@@ -87,13 +87,27 @@ class StepChange:
 
 # England's national lockdowns (Institute for Government timeline): 23 March 2020 to the
 # easing of 1 June/4 July 2020; 5 November to 2 December 2020; 6 January 2021 to the end of
-# "stay at home" on 29 March 2021. Wales differed (a 23 Oct - 9 Nov 2020 firebreak and a
-# lockdown from 20 December 2020): Welsh CSPs should pass their own periods.
+# "stay at home" on 29 March 2021.
 DEFAULT_LOCKDOWNS: tuple[Intervention, ...] = (
     Intervention("first national lockdown", "2020-03", "2020-06"),
     Intervention("second national lockdown", "2020-11", "2020-11"),
     Intervention("third national lockdown", "2021-01", "2021-03"),
 )
+# Wales's (Welsh Government regulations; Senedd Research coronavirus timeline): "stay at home"
+# from 23 March 2020, lifted to "stay local" on 1 June and lifted on 6 July 2020; the
+# "firebreak" of 23 October to 9 November 2020; alert level 4 from 20 December 2020, with
+# "stay at home" ending on 13 March and "stay local" on 27 March 2021.
+WALES_LOCKDOWNS: tuple[Intervention, ...] = (
+    Intervention("first national lockdown", "2020-03", "2020-06"),
+    Intervention("firebreak lockdown", "2020-10", "2020-11"),
+    Intervention("alert level 4 lockdown", "2020-12", "2021-03"),
+)
+
+
+def lockdowns_for(country: str) -> tuple[Intervention, ...]:
+    """The COVID-19 lockdown periods of ``country`` ("England" or "Wales"), for the trend
+    model's intervention terms: the two nations locked down on different dates."""
+    return WALES_LOCKDOWNS if country == "Wales" else DEFAULT_LOCKDOWNS
 
 
 def _month(value, what: str) -> pd.Timestamp:

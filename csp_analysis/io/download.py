@@ -413,9 +413,12 @@ def download_police_uk(
         if not keep_archives:
             zip_path.unlink()
     summary.missing_months.sort()
+    got = [m for m in months if m not in set(summary.missing_months)]
     summary.messages.append(
-        f"{len(summary.written)} file(s) written, {len(summary.already_present)} already present "
-        f"in {out}"
+        f"{force}: got {len(got)} of {len(months)} month(s)"
+        + (f", {got[0]} to {got[-1]}" if got else "")
+        + f"; {len(summary.written)} file(s) written, {len(summary.already_present)} already "
+        f"present in {out}"
     )
     if summary.missing_months:
         summary.messages.append(

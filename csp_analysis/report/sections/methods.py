@@ -41,8 +41,9 @@ def data_and_methods(ctx: ReviewContext) -> Section:
         "Year to date: April to the latest month against the same months a year earlier, "
         f"tested with the {same_period.YTD_METHOD}.",
         "Seasonal pattern: robust STL decomposition; underlying trend: a negative binomial "
-        "count model with month-of-year terms and the COVID-19 lockdown months fitted "
-        "separately.",
+        "count model with month-of-year terms and the COVID-19 lockdown months of "
+        f"{'Wales' if ctx.csp is not None and ctx.csp.country == 'Wales' else 'England'} "
+        "fitted separately.",
         "Control charts: XmR charts with the NHS England Making Data Count rules.",
         "Forecasts: seasonal naive, exponential smoothing and seasonal ARIMA models compared "
         "in a rolling-origin backtest; the most accurate is used.",

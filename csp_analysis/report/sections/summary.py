@@ -286,7 +286,11 @@ def key_findings(ctx: ReviewContext) -> Section:
     observed = item.observed
     if observed.notna().sum() >= MIN_DECOMPOSE_MONTHS and not item.needs_suppression():
         try:
-            fitted = trend.fit_trend(observed, population=ctx.csp.population)
+            fitted = trend.fit_trend(
+                observed,
+                population=ctx.csp.population,
+                interventions=trend.lockdowns_for(ctx.csp.country),
+            )
             sentences.append(wording.trend(fitted, subject=item.measure))
         except CspAnalysisError:
             pass

@@ -243,7 +243,11 @@ def trend_section(ctx: ReviewContext) -> Section:
             )
         )
         try:
-            fitted = trend.fit_trend(item.observed, population=ctx.csp.population)
+            fitted = trend.fit_trend(
+                item.observed,
+                population=ctx.csp.population,
+                interventions=trend.lockdowns_for(ctx.csp.country),
+            )
             parts.append(Paragraph(wording.trend(fitted, subject=item.measure)))
         except CspAnalysisError as exc:
             parts.append(
