@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 from csp_analysis.core import cli
-from csp_analysis.core.exceptions import CspAnalysisError
+from csp_analysis.core.exceptions import CspAnalysisError, UnknownNameError
 from csp_analysis.core.offences import OFFENCES
 from csp_analysis.core.registry import load_areas
 from csp_analysis.core.schema import ASB, POLICE_UK_CRIME_TYPES
@@ -239,7 +239,7 @@ def test_cli_subcommand(tmp_path, capsys):
     code = cli.main(["demo-data", "--out", str(out), "--seed", "3", "--start", "2019-04",
                      "--end", "2019-05"])  # fmt: skip
     assert code == 0
-    assert "Synthetic demonstration data: wrote" in capsys.readouterr().out
+    assert "Synthetic demonstration data for west-mercia: wrote" in capsys.readouterr().out
     assert dd.load_truth(out)["seed"] == 3
     assert cli.main(["demo-data", "--out", str(out), "--start", "2019-4"]) == 1
     assert "start '2019-4' is not a month YYYY-MM" in capsys.readouterr().err
@@ -493,3 +493,31 @@ def test_lsoa_weights_in_the_truth_locate_the_hot_spots(full):
 def test_is_demo_data(short, tmp_path):
     assert dd.is_demo_data(short)
     assert not dd.is_demo_data(tmp_path)
+
+
+def test_demo_data_for_any_force(tmp_path):
+    """Another force's real partnerships, districts and populations, scaled from West Mercia."""
+    from csp_analysis.io.ingest import ingest
+
+    out = dd.generate_demo_data(
+        tmp_path / "wy", start="2025-01", end="2025-03", force="west-yorkshire"
+    )
+    truth = dd.load_truth(out)
+    assert truth["force"] == "west-yorkshire" and truth["synthetic"]
+    assert {s["csp_name"] for s in truth["series"]} == {
+        "Bradford", "Calderdale", "Kirklees", "Leeds", "Wakefield",
+    }  # fmt: skip
+    files = sorted(p.name for p in (out / dd.POLICE_UK_DIR).rglob("*.csv"))
+    assert files == [f"2025-0{m}-west-yorkshire-street.csv" for m in (1, 2, 3)]
+    report = ingest(demo=out, out=tmp_path / "processed")
+    assert report.synthetic and report.forces == {
+        "west-yorkshire": ["2025-01", "2025-02", "2025-03"]
+    }
+    assert set(report.csps.values()) == {"Bradford", "Calderdale", "Kirklees", "Leeds", "Wakefield"}
+    # Levels follow population: Leeds (829,413) records more than Calderdale (208,735).
+    rows = {report.csps[code]: n for code, n in report.rows_per_csp.items()}
+    assert 3 < rows["Leeds"] / rows["Calderdale"] < 5
+    with pytest.raises(
+        UnknownNameError, match=r"unknown force 'west-yorkshir'; did you mean west-yorkshire"
+    ):
+        dd.generate_demo_data(tmp_path / "x", force="west-yorkshir")

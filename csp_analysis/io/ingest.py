@@ -492,7 +492,7 @@ def format_summary(report: IngestReport) -> str:
             lines.append(f"    {reason}: {entry['rows']:,} (e.g. {where})")
     lines.append(f"  crimes table: {report.crimes_rows:,} rows")
     if report.unassigned_by_reason:
-        lines.append("  unassigned (kept, belong to no configured CSP):")
+        lines.append("  unassigned (kept, in no partnership of the recording force):")
         for reason, count in report.unassigned_by_reason.items():
             lines.append(f"    {reason}: {count:,}")
     lines.append("  months per CSP:")

@@ -21,8 +21,6 @@ from csp_analysis.io.demo_data.calibration import (
     DEFAULT_START,
     EXTRACT_COLUMNS,
     EXTRACT_FILE,
-    FORCE_NAME,
-    FORCE_SLUG,
     INDICATORS_FILE,
     LABEL,
     LOOKUP_FILE,
@@ -31,6 +29,7 @@ from csp_analysis.io.demo_data.calibration import (
     POLICE_UK_DIR,
     TRUTH_FILE,
 )
+from csp_analysis.io.demo_data.force import demo_force
 from csp_analysis.io.demo_data.geography import _build_geography
 from csp_analysis.io.demo_data.indicators import INDICATOR_SIGNALS, _format_number, _indicators
 from csp_analysis.io.demo_data.records import (
@@ -78,6 +77,7 @@ def generate_demo_data(
     seed: int = DEFAULT_SEED,
     start: str = DEFAULT_START,
     end: str = DEFAULT_END,
+    force: str | None = None,
 ) -> Path:
     """Generate the synthetic demonstration data set into ``out_dir``.
 
@@ -93,6 +93,10 @@ def generate_demo_data(
         Seed of the random generator (non-negative).
     start, end : str
         First and last month, "YYYY-MM" (defaults: 2016-04 and 2026-03).
+    force : str, optional
+        Any police force of England and Wales (id, name or PFA code): its real partnerships,
+        districts and populations, levels scaled from West Mercia (see
+        :mod:`csp_analysis.io.demo_data.force`). Default: West Mercia, as calibrated.
 
     Returns
     -------
@@ -108,14 +112,15 @@ def generate_demo_data(
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise CspAnalysisError(f"demo-data: seed must be a non-negative integer, got {seed!r}")
     out_dir = Path(out_dir).resolve()
-    truth = build_truth(int(seed), start, end)
+    chosen = demo_force(force)
+    truth = build_truth(int(seed), start, end, chosen)
     first, last = _parse_month(truth["start"], "start"), _parse_month(truth["end"], "end")
     _check_replaceable(out_dir)
     rng = np.random.default_rng(int(seed))
     months = np.arange(first, last + 1)
     labels = np.array([_month_label(m) for m in months], dtype=object)
 
-    geo = _build_geography(rng)
+    geo = _build_geography(rng, chosen)
     expected, observed, no_location, outside = _draw_counts(rng, truth, months)
     rows = _assign_rows(rng, geo, observed, no_location, outside)
     crime_types = np.asarray(POLICE_UK_CRIME_TYPES, dtype=object)[rows["type"].to_numpy()]
@@ -140,8 +145,8 @@ def generate_demo_data(
     month_label = labels[rows["month"].to_numpy()]
     street_frame = pd.DataFrame(
         {
-            "Crime ID": ids, "Month": month_label, "Reported by": FORCE_NAME,
-            "Falls within": FORCE_NAME, "Longitude": longitude, "Latitude": latitude,
+            "Crime ID": ids, "Month": month_label, "Reported by": chosen.name,
+            "Falls within": chosen.name, "Longitude": longitude, "Latitude": latitude,
             "Location": location, "LSOA code": lsoa_code, "LSOA name": lsoa_name,
             "Crime type": crime_types, "Last outcome category": outcome, "Context": "",
         }
@@ -153,7 +158,7 @@ def generate_demo_data(
     extract.insert(5, "PoliceUKCategory", crime_types[is_crime])
     extract["Outcome"] = outcome[is_crime]
     extract = extract[EXTRACT_COLUMNS]
-    indicators = _indicators(rng, first, last)
+    indicators = _indicators(rng, first, last, chosen.csps)
     for column in ("value", "target"):
         indicators[column] = [_format_number(v) for v in indicators[column]]
 
@@ -190,7 +195,7 @@ def generate_demo_data(
         boundaries = np.searchsorted(month_codes, np.arange(len(months) + 1))
         for i, label in enumerate(labels):
             part = street_frame.iloc[boundaries[i] : boundaries[i + 1]]
-            path = tmp / POLICE_UK_DIR / label / f"{label}-{FORCE_SLUG}-street.csv"
+            path = tmp / POLICE_UK_DIR / label / f"{label}-{chosen.slug}-street.csv"
             path.parent.mkdir(parents=True, exist_ok=True)
             part.to_csv(path, index=False, float_format="%.6f", lineterminator="\n")
         # The ONS lookup is published with a byte-order mark; so is this one.
@@ -215,16 +220,24 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="random seed (2016)")
     parser.add_argument("--start", default=DEFAULT_START, help="first month YYYY-MM (2016-04)")
     parser.add_argument("--end", default=DEFAULT_END, help="last month YYYY-MM (2026-03)")
+    parser.add_argument(
+        "--force",
+        default=None,
+        help="any police force of England and Wales, e.g. west-yorkshire (default: west-mercia, "
+        "as calibrated; others are scaled from it by population)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     """Generate the demonstration data and print a one-paragraph summary."""
     began = time.perf_counter()
-    out_dir = generate_demo_data(args.out, seed=args.seed, start=args.start, end=args.end)
+    out_dir = generate_demo_data(
+        args.out, seed=args.seed, start=args.start, end=args.end, force=args.force
+    )
     truth = load_truth(out_dir)
     counts = truth["generated_rows"]
     print(
-        f"{LABEL}: wrote {counts['street']:,} police.uk rows ({counts['crimes']:,} crimes, "
+        f"{LABEL} for {truth['force']}: wrote {counts['street']:,} police.uk rows ({counts['crimes']:,} crimes, "
         f"{counts['no_location']:,} without a location, {counts['outside_force']:,} outside the "
         f"force) for {truth['start']} to {truth['end']}, seed {truth['seed']}, to {out_dir} "
         f"in {time.perf_counter() - began:.1f} s"

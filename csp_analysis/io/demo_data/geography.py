@@ -13,17 +13,15 @@ from csp_analysis.io.demo_data.calibration import (
     _PLACES,
     _STREET_STEMS,
     _STREET_SUFFIXES,
-    CSPS,
-    DISTRICTS,
     LATITUDE_RANGE,
     LONGITUDE_RANGE,
     LOOKUP_COLUMNS,
     LSOA_CONCENTRATION,
-    OUTSIDE_DISTRICTS,
     SYNTHETIC_LSOA_PREFIX,
     SYNTHETIC_SUFFIX,
     SYNTHETIC_WARD_PREFIX,
 )
+from csp_analysis.io.demo_data.force import WEST_MERCIA, DemoForce
 
 
 @dataclass
@@ -52,18 +50,20 @@ def _truncated_normal(rng: np.random.Generator, mean, sd, bounds: tuple[float, f
     return float(value[0]) if scalar else value
 
 
-def _build_geography(rng: np.random.Generator) -> _Geography:
+def _build_geography(rng: np.random.Generator, force: DemoForce = WEST_MERCIA) -> _Geography:
     """Synthetic LSOAs, wards and street points, and per-LSOA gamma weights."""
     rows = []
     lsoa_csp = []
     centres = []
     serial = 0
     ward_serial = 0
-    csp_of_lad = {lad: i for i, (_, _, lads, _) in enumerate(CSPS) for lad in lads}
-    districts = [(lad, spec[0], spec[1], spec[2], spec[3:]) for lad, spec in DISTRICTS.items()]
+    csp_of_lad = {lad: i for i, (_, _, lads, _) in enumerate(force.csps) for lad in lads}
+    districts = [
+        (lad, spec[0], spec[1], spec[2], spec[3:]) for lad, spec in force.districts.items()
+    ]
     districts += [
         (lad, name, count, 1, (lat, lon, 0.01, 0.01))
-        for lad, (name, count, lat, lon) in OUTSIDE_DISTRICTS.items()
+        for lad, (name, count, lat, lon) in force.outside_districts.items()
     ]
     for lad, lad_name, n_lsoa, n_ward, (lat, lon, sd_lat, sd_lon) in districts:
         # LSOAs come in MSOA groups of 4-6, named like ONS names: "<district> 001A".

@@ -75,11 +75,11 @@ def _in_signal(signal: dict, period: str) -> bool:
     return after and before
 
 
-def _indicators(rng, first: int, last: int) -> pd.DataFrame:
+def _indicators(rng, first: int, last: int, csps=CSPS) -> pd.DataFrame:
     quarters = _quarters(first, last)
     reference = _parse_month(REFERENCE_MONTH, "reference month")
     rows = []
-    for csp_index, (csp_code, csp_name, _, population) in enumerate(CSPS):
+    for csp_index, (csp_code, csp_name, _, population) in enumerate(csps):
         for name, (unit, direction, level, trend) in INDICATORS.items():
             values = []
             for year_label, quarter, month in quarters:

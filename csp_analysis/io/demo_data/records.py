@@ -12,7 +12,6 @@ from csp_analysis.core.schema import ASB, POLICE_UK_CRIME_TYPES
 from csp_analysis.io.demo_data.calibration import (
     ALCOHOL_BY_SUBGROUP,
     ALCOHOL_DEFAULT,
-    CSPS,
     DOMESTIC_ABUSE_BY_CODE,
     DOMESTIC_ABUSE_BY_SUBGROUP,
     HATE_BY_SUBGROUP,
@@ -21,7 +20,6 @@ from csp_analysis.io.demo_data.calibration import (
     HOME_OFFICE_WEST_MERCIA_201718,
     NO_LOCATION_SHARE,
     OUTCOME_WEIGHTS,
-    OUTSIDE_FORCE_SHARE,
     TYPE_MODELS,
     VICTIM_SEX_BY_CODE,
     VICTIM_SEX_BY_SUBGROUP,
@@ -40,7 +38,8 @@ def _categorical(rng: np.random.Generator, probabilities: np.ndarray, size: int)
 
 def _draw_counts(rng, truth: dict, months: np.ndarray):
     """Observed counts (CSP, type, month) and unassigned counts (type, month) with their means."""
-    n_csp, n_types = len(CSPS), len(POLICE_UK_CRIME_TYPES)
+    n_types = len(POLICE_UK_CRIME_TYPES)
+    n_csp = len(truth["series"]) // n_types
     expected = np.empty((n_csp, n_types, len(months)))
     for s_index, s in enumerate(truth["series"]):
         c, k = divmod(s_index, n_types)
@@ -52,14 +51,14 @@ def _draw_counts(rng, truth: dict, months: np.ndarray):
     force_expected = expected.sum(axis=0)
     no_location_rate = np.array([NO_LOCATION_SHARE[t] for t in POLICE_UK_CRIME_TYPES])
     no_location = rng.poisson(force_expected * no_location_rate[:, None])
-    outside = rng.poisson(force_expected * OUTSIDE_FORCE_SHARE)
+    outside = rng.poisson(force_expected * truth["unassigned"]["outside_force_share"])
     return expected, observed, no_location, outside
 
 
 def _lsoa_shares(geo: _Geography) -> dict:
     """Per in-force LSOA, the probability that a crime of each type in its CSP falls there."""
     shares = {}
-    for c in range(len(CSPS)):
+    for c in range(int(geo.lsoa_csp.max()) + 1):
         members = np.flatnonzero(geo.lsoa_csp == c)
         within = geo.weights[members] / geo.weights[members].sum(axis=0)
         for lsoa, row in zip(members, within, strict=True):

@@ -13,8 +13,6 @@ from csp_analysis.core.exceptions import CspAnalysisError
 from csp_analysis.core.paths import DEMO_RAW_DIR
 from csp_analysis.core.schema import POLICE_UK_CRIME_TYPES
 from csp_analysis.io.demo_data.calibration import (
-    CSP_TREND_ADJUSTMENT,
-    CSPS,
     DEFAULT_END,
     DEFAULT_SEED,
     DEFAULT_START,
@@ -22,14 +20,13 @@ from csp_analysis.io.demo_data.calibration import (
     LOCKDOWNS,
     MARKER_FILE,
     NO_LOCATION_SHARE,
-    OUTSIDE_DISTRICTS,
     OUTSIDE_FORCE_SHARE,
-    REAL_2025_COUNTS,
     REFERENCE_MONTH,
     STEP_CHANGES,
     TRUTH_FILE,
     TYPE_MODELS,
 )
+from csp_analysis.io.demo_data.force import WEST_MERCIA, DemoForce
 
 
 def _parse_month(value: str, what: str) -> int:
@@ -86,8 +83,8 @@ def lockdown_multipliers(crime_type: str) -> dict[str, float]:
     }  # fmt: skip
 
 
-def _trend_pct(csp_code: str, crime_type: str) -> float:
-    return TYPE_MODELS[crime_type].trend_pct + CSP_TREND_ADJUSTMENT.get((csp_code, crime_type), 0)
+def _trend_pct(csp_code: str, crime_type: str, adjustment: dict) -> float:
+    return TYPE_MODELS[crime_type].trend_pct + adjustment.get((csp_code, crime_type), 0)
 
 
 def _shape(month_indices: np.ndarray, crime_type: str, trend_pct: float) -> np.ndarray:
@@ -103,7 +100,12 @@ def _shape(month_indices: np.ndarray, crime_type: str, trend_pct: float) -> np.n
     return (1 + trend_pct / 100.0) ** years * seasonal * lock * steps
 
 
-def build_truth(seed: int = DEFAULT_SEED, start: str = DEFAULT_START, end: str = DEFAULT_END):
+def build_truth(
+    seed: int = DEFAULT_SEED,
+    start: str = DEFAULT_START,
+    end: str = DEFAULT_END,
+    force: DemoForce = WEST_MERCIA,
+):
     """The known truth behind the demonstration counts, as written to ``truth.json``.
 
     ``base_monthly_mean`` is solved so that the expected January-December 2025 total of each
@@ -115,6 +117,8 @@ def build_truth(seed: int = DEFAULT_SEED, start: str = DEFAULT_START, end: str =
         Recorded in the truth; the truth itself does not depend on it.
     start, end : str
         First and last month ("YYYY-MM") of the generated span.
+    force : DemoForce
+        The force the data are for (:func:`csp_analysis.io.demo_data.force.demo_force`).
 
     Returns
     -------
@@ -127,11 +131,11 @@ def build_truth(seed: int = DEFAULT_SEED, start: str = DEFAULT_START, end: str =
         raise CspAnalysisError(f"demo-data: start {start} is after end {end}")
     calendar_2025 = np.arange(_parse_month("2025-01", "m"), _parse_month("2025-12", "m") + 1)
     series = []
-    for csp_code, csp_name, _, _ in CSPS:
+    for csp_code, csp_name, _, _ in force.csps:
         for crime_type in POLICE_UK_CRIME_TYPES:
-            trend = _trend_pct(csp_code, crime_type)
+            trend = _trend_pct(csp_code, crime_type, force.trend_adjustment)
             base = (
-                REAL_2025_COUNTS[csp_code][crime_type]
+                force.counts_2025[csp_code][crime_type]
                 / _shape(calendar_2025, crime_type, trend).sum()
             )
             series.append(
@@ -148,12 +152,13 @@ def build_truth(seed: int = DEFAULT_SEED, start: str = DEFAULT_START, end: str =
                         for s, m, r in STEP_CHANGES.get(crime_type, ())
                     ],
                     "dispersion": TYPE_MODELS[crime_type].dispersion,
-                    "calibration_2025_count": REAL_2025_COUNTS[csp_code][crime_type],
+                    "calibration_2025_count": force.counts_2025[csp_code][crime_type],
                 }
             )
     return {
         "synthetic": True,
         "label": LABEL,
+        "force": force.slug,
         "seed": seed,
         "start": _month_label(first),
         "end": _month_label(last),
@@ -168,8 +173,8 @@ def build_truth(seed: int = DEFAULT_SEED, start: str = DEFAULT_START, end: str =
         "series": series,
         "unassigned": {
             "no_location_share": NO_LOCATION_SHARE,
-            "outside_force_share": OUTSIDE_FORCE_SHARE,
-            "outside_districts": {code: spec[0] for code, spec in OUTSIDE_DISTRICTS.items()},
+            "outside_force_share": OUTSIDE_FORCE_SHARE if force.outside_districts else 0.0,
+            "outside_districts": {code: spec[0] for code, spec in force.outside_districts.items()},
             "note": (
                 "extra rows per crime type and month, Poisson with mean share * sum of the CSP "
                 "expected counts; not part of any CSP series"
