@@ -11,7 +11,7 @@ Inputs, read in place from ../shared/data (see its SOURCES.md; Open Government L
 * police.uk street-level crime, West Mercia Police, January to December 2025 (12 files);
 * ONS LSOA (2021) -> ward (2023) -> LAD (2023) best-fit lookup;
 * ONS LAD -> CSP -> police force area lookup (December 2023): the districts of each of the five
-  CSPs of West Mercia (PFA E23000016) are taken from it, not from config/areas.yaml;
+  CSPs of West Mercia (PFA E23000016) are taken from it, not from the package's registry;
 * ONS mid-year population estimates, June 2023 release, sheet MYE4, mid-2023 column.
 
 Rules applied (the documented behaviour of ``csp-analysis ingest`` and config/priorities.yaml):
