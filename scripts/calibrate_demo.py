@@ -22,8 +22,8 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from csp_analysis.core.registry import load_areas  # noqa: E402
 from csp_analysis.core.paths import SHARED_DATA_DIR  # noqa: E402
+from csp_analysis.core.registry import load_areas  # noqa: E402
 from csp_analysis.core.schema import ASB  # noqa: E402
 
 STREET_DIR = SHARED_DATA_DIR / "police_uk" / "west-mercia"
