@@ -819,3 +819,34 @@ def test_index_rows_say_status_in_words_and_escape_text():
     assert "_executed/x.ipynb" not in page  # only failures link their executed notebook
     assert "Synthetic demonstration data" not in page
     assert page.count("<h1") == 1 and '<main id="main"' in page
+
+
+def test_the_batch_reports_on_the_chosen_forces_or_those_in_the_data():
+    national = load_areas()
+    months = {"west-mercia": ("2025-01", "2025-12"), "btp": ("2025-01", "2025-12")}
+    areas, warnings = runner.forces_to_report(national, months)
+    assert [f.id for f in areas.forces] == ["west-mercia"]
+    assert warnings == [
+        "the processed data hold records of 'btp', which is not a police force area of England "
+        "and Wales: no reports for them"
+    ]
+    chosen = national.model_copy(update={"selected": ["west-yorkshire", "west-mercia"]})
+    areas, warnings = runner.forces_to_report(chosen, {"west-mercia": ("2025-01", "2025-12")})
+    assert [f.id for f in areas.forces] == ["west-mercia"]
+    assert warnings == [
+        "force 'west-yorkshire' is chosen in config/areas.yaml but the processed data hold no "
+        "records for it: its reports are not run"
+    ]
+    only_yorkshire = national.model_copy(update={"selected": ["west-yorkshire"]})
+    with pytest.raises(ReportError, match=r"none of the forces chosen in config/areas\.yaml"):
+        runner.forces_to_report(only_yorkshire, {"west-mercia": ("2025-01", "2025-12")})
+    _, warnings = runner.forces_to_report(
+        national.model_copy(update={"selected": ["west-mercia"]}),
+        {"west-mercia": ("2025-01", "2025-12"), "west-yorkshire": ("2016-07", "2016-07")},
+    )
+    assert warnings == [
+        "the processed data hold records of 'west-yorkshire', which config/areas.yaml does not "
+        "choose: no reports for it"
+    ]
+    with pytest.raises(ReportError, match=r"hold no records for any police force"):
+        runner.forces_to_report(national, {})
