@@ -84,7 +84,7 @@ def test_formatted_status_says_everything(tmp_path):
     assert "crimes.parquet: 8 rows" in text
     assert "Herefordshire: 2025-01 to 2025-04 (4 months); no gaps" in text
     assert "Shropshire: 2025-01 to 2025-03 (2 months); GAPS: 2025-02, 2025-04" in text
-    assert "Unassigned rows (kept, not in any configured CSP): 2" in text
+    assert "Unassigned rows (kept, in no partnership of their force): 2" in text
     assert "  no location: 1" in text
 
 

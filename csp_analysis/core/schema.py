@@ -17,7 +17,7 @@ FLAGS: tuple[str, ...] = get_args(Flag)
 
 # One row per recorded crime or ASB incident. Flags and victim_sex are null where the source
 # (police.uk) does not carry them; unassigned_reason is null when the row belongs to a
-# configured CSP.
+# partnership of its force.
 CRIMES_SCHEMA = pa.schema(
     [
         ("month", pa.date32()),  # first day of the month
@@ -41,7 +41,7 @@ CRIMES_SCHEMA = pa.schema(
 )
 CRIMES_COLUMNS = CRIMES_SCHEMA.names
 
-# Reasons a row is kept but not assigned to a configured CSP.
+# Reasons a row is kept but not assigned to a partnership.
 UNASSIGNED_NO_LOCATION = "no location"
 UNASSIGNED_LSOA_NOT_IN_LOOKUP = "LSOA not in lookup"
 UNASSIGNED_LSOA11_NO_LOOKUP = "2011 LSOA without an LSOA11 lookup"

@@ -1,7 +1,7 @@
 """``csp-analysis ingest``: validate raw files and load them into ``data/processed``.
 
 Reads police.uk street-level files (:mod:`csp_analysis.io.police_uk`), assigns every row to a
-configured CSP through the ONS LSOA -> LAD lookups (:mod:`csp_analysis.io.lookups`), optionally
+partnership (CSP) of England and Wales through the ONS LSOA -> LAD lookups (:mod:`csp_analysis.io.lookups`), optionally
 enriches it from a local police extract joined on Crime ID, and loads the population, Home
 Office and partner-indicator tables through their loaders. The tables are documented in
 docs/data_model.md.
@@ -10,7 +10,7 @@ Guarantees:
 
 - every row read is either loaded or rejected with a reason and file:line examples, and
   ``rows_read == rows_loaded + rows_rejected`` is checked for every table before anything is
-  written; rows that belong to no configured CSP are kept with an ``unassigned_reason``;
+  written; rows that belong to no partnership of their force are kept with an ``unassigned_reason``;
 - a failed ingest leaves the previous processed data intact: everything is written into a
   temporary directory beside the output and only moved into place once complete;
 - ``ingest_report.json`` records what was read (files with size and modification time, or

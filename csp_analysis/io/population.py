@@ -149,7 +149,7 @@ def read_district_populations(path: str | Path, sheet: str = MYE_SHEET) -> pd.Da
 
 
 def read_population_workbook(path: str | Path, areas: AreasConfig) -> pd.DataFrame:
-    """Sum the ONS mid-year estimates of each configured CSP's districts.
+    """Sum the ONS mid-year estimates of each partnership's districts.
 
     Parameters
     ----------
@@ -167,7 +167,7 @@ def read_population_workbook(path: str | Path, areas: AreasConfig) -> pd.DataFra
     Raises
     ------
     InputFileError
-        A configured district is missing from the sheet, or its population for a year is empty
+        A district of the registry is missing from the sheet, or its population for a year is empty
         or not a number (naming the file, sheet, code and spreadsheet row).
     """
     path = Path(path)

@@ -264,7 +264,7 @@ def format_status(status: DataStatus) -> str:
             )
     if status.unassigned_by_reason:
         total = sum(status.unassigned_by_reason.values())
-        lines.append(f"Unassigned rows (kept, not in any configured CSP): {total:,}")
+        lines.append(f"Unassigned rows (kept, in no partnership of their force): {total:,}")
         lines.extend(
             f"  {reason}: {n:,}" for reason, n in sorted(status.unassigned_by_reason.items())
         )

@@ -284,7 +284,7 @@ DISTRICTS: dict[str, tuple[str, int, int, float, float, float, float]] = {
 # Neighbouring districts outside the force where the real files place a few rows (Stratford-on-
 # Avon and Birmingham are the two largest in 2025): a handful of synthetic LSOAs each, placed
 # near the shared boundary. Real LAD23 codes and names, so an ingest sees "outside the
-# configured areas".
+# force's area".
 OUTSIDE_DISTRICTS: dict[str, tuple[str, int, float, float]] = {
     "E07000221": ("Stratford-on-Avon", 4, 52.240, -1.860),
     "E08000025": ("Birmingham", 3, 52.395, -1.990),
