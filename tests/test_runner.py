@@ -20,6 +20,7 @@ import pytest
 import yaml
 
 from csp_analysis.batch import fingerprint, runner, worker
+from csp_analysis.batch import plan as batch_plan
 from csp_analysis.batch.matrix import load_batch_config
 from csp_analysis.batch.runner import RunOptions
 from csp_analysis.core import cli
@@ -143,7 +144,7 @@ def test_parameters_checked_ok(tmp_path):
     batch, jobs, fps = _jobs(
         tmp_path, [_report("ok_report", "ok_report.ipynb")], parameters={"processed_dir": "x"}
     )
-    declared, warnings = runner.check_notebook_parameters(jobs, batch, fps, {})
+    declared, warnings = batch_plan.check_notebook_parameters(jobs, batch, fps, {})
     assert declared[NOTEBOOKS / "ok_report.ipynb"] == {"csp", "period_end", "processed_dir"}
     assert warnings == []
 
@@ -157,7 +158,7 @@ def test_missing_scope_parameter_names_report_notebook_and_parameter(tmp_path):
         match=r"report 'review', notebook .*ok_report.ipynb: parameter 'priority' is missing "
         r"from the notebook's parameters cell",
     ):
-        runner.check_notebook_parameters(jobs, batch, fps, {})
+        batch_plan.check_notebook_parameters(jobs, batch, fps, {})
 
 
 def test_scope_parameter_the_report_does_not_supply(tmp_path):
@@ -167,7 +168,7 @@ def test_scope_parameter_the_report_does_not_supply(tmp_path):
         match=r"report 'summary', notebook .*ok_thematic_report.ipynb: the notebook declares "
         r"parameter 'priority' but reports of scope 'csp' do not supply it",
     ):
-        runner.check_notebook_parameters(jobs, batch, fps, {})
+        batch_plan.check_notebook_parameters(jobs, batch, fps, {})
 
 
 def test_unknown_fixed_parameter(tmp_path):
@@ -178,13 +179,13 @@ def test_unknown_fixed_parameter(tmp_path):
         ReportError,
         match=r"report 'summary', notebook .*ok_report.ipynb: unknown parameter 'colour'",
     ):
-        runner.check_notebook_parameters(jobs, batch, fps, {})
+        batch_plan.check_notebook_parameters(jobs, batch, fps, {})
 
 
 def test_notebook_without_parameters_cell(tmp_path):
     batch, jobs, fps = _jobs(tmp_path, [_report("summary", "no_parameters_cell.ipynb")])
     with pytest.raises(ReportError, match=r"no cell tagged 'parameters'"):
-        runner.check_notebook_parameters(jobs, batch, fps, {})
+        batch_plan.check_notebook_parameters(jobs, batch, fps, {})
 
 
 def test_common_parameter_nobody_declares_is_a_warning_and_not_passed(tmp_path):
@@ -193,7 +194,7 @@ def test_common_parameter_nobody_declares_is_a_warning_and_not_passed(tmp_path):
         [_report("review", "ok_thematic_report.ipynb", scope="csp_priority", priorities=["drugs"])],
         parameters={"processed_dir": "x"},
     )
-    _, warnings = runner.check_notebook_parameters(jobs, batch, fps, {})
+    _, warnings = batch_plan.check_notebook_parameters(jobs, batch, fps, {})
     assert warnings == [
         "common parameter 'processed_dir' is declared by none of the selected notebooks; not passed"
     ]
@@ -204,7 +205,9 @@ def test_inspection_is_cached_by_notebook_fingerprint(monkeypatch, tmp_path):
     import papermill
 
     monkeypatch.setattr(papermill, "inspect_notebook", lambda path: pytest.fail("not cached"))
-    assert runner.inspect_parameters(NOTEBOOKS / "ok_report.ipynb", "abc", cache) == {"csp": '""'}
+    assert batch_plan.inspect_parameters(NOTEBOOKS / "ok_report.ipynb", "abc", cache) == {
+        "csp": '""'
+    }
 
 
 # --------------------------------------------------------------------------- selection
@@ -220,7 +223,7 @@ def test_filters_select_reports():
 
     def keys(**kw):
         opts = RunOptions(**kw)
-        return [j.key for j in runner.select_jobs(jobs, opts, batch, AREAS, PRIORITIES)]
+        return [j.key for j in batch_plan.select_jobs(jobs, opts, batch, AREAS, PRIORITIES)]
 
     assert len(keys(csps=["herefordshire"])) == 1 + 8 + 1 + 1  # + the force's comparison
     assert "partnership_comparison/west-mercia" in keys(csps=["herefordshire"])
@@ -245,14 +248,14 @@ def test_filters_select_reports():
 def test_unknown_filter_values_list_the_valid_ones(kw, message):
     batch, jobs = _all_jobs()
     with pytest.raises(UnknownNameError, match=message):
-        runner.select_jobs(jobs, RunOptions(**kw), batch, AREAS, PRIORITIES)
+        batch_plan.select_jobs(jobs, RunOptions(**kw), batch, AREAS, PRIORITIES)
 
 
 def test_filters_matching_nothing_is_an_error():
     batch, jobs = _all_jobs()
     opts = RunOptions(reports=["partnership_comparison"], priorities=["drugs"])
     with pytest.raises(ReportError, match="no report matches the filters"):
-        runner.select_jobs(jobs, opts, batch, AREAS, PRIORITIES)
+        batch_plan.select_jobs(jobs, opts, batch, AREAS, PRIORITIES)
 
 
 def test_cli_unknown_csp_is_an_error_listing_valid_ones(capsys):
@@ -271,21 +274,21 @@ def test_cli_rejects_bad_worker_count(capsys):
 
 def test_latest_period_comes_from_the_data(processed):
     _, jobs = _all_jobs()
-    months = runner.read_data_months(processed)
+    months = batch_plan.read_data_months(processed)
     assert months == {"west-mercia": ("2025-01", "2025-12")}
-    assert runner.resolve_period_end(jobs[0], months, processed) == "2025-12"
+    assert batch_plan.resolve_period_end(jobs[0], months, processed) == "2025-12"
 
 
 def test_latest_period_without_data_is_an_error(tmp_path):
     _, jobs = _all_jobs()
     with pytest.raises(ReportError, match=r"period_end is 'latest' but there is no processed"):
-        runner.resolve_period_end(jobs[0], {}, tmp_path)
+        batch_plan.resolve_period_end(jobs[0], {}, tmp_path)
     with pytest.raises(ReportError, match=r"has no rows for force 'west-mercia'"):
-        runner.resolve_period_end(jobs[0], {"dyfed-powys": ("2025-01", "2025-02")}, tmp_path)
+        batch_plan.resolve_period_end(jobs[0], {"dyfed-powys": ("2025-01", "2025-02")}, tmp_path)
 
 
 def test_provenance_reads_the_ingest_report_without_paths(processed):
-    prov = runner.read_provenance(processed)
+    prov = batch_plan.read_provenance(processed)
     assert prov.synthetic is True
     assert prov.ingest_date == "2026-01-15"
     assert prov.sources == [
@@ -300,7 +303,7 @@ def test_demo_rows_make_data_synthetic_even_without_the_flag(processed):
     report = json.loads((processed / "ingest_report.json").read_text())
     report["synthetic"] = False
     (processed / "ingest_report.json").write_text(json.dumps(report))
-    assert runner.read_provenance(processed).synthetic is True
+    assert batch_plan.read_provenance(processed).synthetic is True
 
 
 def test_one_line_error_strips_paths_ansi_and_tracebacks():
@@ -547,7 +550,7 @@ def test_batch_isolates_failures_writes_outputs_and_skips_on_rerun(
 ):
     # Other work in the same tree changes the package code while this runs; pin the code
     # fingerprint (tested on its own above) so the re-run test sees only what it changes.
-    monkeypatch.setattr(runner, "code_fingerprint", lambda root: "pinned-code")
+    monkeypatch.setattr(batch_plan, "code_fingerprint", lambda root: "pinned-code")
     config = _batch(tmp_path, MIXED, parameters={"processed_dir": str(processed)})
     out = tmp_path / "reports"
     started = time.monotonic()
@@ -824,14 +827,14 @@ def test_index_rows_say_status_in_words_and_escape_text():
 def test_the_batch_reports_on_the_chosen_forces_or_those_in_the_data():
     national = load_areas()
     months = {"west-mercia": ("2025-01", "2025-12"), "btp": ("2025-01", "2025-12")}
-    areas, warnings = runner.forces_to_report(national, months)
+    areas, warnings = batch_plan.forces_to_report(national, months)
     assert [f.id for f in areas.forces] == ["west-mercia"]
     assert warnings == [
         "the processed data hold records of 'btp', which is not a police force area of England "
         "and Wales: no reports for them"
     ]
     chosen = national.model_copy(update={"selected": ["west-yorkshire", "west-mercia"]})
-    areas, warnings = runner.forces_to_report(chosen, {"west-mercia": ("2025-01", "2025-12")})
+    areas, warnings = batch_plan.forces_to_report(chosen, {"west-mercia": ("2025-01", "2025-12")})
     assert [f.id for f in areas.forces] == ["west-mercia"]
     assert warnings == [
         "force 'west-yorkshire' is chosen in config/areas.yaml but the processed data hold no "
@@ -839,8 +842,8 @@ def test_the_batch_reports_on_the_chosen_forces_or_those_in_the_data():
     ]
     only_yorkshire = national.model_copy(update={"selected": ["west-yorkshire"]})
     with pytest.raises(ReportError, match=r"none of the forces chosen in config/areas\.yaml"):
-        runner.forces_to_report(only_yorkshire, {"west-mercia": ("2025-01", "2025-12")})
-    _, warnings = runner.forces_to_report(
+        batch_plan.forces_to_report(only_yorkshire, {"west-mercia": ("2025-01", "2025-12")})
+    _, warnings = batch_plan.forces_to_report(
         national.model_copy(update={"selected": ["west-mercia"]}),
         {"west-mercia": ("2025-01", "2025-12"), "west-yorkshire": ("2016-07", "2016-07")},
     )
@@ -849,4 +852,4 @@ def test_the_batch_reports_on_the_chosen_forces_or_those_in_the_data():
         "choose: no reports for it"
     ]
     with pytest.raises(ReportError, match=r"hold no records for any police force"):
-        runner.forces_to_report(national, {})
+        batch_plan.forces_to_report(national, {})
