@@ -141,7 +141,10 @@ def data_are_synthetic(directory: str | Path) -> bool:
     if not crimes.is_file():
         return False
     try:
-        source = pq.read_table(crimes, columns=["source"]).column("source")
+        # Read as a dictionary column: its few distinct values, not a string per row.
+        source = pq.read_table(crimes, columns=["source"], read_dictionary=["source"])
     except (KeyError, OSError, ValueError):  # no source column: not demo data
         return False
-    return bool(pc.any(pc.equal(source, DEMO_SOURCE)).as_py())
+    column = source.column("source").combine_chunks()
+    used = column.dictionary.take(pc.unique(column.indices.drop_null()))
+    return DEMO_SOURCE in used.to_pylist()
