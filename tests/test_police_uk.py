@@ -90,6 +90,40 @@ def test_bom_and_crlf_are_handled(tmp_path):
     assert result.frame["crime_type"].astype(str).tolist() == ["Burglary"] * 2
 
 
+def test_old_mac_line_endings_are_lines(tmp_path):
+    """CR-only line ends (old Mac files) are read as lines, with the file's own line numbers."""
+    path = street(tmp_path, [row(), row(crime_type="Drugs"), row(month="2024-12")], newline="\r")
+    result, _ = load(path)
+    assert (result.rows_read, result.rows_loaded, result.rejections.total) == (3, 2, 1)
+    assert result.frame["source_row"].tolist() == [2, 3]
+    (reason,) = result.rejections.to_dict()
+    assert examples(result, reason) == ["2025-01-west-mercia-street.csv:4"]
+    assert any("CR-only" in note for note in result.notes)
+
+
+def test_a_header_with_spaces_after_the_commas_is_the_same_header(tmp_path):
+    path = write(
+        tmp_path / "2025-01-west-mercia-street.csv", [", ".join(STREET_HEADER), row(), row()]
+    )
+    result, _ = load(path)
+    assert (result.rows_read, result.rows_loaded) == (2, 2)
+    assert result.frame["crime_type"].astype(str).tolist() == ["Burglary"] * 2
+
+
+def test_the_same_file_given_twice_or_inside_a_folder_given_is_read_once(tmp_path):
+    path = street(tmp_path, [row(), row()])
+    result, duplicates = load_street_files([path, path, tmp_path], workers=1)
+    assert (result.rows_read, result.rows_loaded) == (2, 2) and duplicates == []
+    assert sum("given more than once" in note for note in result.notes) == 2
+    # A copy under another name is a duplicate force-month: rejected, counted, never loaded.
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    (copy / path.name).write_bytes(path.read_bytes())
+    result, duplicates = load_street_files([path, copy], workers=1)
+    assert (result.rows_read, result.rows_loaded, result.rejections.total) == (4, 2, 2)
+    assert len(duplicates) == 1
+
+
 def test_asb_has_null_crime_id_and_outcome(tmp_path):
     path = street(tmp_path, [row(crime_id="", crime_type="Anti-social behaviour", outcome="")])
     result, _ = load(path)
@@ -451,3 +485,49 @@ def test_every_row_is_loaded_or_rejected_at_its_physical_line(tmp_path, kinds, c
         assert result.rejections.counts[reason] == len(lines_rejected)
         wheres = [e["where"] for e in result.rejections.to_dict()[reason]["examples"]]
         assert wheres == [f"2025-01-west-mercia-street.csv:{n}" for n in lines_rejected[:5]]
+
+
+def test_an_archive_without_street_files_is_an_error_naming_it(tmp_path):
+    empty = tmp_path / "empty.zip"
+    zipfile.ZipFile(empty, "w").close()
+    with pytest.raises(
+        IngestError, match=r"empty\.zip: no police\.uk street-level files .* \(0 member"
+    ):
+        load_street_files([empty], workers=1)
+    outcomes = tmp_path / "outcomes.zip"
+    with zipfile.ZipFile(outcomes, "w") as archive:
+        archive.writestr("2025-01/2025-01-west-mercia-outcomes.csv", HEADER + "\n")
+    with pytest.raises(IngestError, match=r"outcomes\.zip: no police\.uk street-level files"):
+        load_street_files([outcomes], workers=1)
+
+
+def test_a_password_protected_archive_is_an_error_not_a_traceback(tmp_path):
+    archive_path = tmp_path / "locked.zip"
+    with zipfile.ZipFile(archive_path, "w") as archive:
+        archive.writestr("2025-01/2025-01-west-mercia-street.csv", HEADER + "\n" + row() + "\n")
+    # Mark the member encrypted (general purpose flag bit 0) as a password-protected zip is.
+    data = bytearray(archive_path.read_bytes())
+    local, central = data.find(b"PK\x03\x04"), data.find(b"PK\x01\x02")
+    data[local + 6] |= 0x1
+    data[central + 8] |= 0x1
+    archive_path.write_bytes(bytes(data))
+    with pytest.raises(
+        InputFileError, match=r"locked\.zip!2025-01/.*encrypted \(password-protected\)"
+    ):
+        load_street_files([archive_path], workers=1)
+
+
+def test_a_workbook_saved_with_a_csv_name_says_so(tmp_path):
+    from csp_analysis.io.lookups import read_lsoa_lookup
+
+    path = tmp_path / "2025-01-west-mercia-street.csv"
+    with zipfile.ZipFile(path, "w") as workbook:  # an .xlsx is a zip of XML parts
+        workbook.writestr("[Content_Types].xml", "<Types/>")
+    with pytest.raises(InputFileError, match=r"street\.csv, line 1: is a spreadsheet workbook"):
+        load_street_files([path], workers=1)
+    lookup = tmp_path / "lsoa_lookup.csv"
+    lookup.write_bytes(path.read_bytes())
+    with pytest.raises(
+        InputFileError, match=r"lsoa_lookup\.csv, line 1: LSOA21 lookup is a spreadsheet"
+    ):
+        read_lsoa_lookup(lookup)

@@ -42,6 +42,7 @@ from csp_analysis.core.schema import (
     UNASSIGNED_NO_LOCATION,
     UNASSIGNED_OUTSIDE_AREAS,
 )
+from csp_analysis.io.sniff import not_text_problem
 
 # Highest LSOA codes issued for the 2011 geography (ONS LSOA 2011 names and codes): codes above
 # these were created in 2021.
@@ -67,6 +68,8 @@ def _read_string_csv(path: Path, what: str) -> pa.Table:
         raise InputFileError(path, f"{what} is empty")
     with path.open("rb") as handle:
         first_line = handle.readline()
+    if (problem := not_text_problem(first_line)) is not None:
+        raise InputFileError(path, f"{what} {problem}", row=1)
     try:
         header = next(csv.reader([first_line.decode("utf-8-sig")]))
         return pacsv.read_csv(

@@ -47,6 +47,7 @@ from csp_analysis.core.exceptions import IngestError, InputFileError
 from csp_analysis.core.schema import LEGACY_POLICE_UK_CRIME_TYPES, POLICE_UK_CRIME_TYPES
 from csp_analysis.io.lookups import dictionary_column
 from csp_analysis.io.rejections import MAX_EXAMPLES_PER_REASON, LoadResult, RejectionLog
+from csp_analysis.io.sniff import not_text_problem
 
 STREET_HEADER = (
     "Crime ID",
@@ -108,6 +109,10 @@ class StreetFile:
             return self.path.read_bytes()
         archive = _zip_handle(self.path)
         info = archive.getinfo(self.member)
+        if info.flag_bits & 0x1:
+            raise InputFileError(
+                self.where, "the archive is encrypted (password-protected); extract it first"
+            )
         if _isal_zlib is not None and info.compress_type == zipfile.ZIP_DEFLATED:
             return _inflate_member(self.path, info)
         return archive.read(self.member)
@@ -226,8 +231,17 @@ def discover_street_files(
     found: list[StreetFile] = []
     skipped: dict[str, int] = {}
     notes: list[str] = []
+    seen: set[tuple[Path, str | None]] = set()
+    repeated: list[str] = []
 
     def consider(name: str, where: str, path: Path, member: str | None, explicit: bool) -> None:
+        # The same file named twice (or a folder and a file inside it) is read once.
+        identity = (path.resolve(), member)
+        if identity in seen:
+            notes.append(f"{where} was given more than once: read once")
+            repeated.append(where)
+            return
+        seen.add(identity)
         kind, month, force = _classify(name)
         if kind in ("outcomes", "stop-and-search"):
             skipped[f"{kind} files"] = skipped.get(f"{kind} files", 0) + 1
@@ -251,16 +265,26 @@ def discover_street_files(
         if not path.exists():
             raise IngestError(f"police.uk input not found: {path}")
         if path.is_dir():
-            before = len(found)
+            before = len(found) + len(repeated)
             for file in sorted(path.rglob("*")):
                 if file.is_file():
                     consider(file.name, str(file), file, None, explicit=False)
-            if len(found) == before:
+            if len(found) + len(repeated) == before:
                 raise IngestError(
                     f"no police.uk street-level files (YYYY-MM-<force>-street.csv) in {path}"
                 )
-        elif zipfile.is_zipfile(path) or path.suffix.lower() == ".zip":
-            for member in _zip_members(path):
+        elif path.suffix.lower() == ".zip" or (
+            # A zip named .csv is a workbook saved under the wrong name: read as a file, it
+            # says so; any other zip is an archive.
+            path.suffix.lower() != ".csv" and zipfile.is_zipfile(path)
+        ):
+            members = _zip_members(path)
+            if not any(_classify(m.rsplit("/", 1)[-1])[0] == "street" for m in members):
+                raise IngestError(
+                    f"{path}: no police.uk street-level files (YYYY-MM-<force>-street.csv) in "
+                    f"this archive ({len(members)} member(s))"
+                )
+            for member in members:
                 consider(member.rsplit("/", 1)[-1], f"{path.name}!{member}", path, member, False)
         else:
             consider(path.name, str(path), path, None, explicit=True)
@@ -342,7 +366,10 @@ def _fast_parse(body: pa.Buffer, header: list[str], wanted: list[str]) -> pa.Tab
     try:
         return pacsv.read_csv(
             pa.BufferReader(body),
-            read_options=pacsv.ReadOptions(use_threads=False, block_size=1 << 26),
+            # The names as checked (stripped: "Crime ID, Month, ..." is the same header).
+            read_options=pacsv.ReadOptions(
+                use_threads=False, block_size=1 << 26, column_names=header, skip_rows=1
+            ),
             convert_options=pacsv.ConvertOptions(
                 include_columns=wanted,
                 column_types={
@@ -352,7 +379,7 @@ def _fast_parse(body: pa.Buffer, header: list[str], wanted: list[str]) -> pa.Tab
                 check_utf8=True,
             ),
         )
-    except pa.ArrowInvalid:
+    except (pa.ArrowInvalid, pa.ArrowKeyError):
         return None
 
 
@@ -447,10 +474,18 @@ def read_street_file(file: StreetFile, keep_crime_id: bool = True) -> StreetBatc
     except (OSError, zipfile.BadZipFile, EOFError, *_INFLATE_ERRORS) as exc:
         raise InputFileError(file.where, f"cannot read file (corrupt archive?): {exc}") from None
     start = 3 if data.startswith(_BOM) else 0
+    crlf_notes = []
+    if b"\n" not in data and b"\r" in data:
+        # Old Mac line endings (CR only): each CR ends a line, so line numbers stay the file's.
+        data = data.replace(b"\r", b"\n")
+        crlf_notes.append(f"{file.name}: old Mac (CR-only) line endings, read as line ends")
     # Only a short file can be blank; slicing a long one just to strip it would copy it.
     if len(data) - start < 65536 and not data[start:].strip():
         raise InputFileError(file.where, "file is empty: no header and no rows")
+    if (problem := not_text_problem(data[start : start + 8])) is not None:
+        raise InputFileError(file.where, problem, row=1)
     header, notes = _check_header(file, data[start : start + 65536])
+    notes = crlf_notes + notes
     wanted = [name for name in KEPT_COLUMNS if keep_crime_id or name != "Crime ID"]
     if file.force is None:
         wanted.append("Reported by")
@@ -692,7 +727,7 @@ class StreetReader:
         keep = np.ones(table.num_rows, dtype=bool)
         for code, key in enumerate(keys):
             earlier = self._seen.get(key)
-            if earlier is not None and earlier != batch.file.where:
+            if earlier is not None:
                 bad = key_index == code
                 lines = table.column("source_row").to_numpy()[bad]
                 batch.rejections.add_many(
