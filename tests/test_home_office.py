@@ -260,3 +260,14 @@ def test_real_pfa_table_2017_18(shared_data):
     assert list(per_quarter) == [22_194, 22_254, 21_025, 18_877]
     assert (frame.groupby("quarter_start")["count"].sum() > 0).all()
     pa.Table.from_pandas(frame, schema=HOME_OFFICE_SCHEMA, preserve_index=False)
+
+
+def test_a_count_too_big_to_be_real_is_rejected_not_overflowed(tmp_path):
+    rows = [list(PUBLISHER_ROWS[0]), list(PUBLISHER_ROWS[1])]
+    rows[1][-1] = "99999999999999999999"
+    result = read_home_office_table(write_csv(tmp_path / "prc-pfa.csv", PUBLISHER_HEADER, rows))
+    assert (result.rows_read, result.rows_loaded, result.rejections.total) == (2, 1, 1)
+    (example,) = result.rejections.to_dict()["count out of range"]["examples"]
+    assert example["where"] == "prc-pfa.csv:3"
+    assert (result.frame["count"] >= 0).all()
+    assert not any("adjustment" in note for note in result.notes)

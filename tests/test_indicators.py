@@ -371,3 +371,24 @@ def test_extract_in_another_encoding(tmp_path):
         read_local_extract(path, {"encoding": "latin-99"})
     result = read_local_extract(path, {"encoding": "cp1252"})
     assert result.frame["outcome"].iloc[0] == "Résolu"
+
+
+def test_impossible_values_are_rejected_at_their_line(tmp_path):
+    path = write(
+        tmp_path / "ind.csv",
+        f"""
+        {INDICATOR_HEADER}
+        E22000326,Herefordshire,quarter,2024/25 Q1,,Deliberate fires,-3,count,5,lower
+        E22000326,Herefordshire,quarter,2024/25 Q2,,Deliberate fires,inf,count,5,lower
+        E22000326,Herefordshire,quarter,2024/25 Q3,,Deliberate fires,1e400,count,5,lower
+        E22000326,Herefordshire,quarter,2024/25 Q4,,Repeat referrals,120,percent,35,lower
+        E22000326,Herefordshire,quarter,2024/25 Q4,,Deliberate fires,7,count,-1,lower
+        E22000326,Herefordshire,quarter,2023/24 Q4,,Net change,-3,rate,,lower
+        """,
+    )
+    result = read_indicators(path)
+    assert (result.rows_read, result.rows_loaded, result.rejections.total) == (6, 1, 5)
+    rejected = result.rejections.to_dict()["impossible value"]
+    assert rejected["rows"] == 5
+    assert [e["where"] for e in rejected["examples"]] == [f"ind.csv:{n}" for n in (2, 3, 4, 5, 6)]
+    assert result.frame["value"].tolist() == [-3.0]  # a negative rate is possible

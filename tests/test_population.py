@@ -135,6 +135,18 @@ def test_non_numeric_population_names_the_row(tmp_path):
         read_population_workbook(path, AREAS)
 
 
+@pytest.mark.parametrize("value", [0, -5])
+def test_a_population_of_zero_or_less_is_impossible(tmp_path, value):
+    body = [row[:] for row in BODY]
+    body[2][4] = value
+    path = write_xlsx(tmp_path / "mye.xlsx", NOTES + [HEADER] + body)
+    with pytest.raises(
+        InputFileError,
+        match=rf"line 7: sheet MYE4: district E07000902 has a population of {value}, which is impossible",
+    ):
+        read_population_workbook(path, AREAS)
+
+
 def test_duplicate_area_code(tmp_path):
     path = write_xlsx(tmp_path / "mye.xlsx", NOTES + [HEADER] + BODY + [BODY[1]])
     with pytest.raises(

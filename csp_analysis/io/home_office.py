@@ -95,6 +95,10 @@ REJECT_YEAR = "bad financial year"
 REJECT_QUARTER = "bad financial quarter"
 REJECT_CODE = "unknown offence code"
 REJECT_COUNT = "non-numeric count"
+REJECT_COUNT_RANGE = "count out of range"
+# No police force records a billion offences of one code in a quarter: a bigger number is a
+# corrupted cell (and would overflow a 64-bit count), never an adjustment.
+MAX_COUNT = 10**9
 REJECT_AREA = "missing area name"
 
 _FY = re.compile(r"^(\d{4})\s*[/-]\s*(\d{2}|\d{4})$")
@@ -232,6 +236,8 @@ def _read_table(path: Path, label: str, frame: pd.DataFrame, header_line: int):
     reject(~codes.isin(OFFENCES).to_numpy(), REJECT_CODE, codes)
     count_text = text[columns["number_of_offences"]].str.replace(",", "", regex=False)
     reject(~count_text.str.match(_COUNT).to_numpy(), REJECT_COUNT, count_text)
+    magnitude = pd.to_numeric(count_text.str.lstrip("-"), errors="coerce")
+    reject((magnitude >= MAX_COUNT).to_numpy(), REJECT_COUNT_RANGE, count_text)
     if csp_col is not None:
         area_type, names = "csp", text[csp_col]
     else:

@@ -237,6 +237,7 @@ REJECT_PERIOD_TYPE = "bad period type"
 REJECT_PERIOD = "bad period"
 REJECT_PERIOD_MISMATCH = "period and period_start disagree"
 REJECT_VALUE = "non-numeric value"
+REJECT_IMPOSSIBLE = "impossible value"
 REJECT_TARGET = "non-numeric target"
 REJECT_DIRECTION = "bad direction"
 REJECT_MISSING = "missing area or indicator"
@@ -329,6 +330,16 @@ def read_indicators(path: str | Path) -> LoadResult:
     target_text = frame["target"] if "target" in frame else blank
     targets = _numbers(target_text)
     rows.reject((target_text != "") & targets.isna(), REJECT_TARGET, target_text)
+    # Values the indicator's unit cannot take: infinite ("inf", "1e400"), a negative count, a
+    # percentage outside 0-100 (value or target).
+    unit = frame["unit"].str.lower()
+    for numbers, text, what in ((values, frame["value"], "value"), (targets, target_text, "target")):
+        impossible = (
+            np.isinf(numbers.to_numpy(dtype=float))
+            | ((unit == "count") & (numbers < 0)).to_numpy()
+            | (unit.isin(["percent", "%"]) & ((numbers < 0) | (numbers > 100))).to_numpy()
+        )
+        rows.reject(impossible, REJECT_IMPOSSIBLE, what + " " + text + " (unit " + frame["unit"] + ")")
     direction = (frame["direction"] if "direction" in frame else blank).str.lower()
     rows.reject(~direction.isin(["", "lower", "higher"]), REJECT_DIRECTION, direction)
 

@@ -185,12 +185,17 @@ def read_population_workbook(path: str | Path, areas: AreasConfig) -> pd.DataFra
                     f"{csp.name}) is not in the workbook; is it a workbook on 2023 boundaries?",
                 )
             group = by_code[district.code]
-            bad = group[group["population"].isna()]
+            bad = group[group["population"].isna() | (group["population"].fillna(1) <= 0)]
             if not bad.empty:
                 first = bad.iloc[0]
+                problem = (
+                    "no numeric population"
+                    if pd.isna(first["population"])
+                    else f"a population of {first['population']}, which is impossible"
+                )
                 raise InputFileError(
                     path,
-                    f"sheet {MYE_SHEET}: district {district.code} has no numeric population for "
+                    f"sheet {MYE_SHEET}: district {district.code} has {problem} for "
                     f"mid-{first['year']}",
                     row=int(first["sheet_row"]),
                 )
