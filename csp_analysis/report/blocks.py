@@ -457,11 +457,14 @@ def csv_text(df: pd.DataFrame, decimals: Mapping[str, int] | None = None) -> str
 
 
 def _csv_field(text: str) -> str:
+    # A cell starting with =, +, - (unless a number), @, a tab or a carriage return - after any
+    # spaces - is run as a formula by spreadsheets (CSV injection, OWASP): guard it first, then
+    # quote, so a formula holding a comma or a quote is guarded too.
+    first = text.lstrip(" ")[:1]
+    if first in ("=", "+", "@", "\t", "\r") or (first == "-" and not _looks_numeric(text)):
+        text = "'" + text
     if any(ch in text for ch in ',"\r\n') or text != text.strip():
         return '"' + text.replace('"', '""') + '"'
-    # A leading =, +, - or @ makes spreadsheets run the cell as a formula (CSV injection).
-    if text[:1] in ("=", "+", "@") or (text[:1] == "-" and not _looks_numeric(text)):
-        return "'" + text
     return text
 
 
