@@ -227,7 +227,7 @@ def test_a_formula_holding_a_comma_or_after_spaces_is_defused_too():
     cells = ['=HYPERLINK("http://x","y")', " =1+1", "\t=1", "@SUM(A1,A2)", "-2.5", "plain"]
     lines = csv_text(pd.DataFrame({"Name": cells, "N": range(6)})).splitlines()
     assert lines[1] == '"\'=HYPERLINK(""http://x"",""y"")",0'
-    assert lines[2] == '"\' =1+1",1'
+    assert lines[2] == "' =1+1,1"
     assert lines[3] == "'\t=1,2"
     assert lines[4] == '"\'@SUM(A1,A2)",3'
     assert lines[5] == "-2.5,4" and lines[6] == "plain,5"
