@@ -104,6 +104,16 @@ class Force(_Strict):
         return "Wales" if self.pfa_code.startswith("W") else "England"
 
 
+class UserPeerGroup(_Strict):
+    """A partnership's most similar group as the user supplied it (``config/areas.yaml``,
+    ``peer_groups``), resolved to partnership-area codes of the registry."""
+
+    members: list[str] = Field(
+        min_length=1, description="peer partnership-area codes, the area itself not included"
+    )
+    source: str = Field(description="where the list came from, as the user wrote it")
+
+
 class AreasConfig(_Strict):
     """Police force areas with their partnerships and districts: the national registry
     (:mod:`csp_analysis.core.registry`), or a part of it."""
@@ -112,6 +122,10 @@ class AreasConfig(_Strict):
     selected: list[str] | None = Field(
         default=None,
         description="forces chosen in config/areas.yaml; None: the forces present in the data",
+    )
+    peer_groups: dict[str, UserPeerGroup] = Field(
+        default_factory=dict,
+        description="partnership-area code -> its most similar group as the user supplied it",
     )
 
     @model_validator(mode="after")
@@ -153,7 +167,7 @@ class AreasConfig(_Strict):
         kept = [f for f in self.forces if f.id in wanted]
         if not kept:
             raise UnknownNameError("force", ", ".join(force_ids), [f.id for f in self.forces])
-        return AreasConfig(forces=kept, selected=self.selected)
+        return AreasConfig(forces=kept, selected=self.selected, peer_groups=self.peer_groups)
 
     def force_of(self, csp_key: str) -> Force:
         csp = self.csp(csp_key)

@@ -29,6 +29,7 @@ from csp_analysis.core.config import (
     Csp,
     District,
     Force,
+    UserPeerGroup,
     _mtime,
     _Strict,
     load_yaml_model,
@@ -39,6 +40,9 @@ from csp_analysis.core.paths import AREAS_CONFIG
 __all__ = ["ATTRIBUTION", "REGISTRY_FILE", "AreasChoice", "load_areas", "load_registry"]
 
 REGISTRY_FILE = Path(__file__).with_name("data") / "area_registry.csv"
+# iQuanta's CSP most similar groups have 15 members; a longer list is a mistake, not a group.
+MAX_USER_PEERS = 30
+USER_PEER_SOURCE = "most similar group supplied by the user in config/areas.yaml"
 ATTRIBUTION = (
     "Source: Office for National Statistics licensed under the Open Government Licence v3.0"
 )
@@ -53,6 +57,18 @@ CSV_COLUMNS = (
 )
 
 
+class PeerListChoice(_Strict):
+    """One partnership's own most similar group, e.g. as iQuanta or the force supplies it."""
+
+    peers: list[str] = Field(
+        min_length=1, max_length=MAX_USER_PEERS,
+        description="the peer partnerships: ids, ONS CSP codes or names",
+    )  # fmt: skip
+    source: str = Field(
+        default=USER_PEER_SOURCE, min_length=1, description="where the list came from"
+    )
+
+
 class AreasChoice(_Strict):
     """``config/areas.yaml``: the user's choices over the national registry."""
 
@@ -61,6 +77,11 @@ class AreasChoice(_Strict):
     )
     display_names: dict[str, str] = Field(
         default_factory=dict, description="partnership id or ONS code -> name to show"
+    )
+    peer_groups: dict[str, PeerListChoice | list[str]] = Field(
+        default_factory=dict,
+        description="partnership id or ONS code -> its most similar group (a list of peers, "
+        "or {peers: [...], source: ...}); absent: nearest neighbours on ONS indicators",
     )
 
 
@@ -149,7 +170,41 @@ def _load_areas(path: str, mtime: float) -> AreasConfig:
             selected = [registry.force(key).id for key in choice.forces]
         except UnknownNameError as exc:
             raise ConfigError(path, "forces", str(exc)) from None
-    return AreasConfig(forces=forces, selected=selected)
+    peer_groups = _user_peer_groups(path, choice, registry)
+    return AreasConfig(forces=forces, selected=selected, peer_groups=peer_groups)
+
+
+def _user_peer_groups(path: str, choice: AreasChoice, registry: AreasConfig) -> dict:
+    """Each user-supplied group resolved to partnership-area codes and checked: every name
+    known to the registry, the area not its own peer, no peer listed twice."""
+    groups: dict[str, UserPeerGroup] = {}
+    for key, given in choice.peer_groups.items():
+        where = f"peer_groups.{key}"
+        listed = given.peers if isinstance(given, PeerListChoice) else given
+        source = given.source if isinstance(given, PeerListChoice) else USER_PEER_SOURCE
+        if not listed:
+            raise ConfigError(path, where, "the list of peers is empty")
+        try:
+            area = registry.csp(key)
+        except UnknownNameError as exc:
+            raise ConfigError(path, where, str(exc)) from None
+        members: list[str] = []
+        for name in listed:
+            try:
+                peer = registry.csp(str(name))
+            except UnknownNameError as exc:
+                raise ConfigError(path, where, str(exc)) from None
+            if peer.code == area.code:
+                raise ConfigError(path, where, f"{name!r} is {area.name} itself, not a peer")
+            if peer.code in members:
+                raise ConfigError(path, where, f"{name!r} ({peer.name}) is listed twice")
+            members.append(peer.code)
+        if area.code in groups:
+            raise ConfigError(path, where, f"{area.name} has two peer groups")
+        if len(members) > MAX_USER_PEERS:
+            raise ConfigError(path, where, f"more than {MAX_USER_PEERS} peers")
+        groups[area.code] = UserPeerGroup(members=members, source=source)
+    return groups
 
 
 def load_areas(path: str | Path = AREAS_CONFIG) -> AreasConfig:
