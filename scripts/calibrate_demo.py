@@ -113,6 +113,23 @@ def main() -> None:
         print(f"    {code!r}: {n},")
     print("}")
 
+    # Every force's 2017/18 rate of police recorded crime excluding fraud, per 1,000 residents
+    # (mid-2017 population of its districts): the level of the synthetic national CSP tables.
+    home_office["n"] = pd.to_numeric(home_office["Number_of_Offences"].str.replace(",", ""))
+    not_fraud = home_office[~home_office["Offence_Group"].str.contains("Fraud", case=False)]
+    per_force = not_fraud.groupby("Force_Name")["n"].sum()
+    registry = load_areas()
+    print("\nFORCE_RATES_201718 = {")
+    for force in registry.forces:
+        matches = [
+            f for f in per_force.index if f.replace("&", "and") == force.name.replace("&", "and")
+        ]
+        if not matches:
+            raise SystemExit(f"no 2017/18 count for {force.name}")
+        population = sum(csp.population[2017] for csp in force.csps)
+        print(f"    {force.pfa_code!r}: {per_force[matches[0]] * 1000 / population:.1f},  # {force.name}")
+    print("}")
+
 
 if __name__ == "__main__":
     main()

@@ -42,6 +42,8 @@ __all__ = [
     "CI_METHODS",
     "funnel_limits",
     "funnel_position",
+    "overdispersion",
+    "overdispersed_funnel_limits",
     "level_key",
     "peer_comparison",
     "poisson_ci",
@@ -372,6 +374,72 @@ def funnel_limits(
         key = level_key(level)
         frame[f"lower_{key}"] = _spiegelhalter_quantile(tail, expected) / pops * PER
         frame[f"upper_{key}"] = _spiegelhalter_quantile(1 - tail, expected) / pops * PER
+    return frame
+
+
+def overdispersion(
+    counts, populations, group_rate: float, winsor: float = 0.10
+) -> float:
+    """Between-area variance of rates beyond chance, the additive random-effects ``tau^2``.
+
+    Spiegelhalter D.J. (2005), "Handling over-dispersion of performance indicators", Quality
+    and Safety in Health Care 14:347-351: z-scores of the areas' rates against the group rate
+    under the Poisson model, Winsorised at ``winsor`` and ``1 - winsor``; the dispersion
+    ``phi = mean(z^2)``; when ``I * phi`` exceeds ``I - 1``,
+    ``tau^2 = (I * phi - (I - 1)) / (sum w - sum w^2 / sum w)`` with ``w = 1 / s^2``, else 0.
+
+    Parameters
+    ----------
+    counts, populations : array-like
+        One per area.
+    group_rate : float
+        Rate per 1,000 the funnel is centred on.
+
+    Returns
+    -------
+    float
+        ``tau^2`` in (rate per 1,000) squared; 0 when the areas vary no more than chance.
+    """
+    counts = np.asarray(counts, dtype=float)
+    pops = _check_population(np.asarray(populations, dtype=float))
+    if len(counts) != len(pops) or len(counts) < 3:
+        raise AnalysisError("overdispersion: needs one count per population, three areas or more")
+    rate = counts / pops * PER
+    se = np.sqrt(group_rate / pops * PER)  # Poisson standard error of a rate per 1,000
+    z = (rate - group_rate) / se
+    low, high = np.quantile(z, [winsor, 1 - winsor])
+    z = np.clip(z, low, high)
+    n_areas = len(z)
+    phi = float(np.mean(z**2))
+    if n_areas * phi <= n_areas - 1:
+        return 0.0
+    w = 1 / se**2
+    return float((n_areas * phi - (n_areas - 1)) / (w.sum() - (w**2).sum() / w.sum()))
+
+
+def overdispersed_funnel_limits(
+    populations, group_rate: float, tau2: float, levels: Sequence[float] = (0.95, 0.998)
+) -> pd.DataFrame:
+    """Funnel limits widened for overdispersion: ``group_rate +/- z * sqrt(s^2 + tau^2)``
+    with ``s^2`` the Poisson variance of a rate per 1,000 at each population (normal
+    approximation, as Spiegelhalter 2005 uses with random effects); the same columns as
+    :func:`funnel_limits`. Lower limits stop at zero."""
+    from scipy.stats import norm
+
+    pops = _check_population(np.atleast_1d(populations))
+    if not np.isfinite(group_rate) or group_rate <= 0:
+        raise AnalysisError(f"funnel limits: group rate must be positive, got {group_rate!r}")
+    if not np.isfinite(tau2) or tau2 < 0:
+        raise AnalysisError(f"funnel limits: tau^2 must be zero or more, got {tau2!r}")
+    frame = pd.DataFrame({"population": pops, "expected": pops * group_rate / PER})
+    spread = np.sqrt(group_rate / pops * PER + tau2)
+    for level in levels:
+        level = _check_level(level)
+        key = level_key(level)
+        z = norm.ppf(1 - (1 - level) / 2)
+        frame[f"lower_{key}"] = np.maximum(group_rate - z * spread, 0.0)
+        frame[f"upper_{key}"] = group_rate + z * spread
+    frame.attrs["tau2"] = tau2
     return frame
 
 

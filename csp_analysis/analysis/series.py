@@ -223,6 +223,27 @@ def select_priority(
         frames derived from the result carry too) so that :func:`monthly_counts` tells gaps
         from zeros.
     """
+    mask, selection = priority_mask(crimes, priority, source)
+    # Boolean indexing always returns a new frame: a further .copy() only doubled the work.
+    chosen = crimes.loc[mask] if selection.available else crimes.iloc[0:0].copy()
+    chosen.attrs = {COVERAGE_ATTR: _attached_coverage(crimes, coverage)}
+    return chosen, selection
+
+
+def priority_mask(
+    records: pd.DataFrame, priority: Priority, source: str | None = None
+) -> tuple[np.ndarray, Selection]:
+    """Which rows of any table of records or offence counts belong to a priority.
+
+    The one implementation of the clause rules (``config/priorities.yaml``), for record
+    tables and for tables of counts by offence code alike (the Home Office tables).
+
+    Returns
+    -------
+    (numpy.ndarray of bool, Selection)
+        All False when the priority is unavailable from these fields (the Selection says why).
+    """
+    crimes = records
     if not isinstance(priority, Priority):
         raise AnalysisError(
             f"select_priority needs a Priority from load_priorities(), got {type(priority).__name__}"
@@ -241,16 +262,11 @@ def select_priority(
                 f"{priority.title} cannot be measured from this data: it carries no "
                 f"{', '.join(missing)} flag.",
             )
-    if not selection.available:
-        chosen = crimes.iloc[0:0].copy()
-    else:
-        mask = np.zeros(len(crimes), dtype=bool)
+    mask = np.zeros(len(crimes), dtype=bool)
+    if selection.available:
         for clause in selection.clauses:
             mask |= _clause_mask(crimes, clause).to_numpy(dtype=bool)
-        # Boolean indexing always returns a new frame: a further .copy() only doubled the work.
-        chosen = crimes.loc[mask]
-    chosen.attrs = {COVERAGE_ATTR: _attached_coverage(crimes, coverage)}
-    return chosen, selection
+    return mask, selection
 
 
 class _AttachedCoverage:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import sys
 from functools import lru_cache
 from pathlib import Path
@@ -37,7 +38,15 @@ from csp_analysis.core.config import (
 from csp_analysis.core.exceptions import ConfigError, UnknownNameError
 from csp_analysis.core.paths import AREAS_CONFIG
 
-__all__ = ["ATTRIBUTION", "REGISTRY_FILE", "AreasChoice", "load_areas", "load_registry"]
+__all__ = [
+    "ATTRIBUTION",
+    "REGISTRY_FILE",
+    "AreasChoice",
+    "csp_index",
+    "load_areas",
+    "load_registry",
+    "normalise_csp_name",
+]
 
 REGISTRY_FILE = Path(__file__).with_name("data") / "area_registry.csv"
 # iQuanta's CSP most similar groups have 15 members; a longer list is a mistake, not a group.
@@ -142,6 +151,28 @@ def load_registry() -> AreasConfig:
     )
 
 
+def normalise_csp_name(name: str) -> str:
+    """A CSP name reduced to what editions of the Home Office tables agree on: case, "&",
+    punctuation, a trailing ", County of" / ", City of" and the words "Community Safety
+    Partnership" do not matter."""
+    text = str(name).lower().replace("&", " and ")
+    text = re.sub(r",\s*(county|city) of\s*$", "", text)
+    text = re.sub(r"\b(community safety partnership|csp)\b", " ", text)
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", text).split())
+
+
+@lru_cache(maxsize=1)
+def csp_index() -> dict[str, str]:
+    """Every ONS CSP code, and every normalised CSP name the registry knows (the ONS name, the
+    display name, the partnership area's name), -> the partnership-area code."""
+    index: dict[str, str] = {}
+    for row in _rows():
+        index[row["csp_code"]] = row["area_code"]
+        for name in (row["csp_ons_name"], row["csp_name"], row["area_name"]):
+            index.setdefault(normalise_csp_name(name), row["area_code"])
+    return index
+
+
 @lru_cache(maxsize=8)
 def _load_areas(path: str, mtime: float) -> AreasConfig:
     choice = load_yaml_model(path, AreasChoice) if Path(path).is_file() else AreasChoice()
@@ -174,6 +205,22 @@ def _load_areas(path: str, mtime: float) -> AreasConfig:
     return AreasConfig(forces=forces, selected=selected, peer_groups=peer_groups)
 
 
+def _partnership_named(registry: AreasConfig, key: str):
+    """A partnership by id, code or name, or else the partnership of the district so named
+    (MSG lists often name a district, "West Suffolk", where ONS names the CSP "Western
+    Suffolk"); None when neither is known."""
+    try:
+        return registry.csp(key)
+    except UnknownNameError:
+        pass
+    wanted = normalise_csp_name(key)
+    for csp in registry.csps:
+        for district in csp.districts:
+            if key == district.code or wanted == normalise_csp_name(district.name):
+                return csp
+    return None
+
+
 def _user_peer_groups(path: str, choice: AreasChoice, registry: AreasConfig) -> dict:
     """Each user-supplied group resolved to partnership-area codes and checked: every name
     known to the registry, the area not its own peer, no peer listed twice."""
@@ -190,10 +237,12 @@ def _user_peer_groups(path: str, choice: AreasChoice, registry: AreasConfig) -> 
             raise ConfigError(path, where, str(exc)) from None
         members: list[str] = []
         for name in listed:
-            try:
-                peer = registry.csp(str(name))
-            except UnknownNameError as exc:
-                raise ConfigError(path, where, str(exc)) from None
+            peer = _partnership_named(registry, str(name))
+            if peer is None:
+                try:
+                    registry.csp(str(name))
+                except UnknownNameError as exc:
+                    raise ConfigError(path, where, str(exc)) from None
             if peer.code == area.code:
                 raise ConfigError(path, where, f"{name!r} is {area.name} itself, not a peer")
             if peer.code in members:

@@ -74,6 +74,9 @@ HOME_OFFICE_SCHEMA = pa.schema(
         ("area_type", pa.string()),  # "force" or "csp"
         ("area_code", pa.string()),
         ("area_name", pa.string()),
+        # The registry's partnership area a CSP row belongs to (CSPs that share a merged
+        # district are one area); empty for force rows.
+        ("partnership_code", pa.string()),
         ("offence_code", pa.string()),
         ("offence_description", pa.string()),
         ("offence_group", pa.string()),

@@ -31,6 +31,7 @@ import pandas as pd
 
 from csp_analysis.core.exceptions import InputFileError
 from csp_analysis.core.offences import OFFENCES
+from csp_analysis.core.registry import csp_index, normalise_csp_name
 from csp_analysis.io.rejections import LoadResult, RejectionLog
 
 # ONS police force area codes (PFA23CD) from the ONS LAD-CSP-PFA lookup (December 2023), keyed
@@ -100,6 +101,8 @@ REJECT_COUNT_RANGE = "count out of range"
 # corrupted cell (and would overflow a 64-bit count), never an adjustment.
 MAX_COUNT = 10**9
 REJECT_AREA = "missing area name"
+REJECT_CSP = "CSP not in the ONS lookup (December 2023)"
+REJECT_SUPERSEDED = "quarter also in a later file (the later edition is kept)"
 
 _FY = re.compile(r"^(\d{4})\s*[/-]\s*(\d{2}|\d{4})$")
 _QUARTER = re.compile(r"^q?\s*([1-4])(?:\.0+)?$", re.IGNORECASE)
@@ -188,6 +191,17 @@ def _pick(columns: dict[str, str], candidates: tuple[str, ...]) -> str | None:
     return next((columns[c] for c in candidates if c in columns), None)
 
 
+def _partnership_codes(names: pd.Series, codes: pd.Series | None) -> pd.Series:
+    """The registry's partnership-area code of each CSP row: by ONS code where the edition
+    gives one, else by name (editions spell names differently; see normalise_csp_name)."""
+    index = csp_index()
+    by_name = names.map(lambda n: index.get(normalise_csp_name(n)))
+    if codes is not None:
+        by_code = codes.str.strip().str.upper().map(index)
+        by_name = by_code.where(by_code.notna(), by_name)
+    return by_name.astype("string")
+
+
 def _read_table(path: Path, label: str, frame: pd.DataFrame, header_line: int):
     columns: dict[str, str] = {}
     for original in frame.columns:
@@ -243,6 +257,10 @@ def _read_table(path: Path, label: str, frame: pd.DataFrame, header_line: int):
     else:
         area_type, names = "force", text[force_col]
     reject((names == "").to_numpy(), REJECT_AREA, names)
+    partnership = pd.Series(pd.NA, index=text.index, dtype="string")
+    if area_type == "csp":
+        partnership = _partnership_codes(names, text[csp_code_col] if csp_code_col else None)
+        reject(partnership.isna().to_numpy(), REJECT_CSP, names)
 
     kept = text[ok]
     kept_codes = codes[ok]
@@ -269,6 +287,7 @@ def _read_table(path: Path, label: str, frame: pd.DataFrame, header_line: int):
             "area_type": pd.Series(area_type, index=kept.index, dtype="string"),
             "area_code": area_codes.replace("", None).astype("string"),
             "area_name": area_names.astype("string"),
+            "partnership_code": partnership[ok].astype("string"),
             "offence_code": kept_codes.astype("string"),
             "offence_description": described("offence_description", "description"),
             "offence_group": described("offence_group", "group"),
@@ -276,6 +295,7 @@ def _read_table(path: Path, label: str, frame: pd.DataFrame, header_line: int):
             "police_uk_category": kept_codes.map(lambda c: OFFENCES[c].police_uk_category),
             "count": count_text[ok].astype(float).astype("int64"),
             "source_file": pd.Series(path.name, index=kept.index, dtype="string"),
+            "_line": lines[ok],
         }
     )
     for column in (
@@ -309,28 +329,100 @@ def read_home_office_table(path: str | Path) -> LoadResult:
     -------
     LoadResult
         ``frame`` with HOME_OFFICE_SCHEMA columns (``area_type`` "force" or "csp"; force rows get
-        the ONS PFA code, national bodies none; ``quarter_start`` is the first day of the
-        quarter, Q1 = April). Rows with a bad financial year or quarter, an offence code unknown
-        to :mod:`csp_analysis.core.offences`, a non-numeric count or no area name are counted
-        rejections with ``file:line`` examples. Fully blank rows are not data rows.
+        the ONS PFA code, national bodies none; CSP rows the registry's partnership-area code
+        in ``partnership_code``; ``quarter_start`` is the first day of the quarter, Q1 =
+        April). Rows with a bad financial year or quarter, an offence code unknown to
+        :mod:`csp_analysis.core.offences`, a non-numeric count, no area name or a CSP the ONS
+        lookup does not know are counted rejections with ``file:line`` examples. Fully blank
+        rows are not data rows. Sheets of one workbook that repeat a quarter are counted once
+        (the later sheet kept), as for several files in :func:`read_home_office_tables`.
 
     Raises
     ------
     InputFileError
         The file is missing, of an unsupported type, or lacks a required column.
     """
-    path = Path(path)
+    return read_home_office_tables([path])
+
+
+def _read_sheets(path: Path) -> list[LoadResult]:
+    """Each table of one file, with its rows' spreadsheet lines in ``_line``."""
     if not path.is_file():
         raise InputFileError(path, "Home Office table not found")
-    frames, log, notes, rows_read = [], RejectionLog(), [], 0
+    results = []
     for label, frame, header_line in _tables(path):
         out, read, table_log, table_notes = _read_table(path, label, frame, header_line)
-        frames.append(out)
-        rows_read += read
-        log.extend(table_log)
-        notes.extend(table_notes)
-    frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
-    result = LoadResult(frame=frame, rows_read=rows_read, rejections=log, files=[path.name])
-    result.notes.extend(notes)
-    result.check_invariant()
-    return result
+        out["source_file"] = label
+        result = LoadResult(frame=out, rows_read=read, rejections=table_log, files=[])
+        result.notes.extend(table_notes)
+        results.append(result)
+    results[0].files.append(path.name)
+    return results
+
+
+def _area_key(frame: pd.DataFrame) -> pd.Series:
+    """Which area a row counts for: the partnership area for CSP rows, the force otherwise."""
+    area = frame["partnership_code"].fillna(frame["area_name"])
+    return frame["area_type"].astype(str) + "|" + area.astype(str)
+
+
+def read_home_office_tables(paths) -> LoadResult:
+    """Read several Home Office tables (editions covering different or overlapping years).
+
+    Parameters
+    ----------
+    paths : path or sequence of paths
+        In the order given; a later file is taken to be a later edition.
+
+    Returns
+    -------
+    LoadResult
+        The rows of every file. Where two files hold the same area and quarter (editions
+        overlap: each release republishes earlier years, revised), the later file's rows are
+        kept and the earlier file's rows for that area-quarter are counted as rejected
+        (:data:`REJECT_SUPERSEDED`, with their file and line), so no quarter is counted twice;
+        the same file given twice is caught the same way.
+
+    Raises
+    ------
+    InputFileError
+        As :func:`read_home_office_table`, naming the file.
+    """
+    if isinstance(paths, (str, Path)):
+        paths = [paths]
+    results = [sheet for p in paths for sheet in _read_sheets(Path(p))]
+    if not results:
+        raise InputFileError("(no file)", "no Home Office table given")
+    log, notes, files, rows_read = RejectionLog(), [], [], 0
+    kept_frames = []
+    later_keys: set[str] = set()
+    for result in reversed(results):
+        frame = result.frame
+        if frame.empty:
+            continue
+        quarter_key = _area_key(frame) + "|" + frame["financial_year"].astype(str) + "|" + (
+            frame["financial_quarter"].astype(str)
+        )
+        superseded = quarter_key.isin(later_keys).to_numpy()
+        if superseded.any():
+            log.add_many(
+                str(frame["source_file"].iloc[0]),
+                frame["_line"].to_numpy()[superseded],
+                REJECT_SUPERSEDED,
+                list(quarter_key[superseded].str.split("|").str[1:].str.join(" ")),
+            )
+        kept_frames.append(frame.loc[~superseded])
+        later_keys |= set(quarter_key.unique())
+    for result in results:
+        log.extend(result.rejections)
+        notes.extend(result.notes)
+        files.extend(result.files)
+        rows_read += result.rows_read
+    kept_frames = kept_frames or [results[0].frame]
+    frame = pd.concat(list(reversed(kept_frames)), ignore_index=True).drop(columns="_line")
+    # Sheet labels served the rejection examples; the table records the file.
+    frame["source_file"] = frame["source_file"].str.replace(r"\[.*\]$", "", regex=True)
+    combined = LoadResult(frame=frame, rows_read=rows_read, rejections=log, files=files)
+    combined.notes.extend(notes)
+    combined.check_invariant()
+    return combined

@@ -65,6 +65,7 @@ from csp_analysis.io.lookups import (
 from csp_analysis.io.rejections import LoadResult, RejectionLog
 
 DEMO_MARKER = "DEMO_DATA"
+DEMO_HOME_OFFICE_DIR = "home_office"  # csp-analysis demo-data writes its CSP tables here
 
 
 _SMALL_FILE = 64 * 1024 * 1024  # reference files below this size are fingerprinted by sha256
@@ -96,7 +97,13 @@ def add_arguments(parser) -> None:
     parser.add_argument(
         "--population", metavar="XLSX", help="ONS mid-year estimates workbook (default: config)"
     )
-    parser.add_argument("--home-office", metavar="FILE", help="Home Office open data table")
+    parser.add_argument(
+        "--home-office",
+        nargs="+",
+        metavar="FILE",
+        help="Home Office open data tables (force or CSP level; .csv, .xlsx, .ods); where "
+        "editions overlap, a later file's quarters replace an earlier one's",
+    )
     parser.add_argument("--indicators", metavar="CSV", help="partner indicators, long format")
     parser.add_argument(
         "--local-extract", metavar="CSV", help="local police extract (joined on Crime ID)"
@@ -148,7 +155,7 @@ def _fingerprint(path: Path) -> dict:
     return entry
 
 
-def _resolve_demo(demo, police_uk, lsoa_lookup, local_extract, indicators):
+def _resolve_demo(demo, police_uk, lsoa_lookup, local_extract, indicators, home_office):
     directory = Path(demo)
     if not (directory / DEMO_MARKER).is_file():
         raise IngestError(
@@ -168,6 +175,8 @@ def _resolve_demo(demo, police_uk, lsoa_lookup, local_extract, indicators):
         default(lsoa_lookup, "lsoa_lookup.csv"),
         default(local_extract, "local_extract.csv"),
         default(indicators, "indicators.csv"),
+        # The synthetic national Home Office CSP tables, oldest edition first.
+        home_office or (sorted(map(str, directory.glob(f"{DEMO_HOME_OFFICE_DIR}/*.csv"))) or None),
     )
 
 
@@ -185,7 +194,7 @@ class IngestRequest:
     lsoa11_lookup: str | Path | None = None
     csp_lookup: str | Path | None = None
     population: str | Path | None = None
-    home_office: str | Path | None = None
+    home_office: Sequence[str | Path] | str | Path | None = None
     indicators: str | Path | None = None
     local_extract: str | Path | None = None
     demo: str | Path | None = None
@@ -206,11 +215,17 @@ class IngestRequest:
         """This request with the demo folder's files filled in, checked for the minimum."""
         request = self
         if self.demo is not None:
-            police_uk, lsoa_lookup, local_extract, indicators = _resolve_demo(
-                self.demo, self.police_uk, self.lsoa_lookup, self.local_extract, self.indicators
+            police_uk, lsoa_lookup, local_extract, indicators, home_office = _resolve_demo(
+                self.demo,
+                self.police_uk,
+                self.lsoa_lookup,
+                self.local_extract,
+                self.indicators,
+                self.home_office,
             )
             request = replace(
                 self,
+                home_office=home_office,
                 police_uk=police_uk,
                 lsoa_lookup=lsoa_lookup,
                 local_extract=local_extract,
@@ -370,11 +385,11 @@ def _write_crimes(request, assigner, extract_result, areas, staging, sources):
 
 def _write_partner_tables(request, staging, tables, sources, notes) -> None:
     """The Home Office table and partner indicators, when given."""
-    from csp_analysis.io.home_office import read_home_office_table
+    from csp_analysis.io.home_office import read_home_office_tables
     from csp_analysis.io.indicators import read_indicators
 
     for name, path, read, schema, parquet in (
-        ("home_office", request.home_office, read_home_office_table, HOME_OFFICE_SCHEMA,
+        ("home_office", request.home_office, read_home_office_tables, HOME_OFFICE_SCHEMA,
          paths.HOME_OFFICE_PARQUET),
         ("indicators", request.indicators, read_indicators, INDICATORS_SCHEMA,
          paths.INDICATORS_PARQUET),
@@ -383,7 +398,13 @@ def _write_partner_tables(request, staging, tables, sources, notes) -> None:
             continue
         result = read(path)
         tables[name] = account_for(result)
-        sources[name] = _fingerprint(Path(path))
+        given = [path] if isinstance(path, (str, Path)) else list(path)
+        fingerprints = [_fingerprint(Path(p)) for p in given]
+        sources[name] = (
+            fingerprints[0]
+            if len(fingerprints) == 1
+            else {"files": [f["name"] for f in fingerprints], "fingerprints": fingerprints}
+        )
         _write_frame(result.frame, schema, staging / parquet)
         notes.extend(result.notes)
 

@@ -37,7 +37,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from csp_analysis.analysis import series
+from csp_analysis.analysis import national, peers, series
 from csp_analysis.core import paths
 from csp_analysis.core.calendar import month_label, year_ending_label
 from csp_analysis.core.config import (
@@ -158,6 +158,7 @@ class ReviewContext:
     data_start: pd.Timestamp
     data_end: pd.Timestamp
     windows: ReportWindows = field(default_factory=ReportWindows)
+    processed_dir: Path | None = None
     _keys: pd.DataFrame = field(repr=False, default=None)
     _cache: dict = field(repr=False, default_factory=dict)
 
@@ -215,6 +216,92 @@ class ReviewContext:
     def population_year(self) -> int:
         """The mid-year (30 June) inside the year ending ``period_end``."""
         return int(self.period_end.year if self.period_end.month >= 6 else self.period_end.year - 1)
+
+    # ------------------------------------------------------------------ national comparison
+
+    def peer_group(self, csp: Csp | None = None) -> peers.PeerGroup:
+        """The partnership's peer group: the user's list in ``config/areas.yaml``, otherwise
+        its nearest neighbours on ONS indicators (:mod:`csp_analysis.analysis.peers`)."""
+        csp = csp or self.csp
+        if csp is None:
+            raise AnalysisError("a force-level report has no single peer group")
+        return peers.peer_group(csp.code, self.areas)
+
+    def home_office_csp_rows(self) -> pd.DataFrame | None:
+        """The ingested Home Office CSP-level rows, or None when none were ingested."""
+
+        def read() -> pd.DataFrame | None:
+            path = (self.processed_dir or paths.PROCESSED_DIR) / paths.HOME_OFFICE_PARQUET
+            if not path.is_file():
+                return None
+            frame = pq.read_table(path).to_pandas()
+            if "partnership_code" not in frame:
+                return None  # ingested before partnerships were resolved: re-run the ingest
+            frame = frame[frame["area_type"] == "csp"]
+            return frame if not frame.empty else None
+
+        return self.memo(("home_office_csp",), read)
+
+    def national_counts(self, priority: Priority | tuple[str, ...]) -> national.NationalCounts:
+        """The priority in every partnership area for the latest year ending at a quarter's
+        end, on or before ``period_end``, that the national data cover for this partnership
+        (or, in a force report, for all of the force's partnerships)."""
+        key = priority.id if isinstance(priority, Priority) else priority
+        return self.memo(("national", key), lambda: self._national_counts(priority))
+
+    def _national_counts(self, priority) -> national.NationalCounts:
+        wanted = [self.csp.code] if self.csp is not None else [c.code for c in self.force.csps]
+        home_office = self.home_office_csp_rows()
+        end = national.latest_quarter_end(self.period_end)
+        problem = None
+        for _ in range(4):  # the tables may lag the police.uk months by a few quarters
+            try:
+                if home_office is not None:
+                    counts = national.national_counts(home_office, priority, end)
+                elif isinstance(priority, Priority):
+                    counts = national.police_uk_counts(self._police_uk_monthly(priority), end)
+                else:
+                    raise AnalysisError(
+                        "police.uk does not separate residential from business burglary"
+                    )
+            except AnalysisError as exc:
+                problem = exc
+            else:
+                if all(counts.count(code) is not None for code in wanted):
+                    return counts
+            end = end - pd.DateOffset(months=3)
+        if home_office is None:
+            raise AnalysisError(
+                "no national counts: ingest the Home Office CSP-level open data tables "
+                "(`csp-analysis ingest --home-office ...`) or the police.uk archive of every "
+                "force to compare partnerships across England and Wales"
+            )
+        raise problem or AnalysisError(
+            f"the national data do not cover {self.area_name} in the four quarters before "
+            f"{self.period_end:%B %Y}"
+        )
+
+    def _police_uk_monthly(self, priority: Priority) -> pd.DataFrame:
+        """Monthly counts of the priority by partnership area from every force's police.uk
+        records (the police.uk archive), where the priority is counted by its definition."""
+        path = (self.processed_dir or paths.PROCESSED_DIR) / paths.CRIMES_PARQUET
+        columns = ["month", "csp_code", "crime_type", "outcome"]
+        start = self.period_end - pd.DateOffset(months=23)
+        table = pq.read_table(path, columns=columns, filters=[("month", ">=", start.date())])
+        frame = table.to_pandas()
+        frame = frame[frame["csp_code"].notna()]
+        mask, selection = series.priority_mask(frame, priority, source="police_uk")
+        chosen = frame.loc[mask]
+        if selection.method != "definition":
+            raise AnalysisError(
+                f"{priority.title} cannot be counted from police.uk records by its definition, "
+                "so it is not compared across the country"
+            )
+        present = frame.groupby(["csp_code", "month"]).size().rename("n").reset_index()
+        counts = chosen.groupby(["csp_code", "month"], observed=True).size().rename("count")
+        merged = present.merge(counts.reset_index(), on=["csp_code", "month"], how="left")
+        merged["count"] = merged["count"].fillna(0).astype(int)
+        return merged.rename(columns={"csp_code": "area_code"})[["area_code", "month", "count"]]
 
     def population_for(self, csp_code: str) -> tuple[int, int]:
         """Mid-year population of a CSP for the reporting year.
@@ -474,6 +561,7 @@ def load_context(
         data_start=data_start,
         data_end=data_end,
         windows=windows,
+        processed_dir=directory,
         _keys=key_table,
     )
 

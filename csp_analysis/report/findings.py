@@ -336,7 +336,11 @@ def spc_findings(spc, recent_points: int = 6, unit: str = "month") -> list[Findi
 
 
 def peer_findings(
-    peers: pd.DataFrame, focus: str | None = None, noun: str = "offences", period: str = ""
+    peers: pd.DataFrame,
+    focus: str | None = None,
+    noun: str = "offences",
+    period: str = "",
+    group: str = "areas in its peer group",
 ) -> list[Finding]:
     """The focus area's position in its peer group, from :func:`rates.peer_comparison`.
 
@@ -349,6 +353,9 @@ def peer_findings(
     noun : str
     period : str
         e.g. "in the year ending December 2025", appended after the rate.
+    group : str
+        What the group is, after "of N": e.g. "partnerships of West Mercia", "areas in its
+        most similar group".
     """
     if peers is None:
         return []
@@ -382,7 +389,7 @@ def peer_findings(
         verdict = f"the rate is {comparison} than the group average"
     text = (
         f"{row['area']} had {wording.rate(float(row['rate']))} {noun} per 1,000 population{when}, "
-        f"{position} of {n} areas in its peer group; the group average is "
+        f"{position} of {n} {group}; the group average is "
         f"{wording.rate(float(row['group_average']))} per 1,000 and {verdict}"
     )
     significant = row["comparison"] != "not significantly different"
@@ -593,6 +600,7 @@ def key_findings(
     noun: str = "offences",
     series: str | None = None,
     peer_period: str = "",
+    peer_group: str = "areas in its peer group",
     max_findings: int | None = 8,
     include_not_significant: bool = False,
     kinds: Sequence[str] = KINDS,
@@ -615,6 +623,8 @@ def key_findings(
         Name prefixed to contribution findings.
     peer_period : str
         Period of the peer rates, e.g. "in the year ending December 2025".
+    peer_group : str
+        What the peer group is (see :func:`peer_findings`).
     max_findings : int or None
         Keep at most this many (None keeps all).
     include_not_significant : bool
@@ -640,7 +650,7 @@ def key_findings(
     if "spc_signal" in kinds:
         found += spc_findings(spc)
     if "peer_position" in kinds and peers is not None:
-        found += peer_findings(peers, noun=noun, period=peer_period)
+        found += peer_findings(peers, noun=noun, period=peer_period, group=peer_group)
     if "contribution" in kinds and contributions is not None:
         found += contribution_findings(contributions, noun, series=series)
     ordered = sorted(found, key=lambda f: -f.importance)  # stable: ties keep the input order

@@ -529,3 +529,51 @@ def priority_clause(clause) -> str:
     if clause.victim_sex:
         parts.append("with a " + {"F": "female", "M": "male"}[clause.victim_sex] + " victim")
     return ", and ".join(parts) if len(parts) > 2 else " and ".join(parts)
+
+
+# --------------------------------------------------------------------------- peer groups
+
+#: How every page names a computed peer group: never to be mistaken for the official MSG.
+NEAREST_NEIGHBOURS = "nearest neighbours on ONS indicators, not the Home Office MSG"
+
+
+def peer_group(group, area: str, members: Sequence[str]) -> str:
+    """Who is in a partnership's peer group and how it was chosen, for the page.
+
+    ``group`` is a :class:`csp_analysis.analysis.peers.PeerGroup`; ``members`` its peers' names.
+    """
+    names = join_words(list(members))
+    if group.method == "user":
+        return (
+            f"{area}'s most similar group is the list of {plural(len(members), 'partnership')} "
+            f"supplied for it ({group.source.rstrip('.')}): {names}."
+        )
+    text = (
+        f"{area} is compared with the {plural(len(members), 'partnership area')} most like it "
+        f"on ONS indicators ({NEAREST_NEIGHBOURS}): {names}. They are its nearest neighbours on "
+        "population density, age structure, housing tenure, car ownership, occupation and "
+        "deprivation (Census 2021; English Indices of Deprivation 2019); the Home Office's own "
+        "most similar groups are not published openly."
+    )
+    if "imd_average_score" in group.variables_missing:
+        text += (
+            " The Index of Multiple Deprivation covers England only, so this Welsh partnership "
+            "is matched on the other indicators."
+        )
+    return text
+
+
+def national_source(source: str, synthetic: bool) -> str:
+    """Where the national counts come from."""
+    if synthetic:
+        return (
+            "Counts for partnerships outside the force are synthetic demonstration figures laid "
+            "out like the Home Office tables; none is real."
+        )
+    if source == "home_office":
+        return (
+            "Counts: Home Office, police recorded crime by Community Safety Partnership (open "
+            "data tables), which may differ slightly from the police.uk counts elsewhere in "
+            "this report."
+        )
+    return "Counts: police.uk street-level records of every force."

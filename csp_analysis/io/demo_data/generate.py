@@ -32,6 +32,7 @@ from csp_analysis.io.demo_data.calibration import (
 from csp_analysis.io.demo_data.force import demo_force
 from csp_analysis.io.demo_data.geography import _build_geography
 from csp_analysis.io.demo_data.indicators import INDICATOR_SIGNALS, _format_number, _indicators
+from csp_analysis.io.demo_data.national import national_tables, write_national_tables
 from csp_analysis.io.demo_data.records import (
     _assign_rows,
     _crime_ids,
@@ -41,6 +42,8 @@ from csp_analysis.io.demo_data.records import (
     _outcomes,
 )
 from csp_analysis.io.demo_data.truth import _month_label, _parse_month, build_truth, load_truth
+
+NATIONAL_STREAM = 11  # random stream of the national Home Office tables
 
 
 def _write_csv(frame: pd.DataFrame, path: Path, encoding: str = "utf-8") -> None:
@@ -162,6 +165,19 @@ def generate_demo_data(
     for column in ("value", "target"):
         indicators[column] = [_format_number(v) for v in indicators[column]]
 
+    # Its own generator, so that adding the national tables left every other file as it was.
+    lad_to_csp = {lad: code for code, _, lads, _ in chosen.csps for lad in lads}
+    lsoa_to_csp = dict(
+        zip(geo.lookup["LSOA21CD"], geo.lookup["LAD23CD"].map(lad_to_csp), strict=True)
+    )
+    national = national_tables(
+        np.random.default_rng([int(seed), NATIONAL_STREAM]),
+        extract,
+        lsoa_to_csp,
+        [code for code, *_ in chosen.csps],
+        truth["end"],
+    )
+
     truth["indicators"] = {
         "signals": [dict(s) for s in INDICATOR_SIGNALS],
         "targets": "counts: 90% of the first four quarters' mean; percents: fixed",
@@ -202,6 +218,7 @@ def generate_demo_data(
         _write_csv(geo.lookup, tmp / LOOKUP_FILE, encoding="utf-8-sig")
         _write_csv(extract, tmp / EXTRACT_FILE)
         _write_csv(indicators, tmp / INDICATORS_FILE)
+        write_national_tables(national, tmp)
         (tmp / TRUTH_FILE).write_text(json.dumps(truth, indent=1) + "\n", encoding="utf-8")
         tmp.chmod(0o755)
         _replace_directory(tmp, out_dir)

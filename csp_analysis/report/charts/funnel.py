@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import matplotlib
 import matplotlib.path
 import matplotlib.transforms
@@ -65,6 +67,8 @@ def funnel_chart(
     rate_label: str = "per 1,000 residents",
     max_labels: int = 12,
     caption: str | None = None,
+    marked: Sequence[str] = (),
+    marked_label: str = "comparison group",
 ) -> Chart:
     """Rates against population with 95% and 99.8% funnel limits, points labelled by name.
 
@@ -88,15 +92,29 @@ def funnel_chart(
         clear of every other name, point and the axes is left off too; the highlighted area
         is always named.
     caption : str, optional
+    marked : sequence of str
+        Areas drawn with their own marker and always named (e.g. the most similar group);
+        with more points than ``max_labels``, only these and the highlighted area are named,
+        and the alt text counts the others by position instead of naming them.
+    marked_label : str
+        What the marked areas are, for the alt text (the areas are named on the chart).
 
     Returns
     -------
     Chart
     """
     rows = _funnel_rows(points, funnel, highlight)
+    unknown = [m for m in marked if m not in set(rows["area"])]
+    if unknown:
+        raise AnalysisError(f"funnel_chart: marked area {unknown[0]!r} is not one of the areas")
+    marked = [m for m in marked if m != highlight]
     return Chart(
-        figure=_draw_funnel(rows, funnel, centre, highlight, rate_label, max_labels),
-        alt=_funnel_alt_text(rows, centre, measure, highlight, rate_label),
+        figure=_draw_funnel(
+            rows, funnel, centre, highlight, rate_label, max_labels, marked, marked_label
+        ),
+        alt=_funnel_alt_text(
+            rows, centre, measure, highlight, rate_label, marked, marked_label, max_labels
+        ),
         data=_funnel_table(rows, rate_label),
         caption=caption or f"{wording.sentence_start(measure)} {rate_label} against population",
         name=slugify(f"{measure}-funnel"),
@@ -131,7 +149,9 @@ def _funnel_rows(points: pd.DataFrame, funnel: pd.DataFrame, highlight) -> pd.Da
     return rows
 
 
-def _draw_funnel(rows, funnel, centre, highlight, rate_label, max_labels):
+def _draw_funnel(
+    rows, funnel, centre, highlight, rate_label, max_labels, marked=(), marked_label=""
+):
     figure, axes = _new_figure(height=5.0)
     grid = funnel.sort_values("population")
     axes.axhline(centre, color=PALETTE[0], linewidth=1.6)
@@ -150,22 +170,37 @@ def _draw_funnel(rows, funnel, centre, highlight, rate_label, max_labels):
         {"y": float(last["upper_998"]), "text": "99.8% limits", "colour": GREY},
         {"y": float(last["lower_998"]), "text": "99.8% limits", "colour": GREY},
     ]
-    others = rows[rows["area"] != highlight]
+    many = len(rows) > max_labels
+    others = rows[(rows["area"] != highlight) & ~rows["area"].isin(marked)]
     axes.plot(
         others["population"],
         others["rate"],
         linestyle="none",
         marker="o",
-        markersize=8,
+        markersize=5 if many and marked else 8,
         color=PALETTE[1],
         markeredgecolor="#000000",
         markeredgewidth=0.6,
+        label="Other areas",
     )
-    chosen = (
-        rows
-        if len(rows) <= max_labels
-        else rows[(rows["area"] == highlight) | (rows["position"] != "within the 95% limits")]
-    )
+    if marked:
+        group = rows[rows["area"].isin(marked)]
+        axes.plot(
+            group["population"],
+            group["rate"],
+            linestyle="none",
+            marker="s",
+            markersize=9,
+            color=PALETTE[2],
+            markeredgecolor="#000000",
+            label=wording.sentence_start(marked_label),
+        )
+    if not many:
+        chosen = rows
+    elif marked:
+        chosen = rows[(rows["area"] == highlight) | rows["area"].isin(marked)]
+    else:
+        chosen = rows[(rows["area"] == highlight) | (rows["position"] != "within the 95% limits")]
     if highlight is not None:
         focus = rows[rows["area"] == highlight]
         axes.plot(
@@ -176,6 +211,7 @@ def _draw_funnel(rows, funnel, centre, highlight, rate_label, max_labels):
             markersize=11,
             color=PALETTE[0],
             markeredgecolor="#000000",
+            label=highlight,
         )
     low, high = _extent(
         rows["rate"], centre, *(grid[c] for c in ("lower_95", "upper_95", "lower_998", "upper_998"))
@@ -221,7 +257,9 @@ def _draw_funnel(rows, funnel, centre, highlight, rate_label, max_labels):
     return figure
 
 
-def _funnel_alt_text(rows, centre, measure, highlight, rate_label) -> str:
+def _funnel_alt_text(
+    rows, centre, measure, highlight, rate_label, marked=(), marked_label="", max_labels=12
+) -> str:
     n = len(rows)
     alt = (
         f"{wording.sentence_start(measure)} {rate_label} for {n} area{'s' if n != 1 else ''}, plotted "
@@ -234,6 +272,18 @@ def _funnel_alt_text(rows, centre, measure, highlight, rate_label) -> str:
             f" {highlight} (rate {wording.number(focus['rate'], 1)}, population "
             f"{wording.number(focus['population'])}) is {focus['position']}."
         )
+    if marked:
+        alt += f" The {marked_label}: " + "; ".join(
+            f"{row.area} {row.position}"
+            for row in rows[rows["area"].isin(marked)].itertuples()
+        ) + "."
+    if len(rows) > max_labels:
+        rest = rows[(rows["area"] != highlight) & ~rows["area"].isin(marked)]
+        tally = rest["position"].value_counts()
+        alt += f" Of the other {len(rest)} areas, " + wording.join_words(
+            [f"{n} {'is' if n == 1 else 'are'} {position}" for position, n in tally.items()]
+        ) + "; the data table lists every area."
+        return alt
     outside = rows[(rows["position"] != "within the 95% limits") & (rows["area"] != highlight)]
     if outside.empty:
         alt += (

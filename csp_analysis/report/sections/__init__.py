@@ -63,6 +63,11 @@ from csp_analysis.report.sections.base import (
 from csp_analysis.report.sections.commentary import commentary
 from csp_analysis.report.sections.common import focus
 from csp_analysis.report.sections.methods import data_and_methods
+from csp_analysis.report.sections.national import (
+    most_similar_group,
+    msg_overview,
+    national_funnel,
+)
 from csp_analysis.report.sections.partnership import (
     partnership_funnel,
     partnership_positions,
@@ -108,6 +113,9 @@ __all__ = [
     "headline",
     "key_findings",
     "load_context",
+    "most_similar_group",
+    "msg_overview",
+    "national_funnel",
     "overview",
     "partnership_funnel",
     "partnership_positions",

@@ -127,7 +127,11 @@ def partnership_positions(ctx: ReviewContext) -> Section:
     sentences = []
     for _, row in compared.iterrows():  # by rank, highest rate first
         text = findings.peer_findings(
-            compared, focus=row["area"], noun="crimes", period=f"in the {ctx.year_label}"
+            compared,
+            focus=row["area"],
+            noun="crimes",
+            period=f"in the {ctx.year_label}",
+            group=f"partnerships of {ctx.force.name}",
         )[0].text.rstrip(".")
         funnel_words = wording.funnel_position(where[row["area"]])
         sentences.append(f"{text}; {funnel_words}.")

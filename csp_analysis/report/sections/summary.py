@@ -279,6 +279,7 @@ def key_findings(ctx: ReviewContext) -> Section:
         noun=item.noun,
         series=None,
         peer_period=f"in the {ctx.year_label}",
+        peer_group=f"partnerships of {ctx.force.name}",
         include_not_significant=True,
         max_findings=6,
     )

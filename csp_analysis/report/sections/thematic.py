@@ -212,7 +212,10 @@ def peer_comparison(ctx: ReviewContext) -> Section:
                 " ".join(
                     f.text
                     for f in findings.peer_findings(
-                        compared, noun=item.noun, period=f"in the {ctx.year_label}"
+                        compared,
+                        noun=item.noun,
+                        period=f"in the {ctx.year_label}",
+                        group=f"partnerships of {ctx.force.name}",
                     )
                 )
             )

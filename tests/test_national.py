@@ -1,0 +1,223 @@
+"""National comparison: Home Office CSP-level tables, national counts, overdispersed funnels."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from csp_analysis.analysis import national, rates
+from csp_analysis.analysis.peers import PeerGroup
+from csp_analysis.core.config import load_priorities
+from csp_analysis.core.exceptions import AnalysisError
+from csp_analysis.core.registry import load_registry
+from csp_analysis.io.home_office import (
+    REJECT_CSP,
+    REJECT_SUPERSEDED,
+    read_home_office_table,
+    read_home_office_tables,
+)
+
+# The Home Office CSP open data tables' published columns, in two editions' spellings.
+SPACED = ["Financial Year", "Financial Quarter", "Force Name", "CSP Name", "Offence Description",
+          "Offence Group", "Offence Subgroup", "Offence Code", "Number of Offences"]  # fmt: skip
+UNDERSCORED = ["Financial_Year", "Financial_Quarter", "Force_Name", "Community_Safety_Partnership",
+               "Offence_Description", "Offence_Group", "Offence_Subgroup", "Offence_Code",
+               "Number_of_Offences"]  # fmt: skip
+ROBBERY = ("Robbery of personal property", "Robbery", "Robbery of personal property", "34B")
+BURGLARY = ("Burglary - residential", "Theft offences", "Domestic burglary", "28E")
+FRAUD = ("Action Fraud", "Fraud offences", "Fraud: action fraud", "53A")
+
+
+def _rows(csp: str, year: str, quarters, offence, count, force="West Mercia"):
+    return [[year, q, force, csp, *offence, count] for q in quarters]
+
+
+def _csv(path, columns, rows):
+    pd.DataFrame(rows, columns=columns).to_csv(path, index=False)
+    return path
+
+
+def test_csp_names_of_every_edition_find_their_partnership(tmp_path):
+    rows = (
+        _rows("Herefordshire, County of", "2024/25", [1], ROBBERY, 12)
+        + _rows("South Worcester", "2024/25", [1], ROBBERY, 7)
+        + _rows("SOUTH WORCESTERSHIRE CSP", "2024/25", [2], ROBBERY, 9)
+        + _rows("Telford & Wrekin Community Safety Partnership", "2024/25", [1], ROBBERY, 4)
+        + _rows("Atlantis", "2024/25", [1], ROBBERY, 5)
+    )
+    result = read_home_office_table(_csv(tmp_path / "csp.csv", SPACED, rows))
+    registry = load_registry()
+    codes = list(result.frame["partnership_code"])
+    assert codes == [registry.csp(n).code for n in ("herefordshire", "south-worcestershire",
+                                                     "south-worcestershire", "telford-and-wrekin")]  # fmt: skip
+    assert result.rejections.counts[REJECT_CSP] == 1
+    assert result.rejections.examples[REJECT_CSP][0].where() == "csp.csv:6"
+    assert result.rows_read == 5 == result.rows_loaded + result.rejections.total
+
+
+def test_merged_partnerships_are_counted_as_one_area(tmp_path):
+    rows = _rows("Allerdale", "2024/25", [1], ROBBERY, 3) + _rows("Carlisle", "2024/25", [1], ROBBERY, 4)
+    frame = read_home_office_table(_csv(tmp_path / "c.csv", SPACED, rows)).frame
+    assert frame["partnership_code"].nunique() == 1
+    assert load_registry().csp(frame["partnership_code"].iloc[0]).name == "Cumberland"
+
+
+def test_a_later_edition_replaces_an_earlier_ones_quarters(tmp_path):
+    older = _csv(
+        tmp_path / "older.csv",
+        UNDERSCORED,
+        _rows("Shropshire", "2024/25", [1, 2], ROBBERY, 10)
+        + _rows("Shropshire", "2024/25", [2], BURGLARY, 5),
+    )
+    newer = _csv(tmp_path / "newer.csv", SPACED, _rows("Shropshire", "2024/25", [2, 3], ROBBERY, 11))
+    result = read_home_office_tables([older, newer])
+    frame = result.frame
+    assert sorted(zip(frame["financial_quarter"], frame["source_file"], strict=True)) == [
+        (1, "older.csv"), (2, "newer.csv"), (3, "newer.csv")
+    ]  # fmt: skip
+    # Both of the older file's Q2 rows (robbery and burglary) are superseded, with their lines.
+    assert result.rejections.counts[REJECT_SUPERSEDED] == 2
+    assert [e.where() for e in result.rejections.examples[REJECT_SUPERSEDED]] == [
+        "older.csv:3", "older.csv:4"
+    ]  # fmt: skip
+    assert result.rows_read == 5 == result.rows_loaded + result.rejections.total
+
+
+def test_the_same_file_given_twice_is_counted_once(tmp_path):
+    path = _csv(tmp_path / "t.csv", SPACED, _rows("Shropshire", "2024/25", [1, 2, 3, 4], ROBBERY, 10))
+    result = read_home_office_tables([path, path])
+    assert result.rows_loaded == 4
+    assert result.rejections.counts[REJECT_SUPERSEDED] == 4
+    assert int(result.frame["count"].sum()) == 40
+
+
+@pytest.mark.parametrize("suffix", [".xlsx", ".ods"])
+def test_a_published_workbook_with_notes_above_the_table_is_read(tmp_path, suffix):
+    rows = _rows("Wiltshire", "2023/24", [1, 2], ROBBERY, 21, force="Wiltshire")
+    notes = [["Police recorded crime by Community Safety Partnership"] + [""] * 8,
+             ["Source: Home Office"] + [""] * 8, [""] * 9, SPACED]  # fmt: skip
+    sheet = pd.DataFrame(notes + rows)
+    path = tmp_path / f"prc-csp{suffix}"
+    with pd.ExcelWriter(path, engine="openpyxl" if suffix == ".xlsx" else "odf") as writer:
+        pd.DataFrame([["Contents"]]).to_excel(writer, sheet_name="Contents", header=False, index=False)
+        sheet.to_excel(writer, sheet_name="2023-24", header=False, index=False)
+    result = read_home_office_table(path)
+    assert result.rows_loaded == 2
+    assert set(result.frame["source_file"]) == {path.name}
+    assert result.frame["partnership_code"].iloc[0] == load_registry().csp("wiltshire").code
+
+
+# --------------------------------------------------------------------------- national counts
+
+
+def _table(tmp_path, rows):
+    return read_home_office_table(_csv(tmp_path / "n.csv", SPACED, rows)).frame
+
+
+def test_national_counts_take_four_quarters_and_leave_out_fraud(tmp_path):
+    all_crime = load_priorities().get("all_crime")
+    rows = (
+        _rows("Shropshire", "2024/25", [1, 2, 3, 4], ROBBERY, 10)
+        + _rows("Shropshire", "2024/25", [4], BURGLARY, 3)
+        + _rows("Shropshire", "2024/25", [4], FRAUD, 100)
+        + _rows("Shropshire", "2025/26", [1], ROBBERY, 1000)  # after the year
+        + _rows("Wiltshire", "2024/25", [2, 3, 4], ROBBERY, 10, force="Wiltshire")  # Q1 missing
+    )
+    counts = national.national_counts(_table(tmp_path, rows), all_crime, pd.Timestamp("2025-03-01"))
+    registry = load_registry()
+    assert counts.count(registry.csp("shropshire").code) == 43
+    assert counts.count(registry.csp("wiltshire").code) is None
+    assert counts.incomplete == (registry.csp("wiltshire").code,)
+    burglary = national.national_counts(
+        _table(tmp_path, rows), national.RESIDENTIAL_BURGLARY_SUBGROUPS, pd.Timestamp("2025-03-01")
+    )
+    assert burglary.count(registry.csp("shropshire").code) == 3
+
+
+def test_a_year_ending_any_quarter(tmp_path):
+    all_crime = load_priorities().get("all_crime")
+    rows = _rows("Shropshire", "2024/25", [1, 2, 3, 4], ROBBERY, 10) + _rows(
+        "Shropshire", "2025/26", [1], ROBBERY, 20
+    )
+    counts = national.national_counts(_table(tmp_path, rows), all_crime, pd.Timestamp("2025-06-01"))
+    assert counts.count(load_registry().csp("shropshire").code) == 50
+
+
+@pytest.mark.parametrize(
+    ("priority", "end", "message"),
+    [("all_crime", "2025-02-01", "not the last month of a quarter"),
+     ("domestic_abuse", "2025-03-01", "cannot be counted from the Home Office offence codes"),
+     ("all_crime", "2027-03-01", "no quarter of the year ending March 2027")],
+)  # fmt: skip
+def test_national_counts_refuse_what_they_cannot_count(tmp_path, priority, end, message):
+    rows = _rows("Shropshire", "2024/25", [1, 2, 3, 4], ROBBERY, 10)
+    with pytest.raises(AnalysisError, match=message):
+        national.national_counts(
+            _table(tmp_path, rows), load_priorities().get(priority), pd.Timestamp(end)
+        )
+
+
+def test_latest_quarter_end():
+    assert national.latest_quarter_end(pd.Timestamp("2026-03-01")) == pd.Timestamp("2026-03-01")
+    assert national.latest_quarter_end(pd.Timestamp("2026-02-01")) == pd.Timestamp("2025-12-01")
+    assert national.latest_quarter_end(pd.Timestamp("2025-07-15")) == pd.Timestamp("2025-06-01")
+
+
+def test_the_peer_table_rounds_populations_and_averages_the_rates():
+    registry = load_registry()
+    codes = [registry.csp(n).code for n in ("herefordshire", "shropshire", "wiltshire")]
+    counts = national.NationalCounts(
+        pd.DataFrame({"area_code": codes, "count": [10000, 20000, 30000]}),
+        pd.Timestamp("2025-03-01"),
+        "home_office",
+    )
+    group = PeerGroup(codes[0], tuple(codes[1:]) + ("E22000001x",), "user", "test")
+    table = national.peer_table(counts, group, registry, 2023)
+    populations = {c.code: c.population[2023] for c in registry.csps if c.code in codes}
+    expected_rates = [n / populations[c] * 1000 for c, n in zip(codes, [10000, 20000, 30000], strict=True)]
+    assert table["group_average"].iloc[0] == pytest.approx(np.mean(expected_rates))
+    row = table.set_index("area_code").loc[codes[0]]
+    assert row["population_rounded"] == round(populations[codes[0]] / 100) * 100
+    assert table.attrs["missing"] == ["E22000001x"]
+    with pytest.raises(AnalysisError, match="the partnership itself has no count"):
+        national.peer_table(counts, PeerGroup("E22000999", tuple(codes), "user", "t"), registry, 2023)
+
+
+# --------------------------------------------------------------------------- overdispersion
+
+
+def test_no_overdispersion_when_areas_vary_by_chance_alone():
+    rng = np.random.default_rng(3)
+    pops = rng.integers(50_000, 600_000, 300).astype(float)
+    counts = rng.poisson(pops * 80 / 1000)
+    assert rates.overdispersion(counts, pops, 80.0) == pytest.approx(0.0, abs=2.0)
+
+
+def test_overdispersion_recovers_a_known_between_area_spread():
+    # Rates drawn with a between-area SD of 20 per 1,000 around 80, so tau^2 = 400. Spiegelhalter's
+    # estimate Winsorises the z-scores at 10%/90%, which for normal effects keeps about 0.68 of
+    # their variance (E[min(z^2, 1.2816^2)] = 0.679): expected near 270, by design robust to
+    # outliers at the cost of limits a little narrow (about 87% inside the 95% limits).
+    rng = np.random.default_rng(4)
+    pops = rng.integers(50_000, 600_000, 2000).astype(float)
+    true_rates = rng.normal(80, 20, len(pops)).clip(5)
+    counts = rng.poisson(pops * true_rates / 1000)
+    tau2 = rates.overdispersion(counts, pops, 80.0)
+    assert 200 < tau2 < 320
+    limits = rates.overdispersed_funnel_limits(pops, 80.0, tau2)
+    rate = counts / pops * 1000
+    inside = (rate >= limits["lower_95"]) & (rate <= limits["upper_95"])
+    assert 0.83 < inside.mean() < 0.92
+    # Without the adjustment almost every area would be "outside": the point of it.
+    poisson = rates.funnel_limits(pops, 80.0)
+    assert ((rate >= poisson["lower_95"]) & (rate <= poisson["upper_95"])).mean() < 0.3
+
+
+def test_overdispersed_limits_reduce_to_poisson_ones_without_overdispersion():
+    grid = np.array([100_000.0, 400_000.0])
+    wide = rates.overdispersed_funnel_limits(grid, 80.0, 0.0)
+    exact = rates.funnel_limits(grid, 80.0)
+    assert np.allclose(wide["upper_95"], exact["upper_95"], rtol=0.01)
+    with pytest.raises(AnalysisError, match="tau"):
+        rates.overdispersed_funnel_limits(grid, 80.0, -1.0)
