@@ -221,3 +221,35 @@ def test_overdispersed_limits_reduce_to_poisson_ones_without_overdispersion():
     assert np.allclose(wide["upper_95"], exact["upper_95"], rtol=0.01)
     with pytest.raises(AnalysisError, match="tau"):
         rates.overdispersed_funnel_limits(grid, 80.0, -1.0)
+
+
+def test_police_uk_counts_need_all_twelve_months():
+    months = pd.date_range("2025-01-01", "2025-12-01", freq="MS")
+    monthly = pd.concat(
+        [
+            pd.DataFrame({"area_code": "A", "month": months, "count": 10}),
+            pd.DataFrame({"area_code": "B", "month": months[1:], "count": 10}),
+        ]
+    )
+    counts = national.police_uk_counts(monthly, pd.Timestamp("2025-12-01"))
+    assert counts.count("A") == 120 and counts.count("B") is None
+    assert counts.incomplete == ("B",) and counts.source == "police_uk"
+    with pytest.raises(AnalysisError, match="no partnership has police.uk data"):
+        national.police_uk_counts(monthly, pd.Timestamp("2027-12-01"))
+
+
+def test_the_demo_ingest_loads_the_national_tables_of_both_editions():
+    import json
+
+    from csp_analysis.core.paths import PROCESSED_DIR
+
+    report_path = PROCESSED_DIR / "ingest_report.json"
+    if not report_path.is_file():
+        pytest.fail("no demo data in data/processed: run `make data` (make test does)")
+    report = json.loads(report_path.read_text(encoding="utf-8"))
+    table = report["tables"]["home_office"]
+    assert table["rows_read"] == table["rows_loaded"] > 0
+    assert len(report["sources"]["home_office"]["files"]) == 2
+    frame = pd.read_parquet(PROCESSED_DIR / "home_office.parquet")
+    # Every partnership area of England and Wales, resolved from the names alone.
+    assert frame["partnership_code"].nunique() == len(load_registry().csps) == 300

@@ -200,3 +200,15 @@ def test_a_users_list_is_resolved_and_used(tmp_path):
 def test_bad_user_lists_are_refused_with_the_key(tmp_path, text, message):
     with pytest.raises(ConfigError, match=message):
         load_areas(_areas_yaml(tmp_path, text))
+
+
+def test_the_peers_command_names_the_method(capsys):
+    from csp_analysis.core.cli import main
+
+    assert main(["peers", "cardiff", "-k", "3"]) == 0
+    out = capsys.readouterr().out
+    assert "Cardiff (W14000015): 3 peers, nearest neighbours on ONS indicators, not the Home " in out
+    assert "not matched on: imd_average_score" in out
+    assert out.count("distance") == 3
+    assert main(["peers", "atlantis"]) == 1
+    assert "unknown CSP 'atlantis'" in capsys.readouterr().err

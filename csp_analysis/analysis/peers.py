@@ -255,3 +255,45 @@ def peer_group(area_code: str, areas: AreasConfig | None = None, k: int = DEFAUL
         return _computed[k][area_code]
     except KeyError:
         raise AnalysisError(f"no ONS profile for partnership area {area_code}") from None
+
+
+# --------------------------------------------------------------------------- command line
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("csp", nargs="+", help="partnership id, ONS code or name")
+    parser.add_argument(
+        "-k", type=int, default=DEFAULT_PEERS, help="peers in a computed group (default 7)"
+    )
+
+
+def describe(group: PeerGroup, areas: AreasConfig) -> str:
+    """The group as ``csp-analysis peers`` prints it: members, forces, distances, method."""
+    from csp_analysis.core.registry import load_registry
+
+    registry = load_registry()
+    area = registry.csp(group.area_code)
+    how = (
+        f"supplied in config/areas.yaml ({group.source})"
+        if group.official
+        else "nearest neighbours on ONS indicators, not the Home Office MSG"
+    )
+    lines = [f"{area.name} ({area.code}): {group.size} peers, {how}"]
+    if group.variables_missing:
+        lines.append(f"  not matched on: {', '.join(group.variables_missing)} (England only)")
+    for i, code in enumerate(group.members):
+        peer = registry.csp(code)
+        force = registry.force_of(code).name
+        distance = f"  distance {group.distances[i]:.2f}" if group.distances else ""
+        lines.append(f"  {i + 1}. {peer.name} ({code}, {force}){distance}")
+    return "\n".join(lines)
+
+
+def run(args) -> int:
+    from csp_analysis.core.registry import load_areas
+
+    areas = load_areas()
+    for key in args.csp:
+        group = peer_group(areas.csp(key).code, areas, k=args.k)
+        print(describe(group, areas))
+    return 0

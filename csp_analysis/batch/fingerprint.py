@@ -2,7 +2,7 @@
 
 A report is re-run when any of four things changes: its notebook (cell types, sources and tags;
 outputs and execution counts are ignored, so saving a notebook after running it changes
-nothing), the package code (``csp_analysis/**/*.py``, the HTML templates, and the area and
+nothing), the package (its code, HTML templates and shipped tables, and the area and
 priority configuration), the processed input data, or its parameters. Each is a SHA-256 hex
 digest; :func:`report_fingerprint` combines them.
 
@@ -87,10 +87,12 @@ def code_fingerprint(project_root: Path = PROJECT_ROOT) -> str:
     report's parameters and notebook, which have their own fingerprints.
     """
     package = project_root / "csp_analysis"
-    files = [p for p in package.rglob("*.py") if "__pycache__" not in p.parts]
-    templates = package / "templates"
-    if templates.is_dir():
-        files += [p for p in templates.rglob("*") if p.is_file() and "__pycache__" not in p.parts]
+    # Every file of the package: code, the report templates (report/templates/) and the shipped
+    # tables (core/data/: the area registry and the ONS profiles that peer groups come from).
+    files = [
+        p for p in package.rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc"
+    ]  # fmt: skip
     config_dir = project_root / CONFIG_DIR.relative_to(PROJECT_ROOT)
     if config_dir.is_dir():
         files += [p for p in config_dir.glob("*.yaml") if p.name not in _CODE_CONFIG_EXCLUDED]

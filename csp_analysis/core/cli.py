@@ -36,6 +36,11 @@ register(
     "csp_analysis.core.registry",
     "list police forces, partnerships, districts and populations",
 )
+register(
+    "peers",
+    "csp_analysis.analysis.peers",
+    "show a partnership's most similar group (yours, or nearest neighbours on ONS indicators)",
+)
 register("download", "csp_analysis.io.download", "download police.uk street-level data")
 register(
     "evaluate", "csp_analysis.analysis.evaluate", "backtest forecasting models on monthly series"

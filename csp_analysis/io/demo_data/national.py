@@ -156,6 +156,13 @@ def national_tables(
         quarter=extract["RecordedMonth"].map(month_to_quarter),
     ).dropna(subset=["area", "quarter"])
     own_counts = own.groupby(["area", "quarter", "HOOffenceCode"]).size()
+    # A quarter the demo span does not cover has no records for the force: left out of the
+    # table (as a real table lacks what was not recorded), never written as zeros.
+    months_made = set(extract["RecordedMonth"].unique())
+    covered = {
+        (fy, q) for fy, q, first in quarters
+        if all(str(first + offset) in months_made for offset in range(3))
+    }  # fmt: skip
 
     rows = []
     for force in registry.forces:
@@ -163,6 +170,8 @@ def national_tables(
             population = csp.population[max(csp.population)]
             for fy, q, _ in quarters:
                 if csp.code in force_csps:
+                    if (fy, q) not in covered:
+                        continue
                     part = own_counts.get((csp.code, (fy, q)))
                     by_code = {} if part is None else part.to_dict()
                     quarter_codes = sorted(set(by_code) | set(codes))

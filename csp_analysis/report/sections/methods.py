@@ -47,6 +47,14 @@ def data_and_methods(ctx: ReviewContext) -> Section:
         "Control charts: XmR charts with the NHS England Making Data Count rules.",
         "Forecasts: seasonal naive, exponential smoothing and seasonal ARIMA models compared "
         "in a rolling-origin backtest; the most accurate is used.",
+        "Most similar groups: the partnership's own list where it supplied one; otherwise its "
+        "seven nearest neighbours on population density, age, housing tenure, car ownership, "
+        "occupation (Census 2021, Office for National Statistics) and deprivation (English "
+        "Indices of Deprivation 2019, Ministry of Housing, Communities and Local Government; "
+        "England only), both under the Open Government Licence v3.0. These are not the Home "
+        "Office most similar groups. National counts: Home Office police recorded crime by "
+        "Community Safety Partnership, excluding fraud; the national funnel's limits allow for "
+        "the usual spread between areas (Spiegelhalter, 2005).",
         "Disclosure control: small counts are withheld as [c] (counts of 1 to 2, or 1 to 4 in "
         "sensitive themes), with further cells withheld where a total would reveal them.",
         "Full methods: docs/methods.md in the csp-analysis repository.",

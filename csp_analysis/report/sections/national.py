@@ -14,7 +14,7 @@ import pandas as pd
 
 from csp_analysis.analysis import national, rates
 from csp_analysis.analysis.peers import PeerGroup
-from csp_analysis.core.config import Priority
+from csp_analysis.core.config import SOURCE_FIELDS, Priority
 from csp_analysis.core.exceptions import AnalysisError
 from csp_analysis.core.registry import load_registry
 from csp_analysis.report import charts, findings, wording
@@ -26,8 +26,45 @@ ALL_CRIME_LABEL = "Total recorded crime (excluding fraud)"
 OFF_SCALE = 4  # times the national rate: drawn off the chart, named in the text
 
 
+# A national funnel needs most of the country; a group table needs the area and two peers.
+MIN_NATIONAL_SHARE = 0.5
+MIN_GROUP_WITH_COUNTS = 3
+
+
 def _priority(ctx: ReviewContext) -> Priority:
     return ctx.priority or ctx.priorities.get("all_crime")
+
+
+def _not_compared(ctx: ReviewContext, priority: Priority) -> str | None:
+    """Why the priority is not compared nationally in these data, in a sentence; None if it is.
+
+    A limitation of the data, stated plainly like any other: the priority cannot be counted
+    from the national sources, or no national counts were loaded.
+    """
+    if ctx.priority is not None and not ctx.selection(priority).available:
+        return None  # the section's own focus() says why the priority is unavailable
+    countable = [
+        source for source in ("home_office", "police_uk")
+        if priority.selection(source, set(SOURCE_FIELDS[source])).method == "definition"
+    ]  # fmt: skip
+    if not countable:
+        return (
+            f"{priority.title} is not compared with other partnerships across England and "
+            "Wales: neither the Home Office tables nor police.uk can count it by its definition."
+        )
+    if ctx.home_office_csp_rows() is None and "police_uk" not in countable:
+        return (
+            f"{priority.title} is not compared with other partnerships across England and "
+            "Wales: it needs the Home Office CSP-level tables, which were not loaded."
+        )
+    try:
+        ctx.national_counts(priority)
+    except AnalysisError as exc:
+        return (
+            "No comparison with partnerships across England and Wales: "
+            f"{wording.clause(str(exc))}."
+        )
+    return None
 
 
 def _count_label(priority: Priority) -> str:
@@ -125,8 +162,17 @@ def most_similar_group(ctx: ReviewContext) -> Section:
         sensitive = item.sensitive
     else:
         sensitive = priority.sensitive
+    reason = _not_compared(ctx, priority)
+    if reason is not None:
+        return Paragraph(reason)
     group = ctx.peer_group()
     compared, counts = _group_table(ctx, group, priority)
+    if len(compared) < MIN_GROUP_WITH_COUNTS:
+        return Paragraph(
+            f"No comparison with the most similar group: the national counts loaded cover only "
+            f"{len(compared) - 1} of its {group.size} peers. Load the Home Office CSP-level "
+            "tables, or the police.uk archive of every force."
+        )
     label = _count_label(priority)
     if any(_small(c, sensitive) for c in compared["count"]):
         raise AnalysisError(
@@ -190,7 +236,16 @@ def national_funnel(ctx: ReviewContext) -> Section:
     priority = _priority(ctx)
     if ctx.priority is not None:
         focus(ctx)  # a priority these data cannot measure says so here too
+    reason = _not_compared(ctx, priority)
+    if reason is not None:
+        return Paragraph(reason)
     table, counts = _national_points(ctx, priority)
+    n_areas = len(load_registry().csps)
+    if len(table) < MIN_NATIONAL_SHARE * n_areas:
+        return Paragraph(
+            f"No national funnel plot: the national counts loaded cover {len(table)} of the "
+            f"{n_areas} partnership areas of England and Wales."
+        )
     if any(_small(c, priority.sensitive) for c in table["count"]):
         raise AnalysisError("a partnership's count is small enough to identify people")
     if ctx.csp is not None:
@@ -238,6 +293,20 @@ def national_funnel(ctx: ReviewContext) -> Section:
     return [chart, Paragraph(text), Paragraph(wording.national_source(counts.source, ctx.synthetic))]
 
 
+def _too_few_peers(ctx: ReviewContext, priority: Priority) -> str | None:
+    counts = ctx.national_counts(priority)
+    for csp in ctx.force.csps:
+        group = ctx.peer_group(csp)
+        have = sum(counts.count(code) is not None for code in group.codes)
+        if have < MIN_GROUP_WITH_COUNTS:
+            return (
+                "No comparison with most similar groups: the national counts loaded cover "
+                f"only {have - 1} of {csp.name}'s {group.size} peers. Load the Home Office "
+                "CSP-level tables, or the police.uk archive of every force."
+            )
+    return None
+
+
 @_section
 def msg_overview(ctx: ReviewContext) -> Section:
     """Force report: each of the force's partnerships against its own most similar group.
@@ -247,12 +316,23 @@ def msg_overview(ctx: ReviewContext) -> Section:
     Section
     """
     priority = ctx.priorities.get("all_crime")
+    reason = _not_compared(ctx, priority)
+    if reason is None:
+        reason = _too_few_peers(ctx, priority)
+    if reason is not None:
+        return Paragraph(reason)
     rows, notes = [], []
     for csp in ctx.force.csps:
         group = ctx.peer_group(csp)
         counts = ctx.national_counts(priority)
         year = counts.year_end.year if counts.year_end.month >= 6 else counts.year_end.year - 1
         compared = national.peer_table(counts, group, load_registry(), year)
+        if len(compared) < MIN_GROUP_WITH_COUNTS:
+            raise AnalysisError(
+                f"the national counts loaded cover too few of {csp.name}'s peers to compare it "
+                "with its most similar group; load the Home Office CSP-level tables, or the "
+                "police.uk archive of every force"
+            )
         me = compared[compared["area_code"] == csp.code].iloc[0]
         rows.append(
             {
