@@ -148,7 +148,8 @@ def test_a_year_ending_any_quarter(tmp_path):
     ("priority", "end", "message"),
     [("all_crime", "2025-02-01", "not the last month of a quarter"),
      ("domestic_abuse", "2025-03-01", "cannot be counted from the Home Office offence codes"),
-     ("all_crime", "2027-03-01", "no quarter of the year ending March 2027")],
+     ("all_crime", "2027-03-01", "no quarter of the year ending March 2027"),
+     ("asb", "2025-03-01", "hold no records of anti-social behaviour")],
 )  # fmt: skip
 def test_national_counts_refuse_what_they_cannot_count(tmp_path, priority, end, message):
     rows = _rows("Shropshire", "2024/25", [1, 2, 3, 4], ROBBERY, 10)
@@ -253,3 +254,115 @@ def test_the_demo_ingest_loads_the_national_tables_of_both_editions():
     frame = pd.read_parquet(PROCESSED_DIR / "home_office.parquet")
     # Every partnership area of England and Wales, resolved from the names alone.
     assert frame["partnership_code"].nunique() == len(load_registry().csps) == 300
+
+
+# --------------------------------------------------------------------------- on the page
+
+
+@pytest.fixture(scope="module")
+def demo_contexts():
+    from csp_analysis.core.paths import PROCESSED_DIR
+    from csp_analysis.report import review
+
+    if not (PROCESSED_DIR / "crimes.parquet").is_file():
+        pytest.fail("no demo data in data/processed: run `make data` (make test does)")
+    return {
+        "summary": review.load_context(csp="herefordshire", period_end="2026-03"),
+        "neighbourhood": review.load_context(
+            csp="herefordshire", priority="neighbourhood_crime", period_end="2026-03"
+        ),
+        "domestic": review.load_context(
+            csp="herefordshire", priority="domestic_abuse", period_end="2026-03"
+        ),
+        "wales_free": review.load_context(csp="shropshire", period_end="2026-03"),
+    }
+
+
+def _text(section) -> str:
+    import re
+
+    return " ".join(re.sub(r"<[^>]+>", " ", section.html()).split())
+
+
+def test_the_summary_shows_the_group_from_other_forces_with_the_average(demo_contexts, monkeypatch):
+    from csp_analysis.report import review
+
+    monkeypatch.setenv(review.STRICT_ENV, "1")
+    ctx = demo_contexts["summary"]
+    section = review.most_similar_group(ctx)
+    table = section.tables["most-similar-group"]
+    members = table.drop(index="Group average (mean of the rates)")
+    assert len(members) == 8
+    assert "Herefordshire (this partnership)" in members.index
+    assert (members["Police force area"] != "West Mercia").sum() >= 4
+    rates_shown = members["Rate per 1,000 population"].astype(float)
+    # The group average is the mean of the (unrounded) rates: within rounding of the shown ones.
+    average = float(table.loc["Group average (mean of the rates)", "Rate per 1,000 population"])
+    assert abs(average - rates_shown.mean()) < 0.5
+    text = _text(section)
+    assert "nearest neighbours on ONS indicators, not the Home Office MSG" in text
+    assert "synthetic" in text
+    found = review.key_findings(ctx)
+    assert any("partnerships in its most similar group" in s for s in found.parts[0].sentences)
+
+
+def test_a_users_group_is_used_and_named_on_the_page(demo_contexts, monkeypatch, tmp_path):
+    import dataclasses
+
+    from csp_analysis.core.registry import load_areas
+    from csp_analysis.report import review
+
+    monkeypatch.setenv(review.STRICT_ENV, "1")
+    path = tmp_path / "areas.yaml"
+    path.write_text(
+        "peer_groups:\n  herefordshire:\n    source: iQuanta MSG, March 2026\n"
+        "    peers: [Wiltshire, West Suffolk, \"King's Lynn and West Norfolk\","
+        " South Devon and Dartmoor]\n",
+        encoding="utf-8",
+    )
+    ctx = dataclasses.replace(demo_contexts["summary"], areas=load_areas(path), _cache={})
+    section = review.most_similar_group(ctx)
+    members = section.tables["most-similar-group"].index
+    assert set(members) == {"Herefordshire (this partnership)", "Wiltshire", "Western Suffolk",
+                            "King's Lynn and West Norfolk", "South Devon and Dartmoor",
+                            "Group average (mean of the rates)"}  # fmt: skip
+    text = _text(section)
+    assert "supplied for it (iQuanta MSG, March 2026)" in text
+    assert "not the Home Office MSG" not in text
+
+
+def test_burglary_is_compared_per_household_in_the_neighbourhood_review(demo_contexts, monkeypatch):
+    from csp_analysis.report import review
+
+    monkeypatch.setenv(review.STRICT_ENV, "1")
+    section = review.most_similar_group(demo_contexts["neighbourhood"])
+    burglary = section.tables["most-similar-group-burglary"]
+    assert "Rate per 1,000 households" in burglary.columns
+    assert "Households (Census 2021)" in burglary.columns
+    here = burglary.loc["Herefordshire (this partnership)"]
+    assert here["Households (Census 2021)"] == 82800  # Census 2021: 82,827
+
+
+def test_a_priority_the_tables_cannot_count_says_so_plainly(demo_contexts, monkeypatch):
+    from csp_analysis.report import review
+
+    monkeypatch.setenv(review.STRICT_ENV, "1")
+    for name in ("most_similar_group", "national_funnel"):
+        section = getattr(review, name)(demo_contexts["domestic"])
+        assert not section.failed and not section.tables
+        assert "is not compared with other partnerships across England and Wales" in _text(section)
+
+
+def test_the_national_funnel_marks_the_group(demo_contexts, monkeypatch):
+    from csp_analysis.report import review
+
+    monkeypatch.setenv(review.STRICT_ENV, "1")
+    ctx = demo_contexts["summary"]
+    section = review.national_funnel(ctx)
+    chart = section.parts[0]
+    assert chart.alt.startswith("Recorded crimes per 1,000 residents for ")
+    assert "The most similar group: " in chart.alt
+    assert "the data table lists every area" in chart.alt
+    # Every area but the off-scale City of London is in the data behind the chart.
+    assert len(chart.data) == 299
+    assert "City of London" in _text(section)

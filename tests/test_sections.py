@@ -22,12 +22,13 @@ SECTIONS = {
     "summary": [
         "overview", "headline", "key_findings", "year_to_date", "crime_type_table",
         "trend_section", "control_chart", "forecast_section", "top_lsoas", "data_and_methods",
+        "most_similar_group", "national_funnel",
     ],
     "thematic": [
         "definition", "breakdowns", "seasonality_section", "peer_comparison",
     ],
     "force": ["partnership_table", "partnership_funnel", "partnership_positions",
-              "priority_rates_table"],
+              "priority_rates_table", "msg_overview", "national_funnel"],
     "performance": ["performance_summary", "performance_by_quarter", "performance_charts"],
 }  # fmt: skip
 

@@ -135,6 +135,12 @@ def national_counts(
     present = in_year.groupby("partnership_code")["quarter_start"].nunique()
     complete = present[present == len(starts)].index
     chosen = _select(in_year, priority)
+    if chosen.empty:
+        what = priority.title.lower() if isinstance(priority, Priority) else "these offences"
+        raise AnalysisError(
+            f"the Home Office tables hold no records of {what} (they count recorded crimes by "
+            "offence code only)"
+        )
     counts = chosen.groupby("partnership_code")["count"].sum().reindex(complete, fill_value=0)
     table = counts.rename("count").rename_axis("area_code").reset_index()
     if table.empty:

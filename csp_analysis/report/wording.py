@@ -567,8 +567,8 @@ def national_source(source: str, synthetic: bool) -> str:
     """Where the national counts come from."""
     if synthetic:
         return (
-            "Counts for partnerships outside the force are synthetic demonstration figures laid "
-            "out like the Home Office tables; none is real."
+            "Every count here is a synthetic demonstration figure, laid out like the Home "
+            "Office tables; none is real."
         )
     if source == "home_office":
         return (

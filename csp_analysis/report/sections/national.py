@@ -102,21 +102,22 @@ def _msg_frame(compared: pd.DataFrame, focus_code: str, count_label: str, per: s
     frame = pd.DataFrame(
         {
             "Police force area": compared["force"].to_numpy(),
-            "Community Safety Partnership": names,
             ("Households (Census 2021)" if per == "households" else "Population"):
                 compared["population_rounded"].to_numpy(),
             count_label: compared["count"].to_numpy(),
             rate_label: compared["published_rate"].to_numpy(),
             "Rank (1 = highest rate)": compared["rank"].to_numpy(),
             "Compared with the group average": compared["comparison"].to_numpy(),
-        }
+        },
+        index=pd.Index(names, name="Community Safety Partnership"),
     )  # fmt: skip
     average = float(compared["group_average"].iloc[0])
-    frame.loc[len(frame)] = [
-        "", "Group average (mean of the rates)", np.nan, np.nan, round(average, 1), np.nan,
-        wording.NOT_AVAILABLE,
+    # The average row leaves the whole-number columns blank: they become floats first.
+    numeric = [c for c in frame.columns if c not in ("Police force area", "Compared with the group average")]
+    frame[numeric] = frame[numeric].astype(float)
+    frame.loc["Group average (mean of the rates)"] = [
+        "", np.nan, np.nan, round(average, 1), np.nan, wording.NOT_AVAILABLE,
     ]  # fmt: skip
-    frame.index = pd.RangeIndex(1, len(frame) + 1, name="Row")
     return frame
 
 
@@ -143,6 +144,25 @@ def _group_notes(ctx, group, counts, compared, per: str) -> list[str]:
             f"{wording.join_words(_names(missing))}."
         )
     return notes
+
+
+def msg_finding(ctx: ReviewContext) -> str | None:
+    """The key-findings sentence on the partnership's place in its most similar group, or None
+    when there is no comparison (the section itself says why)."""
+    priority = _priority(ctx)
+    if ctx.csp is None or _not_compared(ctx, priority) is not None:
+        return None
+    compared, counts = _group_table(ctx, ctx.peer_group(), priority)
+    sensitive = focus(ctx).sensitive if ctx.priority is not None else priority.sensitive
+    if len(compared) < MIN_GROUP_WITH_COUNTS or any(_small(c, sensitive) for c in compared["count"]):
+        return None
+    return findings.peer_findings(
+        compared,
+        focus=ctx.area_name,
+        noun="crimes" if priority.id == "all_crime" else "offences",
+        period=f"in the {_year_label(counts)}",
+        group="partnerships in its most similar group",
+    )[0].text
 
 
 @_section

@@ -25,6 +25,7 @@ from csp_analysis.report.sections.common import (
     _ytd,
     focus,
 )
+from csp_analysis.report.sections.national import msg_finding
 
 
 @_section
@@ -284,6 +285,12 @@ def key_findings(ctx: ReviewContext) -> Section:
         max_findings=6,
     )
     sentences = [f.text for f in found]
+    try:
+        national_sentence = msg_finding(ctx)
+    except CspAnalysisError:
+        national_sentence = None
+    if national_sentence:
+        sentences.append(national_sentence)
     observed = item.observed
     if observed.notna().sum() >= MIN_DECOMPOSE_MONTHS and not item.needs_suppression():
         try:
