@@ -70,6 +70,7 @@ lint: $(STAMP) ## ruff over the package, tests, benchmarks, scripts, notebooks; 
 bench: data ## Run the benchmarks and print figures (see docs/benchmarks.md)
 	$(BIN)/python benchmarks/ingest.py
 	$(BIN)/python benchmarks/models.py
+	$(BIN)/python benchmarks/intervals.py
 	$(BIN)/python benchmarks/batch.py --naive-limit 8
 
 screenshots: $(STAMP) ## Screenshots of each report type (1280 and 375 px) into reports/screenshots

@@ -116,14 +116,17 @@ def test_forecast_intervals_and_index():
 
 
 def test_seasonal_naive_interval_hand_worked():
-    # Season 4; in-sample seasonal differences 2, 2, -2, 4 -> RMS sqrt(28/4) = sqrt(7).
+    # Season 4, on log(1 + y): seasonal differences log(13/11), log(23/21), log(29/31),
+    # log(45/41) -> RMS sigma; 95% bounds (1 + mean) exp(+/- z sigma sqrt(k + 1)) - 1.
     y = np.array([10, 20, 30, 40, 12, 22, 28, 44], dtype=float)
     mean, lower, upper = fc.get("seasonal_naive").fit(y, 4).forecast(6, 0.95)
     np.testing.assert_allclose(mean, [12, 22, 28, 44, 12, 22])
+    diffs = np.log([13 / 11, 23 / 21, 29 / 31, 45 / 41])
+    sigma = np.sqrt(np.mean(diffs**2))
     z = 1.959963984540054
-    half = z * np.sqrt(7) * np.array([1, 1, 1, 1, np.sqrt(2), np.sqrt(2)])
-    np.testing.assert_allclose(upper - mean, half)
-    np.testing.assert_allclose(mean - lower, half)
+    half = z * sigma * np.array([1, 1, 1, 1, np.sqrt(2), np.sqrt(2)])
+    np.testing.assert_allclose(upper, (1 + mean) * np.exp(half) - 1)
+    np.testing.assert_allclose(lower, (1 + mean) * np.exp(-half) - 1)
 
 
 def test_gaps_are_interpolated_for_fitting_and_not_scored():

@@ -4,7 +4,7 @@ Usage::
 
     csp-analysis evaluate FILE.csv --date-col month --value-col count [--group-col crime_type]
         [--horizon 12] [--season 12] [--models seasonal_naive ets sarima] [--step 3]
-        [--max-origins 8] [--out results.csv]
+        [--max-origins 8] [--holdout 12] [--out results.csv] [--long-out per_model.csv]
 
 Method
 ------
@@ -19,9 +19,21 @@ forecasts. The last origin is ``n - horizon``; earlier ones step back ``--step``
 36-month series therefore gets one origin: 24 months to train, 12 to test.
 
 Accuracy is MASE (Hyndman & Koehler 2006): absolute errors divided by the in-sample mean
-absolute seasonal-naive error of each origin's training data. The chosen model has the lowest
-MASE (ties to the simpler model); ``relative_mase`` is its MASE over the seasonal naive's on the
-same forecasts, so a value below 1 means the chosen model beats the seasonal naive benchmark.
+absolute seasonal-naive error of each origin's training data. The chosen model has, among the
+models within 2% of the lowest MASE, the best calibrated intervals; ``relative_mase`` is its MASE
+over the seasonal naive's on the same forecasts, so a value below 1 means the chosen model beats
+the seasonal naive benchmark.
+
+Intervals: for every model the backtest also measures how often its own 80% and 95% prediction
+intervals held (``coverage80_<model>``, ``coverage95_<model>``: share of backtest months inside)
+and their mean scaled interval score (``msis95_<model>``; Gneiting & Raftery 2007, scaled like
+MASE: lower is better). The chosen model counts both accuracy and calibration
+(:func:`csp_analysis.analysis.forecast.choose_model`). Then the honest check: the last
+``--holdout`` months (default 12) are set aside, the backtest is re-run on the months before
+them to choose and calibrate, and the forecast of the held-out months is scored:
+``interval_coverage`` is the share inside the chosen model's calibrated 95% intervals
+(``interval_coverage_80`` at 80%), NaN with ``interval_calibrated`` False when the earlier months
+are too few to calibrate. ``--long-out`` writes one row per series and model.
 
 Output: one row per series with ``series``, ``n_months``, ``chosen_model``, ``mase_chosen``,
 ``mase_seasonal_naive``, ``relative_mase``, ``mase_<model>`` for each model, ``n_origins`` and a
@@ -66,7 +78,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--step", type=int, default=3, help="months between origins (default 3)")
     parser.add_argument("--max-origins", type=int, default=8, help="most origins (default 8)")
+    parser.add_argument(
+        "--holdout",
+        type=int,
+        default=12,
+        help="months held out at the end to check the chosen model's calibrated intervals "
+        "(default 12; 0 to skip)",
+    )
     parser.add_argument("--out", type=Path, help="write the results CSV here")
+    parser.add_argument(
+        "--long-out",
+        type=Path,
+        help="write one row per series and model (MASE, interval coverage and MSIS) here",
+    )
 
 
 def read_series(
@@ -152,6 +176,40 @@ def read_series(
     return result
 
 
+def held_out_coverage(
+    values: pd.Series,
+    holdout: int,
+    horizon: int = 12,
+    season: int = 12,
+    models: list[str] | None = None,
+    step: int = 3,
+    max_origins: int = 8,
+) -> dict:
+    """Check the chosen model's calibrated intervals on months they never saw.
+
+    The last ``holdout`` months are set aside; on the rest the backtest chooses a model and
+    calibrates its intervals, and its forecast of the held-out months is scored: the share
+    inside the calibrated 80% and 95% intervals. NaN coverage (with ``calibrated`` False) when
+    the earlier months are too few to calibrate.
+    """
+    train, test = values.iloc[:-holdout], values.iloc[-holdout:].to_numpy()
+    tested = fc.backtest(
+        train, horizon=horizon, season=season, models=models, step=step, max_origins=max_origins
+    )
+    out = {"interval_calibrated": tested.calibrated}
+    for level in fc.LEVELS:
+        result = fc.forecast(
+            train, horizon=holdout, level=level, season=season, backtest_result=tested
+        )
+        inside = (test >= result.lower.to_numpy()) & (test <= result.upper.to_numpy())
+        inside = inside[~np.isnan(test)]
+        key = "interval_coverage" if level == fc.LEVELS[-1] else (
+            f"interval_coverage_{round(level * 100)}"
+        )
+        out[key] = float(inside.mean()) if result.calibrated and len(inside) else np.nan
+    return out
+
+
 def evaluate_series(
     series: dict[str, pd.Series],
     horizon: int = 12,
@@ -159,8 +217,16 @@ def evaluate_series(
     models: list[str] | None = None,
     step: int = 3,
     max_origins: int = 8,
+    holdout: int = 0,
+    long_rows: list | None = None,
 ) -> pd.DataFrame:
     """Backtest every series; one result row each (failures keep their row with a note).
+
+    With ``holdout`` months, also :func:`held_out_coverage` (columns ``interval_coverage``,
+    the chosen model's calibrated 95% intervals, ``interval_coverage_80`` and
+    ``interval_calibrated``). Every series also gets the backtest coverage of each model's
+    own 80% and 95% intervals and their MSIS (``coverage95_<model>``...). ``long_rows``, when
+    given, receives one row per series and model (:meth:`BacktestResult.frame`).
 
     Raises
     ------
@@ -179,6 +245,13 @@ def evaluate_series(
             "relative_mase": np.nan,
         }
         row.update({f"mase_{m}": np.nan for m in names})
+        for m in names:
+            row.update({f"coverage80_{m}": np.nan, f"coverage95_{m}": np.nan,
+                        f"msis95_{m}": np.nan})  # fmt: skip
+        if holdout:
+            row.update(
+                interval_coverage=np.nan, interval_coverage_80=np.nan, interval_calibrated=False
+            )
         row.update({"n_origins": 0, "note": ""})
         try:
             result = fc.backtest(
@@ -203,6 +276,23 @@ def evaluate_series(
             note="; ".join(result.notes),
         )
         row.update({f"mase_{m}": v for m, v in result.mase.items()})
+        per_model = result.frame()
+        for _, model_row in per_model.iterrows():
+            m = model_row["model"]
+            row[f"coverage80_{m}"] = model_row["coverage_80"]
+            row[f"coverage95_{m}"] = model_row["coverage_95"]
+            row[f"msis95_{m}"] = model_row["msis_95"]
+        if long_rows is not None:
+            long_rows.extend(per_model.assign(series=name).to_dict("records"))
+        if holdout:
+            if result.n_months - holdout >= fc.MIN_MONTHS:
+                row.update(
+                    held_out_coverage(values, holdout, horizon, season, names, step, max_origins)
+                )
+            else:
+                row["note"] = "; ".join(
+                    filter(None, [row["note"], f"too short to hold out {holdout} months"])
+                )
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -216,6 +306,17 @@ def summary_line(results: pd.DataFrame) -> str:
         counts = evaluated["chosen_model"].value_counts()
         text += "; chosen: " + ", ".join(f"{m} {n}" for m, n in counts.items())
         text += f"; median relative MASE {evaluated['relative_mase'].median():.3f}"
+    if "interval_coverage" in evaluated:
+        checked = evaluated[evaluated["interval_calibrated"].astype(bool)]
+        if len(checked):
+            text += (
+                f"; mean interval coverage of the chosen model on held-out months "
+                f"{checked['interval_coverage'].mean():.1%} (95% intervals), "
+                f"{checked['interval_coverage_80'].mean():.1%} (80%), {len(checked)} series"
+            )
+        uncalibrated = len(evaluated) - len(checked)
+        if uncalibrated:
+            text += f"; {uncalibrated} series too short to calibrate intervals"
     skipped = len(results) - len(evaluated)
     if skipped:
         text += f"; {skipped} series could not be evaluated (see the note column)"
@@ -228,6 +329,9 @@ def run(args: argparse.Namespace) -> int:
         if getattr(args, name) < 1:
             raise AnalysisError(f"--{name.replace('_', '-')} must be a positive integer")
     series = read_series(args.file, args.date_col, args.value_col, args.group_col)
+    if args.holdout < 0:
+        raise AnalysisError("--holdout must be zero or a positive number of months")
+    long_rows: list = []
     results = evaluate_series(
         series,
         horizon=args.horizon,
@@ -235,13 +339,23 @@ def run(args: argparse.Namespace) -> int:
         models=args.models,
         step=args.step,
         max_origins=args.max_origins,
+        holdout=args.holdout,
+        long_rows=long_rows,
     )
+    if args.long_out:
+        args.long_out.parent.mkdir(parents=True, exist_ok=True)
+        long = pd.DataFrame(long_rows)
+        if not long.empty:
+            long = long[["series", *[c for c in long.columns if c != "series"]]]
+        long.to_csv(args.long_out, index=False, float_format="%.6g")
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         results.to_csv(args.out, index=False, float_format="%.6g")
     else:
         with pd.option_context("display.width", 200, "display.max_columns", 20):
-            print(results.drop(columns=["note"]).to_string(index=False, float_format="%.3f"))
+            shown = [c for c in results.columns if c == "series" or not c.startswith(
+                ("coverage80_", "coverage95_", "msis95_", "note"))]
+            print(results[shown].to_string(index=False, float_format="%.3f"))
         for _, row in results[results["note"] != ""].iterrows():
             print(f"note: {row['series']}: {row['note']}", file=sys.stderr)
     print(summary_line(results))
@@ -315,10 +429,11 @@ def fit_all(
     backtest = attempt("backtest", lambda: fc.backtest(series, horizon=horizon, season=season))
     model = backtest.chosen_model if backtest is not None else "seasonal_naive"
     forecast = attempt(
-        "forecast", lambda: fc.forecast(series, horizon=horizon, model=model, season=season)
+        "forecast",
+        lambda: fc.forecast(
+            series, horizon=horizon, model=model, season=season, backtest_result=backtest
+        ),
     )
-    if forecast is not None and backtest is not None:
-        forecast.backtest = backtest
     spc = attempt(
         "spc", lambda: xmr(series, direction=direction, target=target, rebase_at=spc_rebase_at)
     )

@@ -87,6 +87,16 @@ class FittedModel(ABC):
     def update(self, y: np.ndarray) -> FittedModel:
         """The same parameters conditioned on ``y``, a longer series with the same start."""
 
+    @abstractmethod
+    def log_sd(self, horizon: int) -> np.ndarray:
+        """Standard deviation of each step's forecast on the ``log(1 + y)`` scale, as the
+        model itself states it (its prediction intervals are ``point * exp(+/- z sd)``)."""
+
+    def log_sd_origins(self, y: np.ndarray, origins: Sequence[int], horizon: int) -> np.ndarray:
+        """:meth:`log_sd` at each origin, one row per origin. With parameters held fixed the
+        spread depends on the step only, so by default every row is this fit's."""
+        return np.tile(self.log_sd(horizon), (len(origins), 1))
+
     def forecast_origins(self, y: np.ndarray, origins: Sequence[int], horizon: int) -> np.ndarray:
         """Point forecasts from each origin with these parameters, one row per origin.
 
@@ -138,15 +148,26 @@ def _z(level: float) -> float:
 class _SeasonalNaiveFit(FittedModel):
     def __init__(self, y: np.ndarray, season: int):
         self.y, self.season = y, season
-        diffs = y[season:] - y[:-season]
+        # Counts vary in proportion to their level, so the spread is taken on log(1 + y), like
+        # the other models', and the intervals are multiplicative (never below zero).
+        z = np.log1p(y)
+        diffs = z[season:] - z[:-season]
         self.sigma = float(np.sqrt(np.mean(diffs**2))) if len(diffs) else float("nan")
+
+    def log_sd(self, horizon):
+        steps = np.arange(horizon)
+        return self.sigma * np.sqrt(steps // self.season + 1)
 
     def forecast(self, horizon, level):
         last_season = self.y[-self.season :]
         steps = np.arange(horizon)
         mean = last_season[steps % self.season]
-        width = _z(level) * self.sigma * np.sqrt(steps // self.season + 1)
-        return mean, mean - width, mean + width
+        width = _z(level) * self.log_sd(horizon)
+        return mean, np.expm1(np.log1p(mean) - width), np.expm1(np.log1p(mean) + width)
+
+    def log_sd_origins(self, y, origins, horizon):
+        # The spread is re-estimated at each origin: it is a statistic of the training data.
+        return np.vstack([_SeasonalNaiveFit(y[:o], self.season).log_sd(horizon) for o in origins])
 
     def update(self, y):
         return _SeasonalNaiveFit(y, self.season)
@@ -157,6 +178,8 @@ class SeasonalNaive(ForecastModel):
 
     name = "seasonal_naive"
     description = "seasonal naive: each month as the same month a year earlier"
+    # (intervals: normal on log(1 + y), spread from the in-sample seasonal log differences,
+    # widened by sqrt(k + 1) k whole seasons ahead, FPP3 5.5)
 
     def fit(self, y, season):
         if len(y) < season:
@@ -173,6 +196,10 @@ class _LogStateSpaceFit(FittedModel):
         frame = self._prediction(horizon, level)
         mean = np.expm1(frame[0])
         return mean, np.expm1(frame[1]), np.expm1(frame[2])
+
+    def log_sd(self, horizon):
+        _, lower, upper = self._prediction(horizon, 0.95)
+        return (np.asarray(upper) - np.asarray(lower)) / (2 * _z(0.95))
 
     @abstractmethod
     def _prediction(self, horizon, level) -> tuple[np.ndarray, np.ndarray, np.ndarray]: ...
@@ -419,6 +446,133 @@ def resolve_models(models: Sequence[str] | None) -> list[str]:
     return [n for n in available() if n in names] + [n for n in names if n not in _REGISTRY]
 
 
+# --------------------------------------------------------------------------- intervals
+
+#: Interval levels the backtest measures (and the reports use the second).
+LEVELS = (0.80, 0.95)
+#: Fewest backtest errors from which intervals are calibrated: with n scores the conformal
+#: level-quantile exists only while ceil((n + 1) * level) <= n (19 at 95%); 24, two years of
+#: forecast months, leaves a margin.
+MIN_CALIBRATION_ERRORS = 24
+#: Forecast steps calibrated together: the errors of steps 1-4, 5-8 and 9-12 each set their
+#: own multiplier (a model's spread may grow too slowly or too fast with the step), falling back
+#: to all steps pooled when a group has too few errors.
+STEPS_PER_GROUP = 4
+#: Models whose MASE is within this share of the best count as equally accurate; among them
+#: the one with the lowest calibrated interval score is chosen.
+MASE_TOLERANCE = 0.02
+
+
+def conformal_multiplier(scores: np.ndarray, level: float) -> float | None:
+    """The split-conformal quantile of normalised errors: the ``ceil((n + 1) level)``-th
+    smallest of ``scores`` (Vovk, Gammerman & Shafer 2005; Lei et al. 2018, "Distribution-free
+    predictive inference for regression", JASA 113:1094-1111, with errors scaled by the model's
+    own spread). None when there are too few scores for that level.
+
+    Multiplying a forecast's log-scale spread by it gives an interval that held ``level`` of
+    the backtest's forecasts (under exchangeability of the errors, which overlapping rolling
+    origins only approximate: hence the check on held-out months in ``evaluate``).
+    """
+    scores = np.sort(np.asarray(scores, dtype=float))
+    n = len(scores)
+    if not 0 < level < 1:
+        raise AnalysisError(f"level must be between 0 and 1, got {level!r}")
+    k = int(np.ceil((n + 1) * level))
+    if n < MIN_CALIBRATION_ERRORS or k > n:
+        return None
+    return float(scores[k - 1])
+
+
+def interval_bounds(point, log_sd, multiplier) -> tuple[np.ndarray, np.ndarray]:
+    """``(lower, upper)``: the interval ``expm1(log1p(point) -/+ multiplier * log_sd)``; the
+    multiplier is one number or one per step."""
+    centre = np.log1p(np.clip(np.asarray(point, dtype=float), 0, None))
+    width = multiplier * np.asarray(log_sd, dtype=float)
+    return np.clip(np.expm1(centre - width), 0, None), np.expm1(centre + width)
+
+
+def interval_score(actual, lower, upper, level: float, scale=1.0) -> np.ndarray:
+    """Interval score of each forecast (Gneiting & Raftery 2007, "Strictly proper scoring
+    rules, prediction, and estimation", JASA 102:359-378, section 6.2), divided by ``scale``:
+    ``(u - l) + (2 / alpha) (l - y) [y < l] + (2 / alpha) (y - u) [y > u]`` with
+    ``alpha = 1 - level``. Its mean over forecasts scaled by the MASE denominator is the MSIS of
+    the M4 competition: lower is better, rewarding narrow intervals that still hold."""
+    actual, lower, upper = (np.asarray(a, dtype=float) for a in (actual, lower, upper))
+    alpha = 1 - level
+    score = (
+        (upper - lower)
+        + (2 / alpha) * np.clip(lower - actual, 0, None)
+        + (2 / alpha) * np.clip(actual - upper, 0, None)
+    )
+    return score / np.asarray(scale, dtype=float)
+
+
+def _model_errors(errors: pd.DataFrame, model: str) -> pd.DataFrame:
+    return errors[errors["model"] == model]
+
+
+def step_multipliers(rows: pd.DataFrame, level: float, horizon: int) -> np.ndarray | None:
+    """The conformal multiplier for each forecast step 1..``horizon`` from one model's backtest
+    errors: per group of :data:`STEPS_PER_GROUP` steps where the group has enough errors,
+    otherwise all steps pooled; None when even the pool is too small."""
+    scores = np.abs(rows["log_error"].to_numpy()) / rows["log_sd"].to_numpy()
+    pooled = conformal_multiplier(scores, level)
+    if pooled is None:
+        return None
+    groups = (rows["step"].to_numpy() - 1) // STEPS_PER_GROUP
+    out = np.full(horizon, pooled)
+    for group in range((horizon - 1) // STEPS_PER_GROUP + 1):
+        own = conformal_multiplier(scores[groups == group], level)
+        if own is not None:
+            out[group * STEPS_PER_GROUP : (group + 1) * STEPS_PER_GROUP] = own
+    return out
+
+
+def interval_metrics(errors: pd.DataFrame, model: str, level: float, calibrated: bool) -> dict:
+    """Coverage (share of backtest months inside) and MSIS of one model's intervals at
+    ``level``: its own (``calibrated=False``) or conformal-calibrated ones. NaN when the model
+    has no errors, or too few to calibrate."""
+    rows = _model_errors(errors, model)
+    if rows.empty:
+        return {"coverage": float("nan"), "msis": float("nan"), "multiplier": None}
+    if calibrated:
+        by_step = step_multipliers(rows, level, int(rows["step"].max()))
+        if by_step is None:
+            return {"coverage": float("nan"), "msis": float("nan"), "multiplier": None}
+        multiplier = by_step[rows["step"].to_numpy() - 1]
+    else:
+        multiplier = _z(level)
+    lower, upper = interval_bounds(rows["forecast"], rows["log_sd"], multiplier)
+    actual = rows["actual"].to_numpy()
+    inside = (actual >= lower) & (actual <= upper)
+    msis = interval_score(actual, lower, upper, level, rows["scale"].to_numpy())
+    return {"coverage": float(inside.mean()), "msis": float(msis.mean()), "multiplier": multiplier}
+
+
+def choose_model(errors: pd.DataFrame, mase: dict[str, float], names: Sequence[str]) -> str:
+    """The backtest's choice, counting accuracy and calibration (docs/methods.md):
+
+    1. Accuracy first: the models whose MASE is within :data:`MASE_TOLERANCE` (2%) of the
+       lowest are the candidates; the rest are not accurate enough.
+    2. Among the candidates, the lowest MSIS of the 95% intervals once calibrated on the
+       backtest's own errors: calibration makes every model's intervals hold in the backtest,
+       so the score then rewards the sharpest honest range.
+    3. If no candidate can be calibrated (too few errors), the lowest MASE; ties to the simplest
+       model (registry order).
+    """
+    best = min(mase.values())
+    candidates = [k for k in names if k in mase and mase[k] <= best * (1 + MASE_TOLERANCE)]
+    scored = {
+        k: interval_metrics(errors, k, LEVELS[-1], calibrated=True)["msis"] for k in candidates
+    }
+    scored = {k: v for k, v in scored.items() if not np.isnan(v)}
+    if scored:
+        lowest = min(scored.values())
+        return next(k for k in candidates if k in scored and scored[k] <= lowest * (1 + 1e-9))
+    lowest_mase = min(mase[k] for k in candidates)
+    return next(k for k in candidates if mase[k] <= lowest_mase * (1 + 1e-9))
+
+
 # --------------------------------------------------------------------------- backtest
 
 
@@ -431,12 +585,14 @@ class BacktestResult:
     mase : dict of str to float
         MASE of each model over all origins and horizons (NaN for a model that failed).
     chosen_model : str
-        Lowest MASE; ties to the simpler model.
+        By :func:`choose_model`: among the models within 2% of the lowest MASE, the one whose
+        calibrated 95% intervals score best (MSIS).
     origins : list of pandas.Timestamp
         First forecast month of each origin.
     errors : pandas.DataFrame
         One row per (model, origin, step): ``model``, ``origin``, ``month``, ``step``,
-        ``actual``, ``forecast``, ``scale``, ``scaled_error``.
+        ``actual``, ``forecast``, ``scale``, ``scaled_error``, and on the ``log(1 + y)`` scale
+        the error ``log_error`` and the model's own spread ``log_sd`` for that step.
     n_months, horizon, season : int
     notes : list of str
     """
@@ -462,10 +618,35 @@ class BacktestResult:
             index="step", columns="model", values="scaled_error", aggfunc="mean"
         )
 
+    def coverage(self, model: str | None = None, level: float = 0.95, calibrated: bool = False):
+        """Share of backtest months inside ``model``'s intervals at ``level`` (default: the
+        chosen model): its own intervals, or calibrated ones (NaN if too few errors)."""
+        return interval_metrics(self.errors, model or self.chosen_model, level, calibrated)[
+            "coverage"
+        ]
+
+    def multiplier(
+        self, model: str | None = None, level: float = 0.95, horizon: int | None = None
+    ) -> np.ndarray | None:
+        """The conformal multipliers calibrating ``model``'s intervals at ``level``, one per
+        forecast step (:func:`step_multipliers`): each step's half-width in units of the
+        model's log-scale spread. None if too few errors."""
+        rows = _model_errors(self.errors, model or self.chosen_model)
+        if rows.empty:
+            return None
+        return step_multipliers(rows, level, horizon or self.horizon)
+
+    @property
+    def calibrated(self) -> bool:
+        """Whether the chosen model's 95% intervals could be calibrated on the backtest."""
+        return self.multiplier(self.chosen_model, LEVELS[-1]) is not None
+
     def frame(self) -> pd.DataFrame:
-        """One row per model: ``model``, ``mase``, ``relative_mase``, ``chosen``."""
+        """One row per model: ``model``, ``mase``, ``relative_mase``, ``chosen``, and per level
+        of :data:`LEVELS` the coverage and MSIS of its own intervals (``coverage_80``,
+        ``msis_80``...) and the MSIS of its calibrated ones (``calibrated_msis_95``...)."""
         naive = self.mase["seasonal_naive"]
-        return pd.DataFrame(
+        frame = pd.DataFrame(
             {
                 "model": list(self.mase),
                 "mase": list(self.mase.values()),
@@ -473,6 +654,14 @@ class BacktestResult:
                 "chosen": [m == self.chosen_model for m in self.mase],
             }
         )
+        for level in LEVELS:
+            key = f"{round(level * 100):d}"
+            own = [interval_metrics(self.errors, m, level, False) for m in self.mase]
+            fixed = [interval_metrics(self.errors, m, level, True) for m in self.mase]
+            frame[f"coverage_{key}"] = [o["coverage"] for o in own]
+            frame[f"msis_{key}"] = [o["msis"] for o in own]
+            frame[f"calibrated_msis_{key}"] = [f["msis"] for f in fixed]
+        return frame
 
 
 def backtest_origins(
@@ -573,9 +762,14 @@ def backtest(
         try:
             fitted = model.fit(filled[: origins[0]], season)
             points = fitted.forecast_origins(filled, origins, horizon)
-            if not np.all(np.isfinite(points)):
+            spreads = fitted.log_sd_origins(filled, origins, horizon)
+            if not (np.all(np.isfinite(points)) and np.all(np.isfinite(spreads))):
                 raise AnalysisError("non-finite forecast")
-            for origin, point in zip(origins, np.clip(points, 0, None), strict=True):
+            if not np.all(spreads > 0):
+                raise AnalysisError("a forecast interval of zero width")
+            for origin, point, spread in zip(
+                origins, np.clip(points, 0, None), spreads, strict=True
+            ):
                 for k in range(horizon):
                     actual = observed[origin + k]
                     if np.isnan(actual):
@@ -590,6 +784,8 @@ def backtest(
                             float(point[k]),
                             scales[origin],
                             abs(actual - point[k]) / scales[origin],
+                            float(np.log1p(actual) - np.log1p(point[k])),
+                            float(spread[k]),
                         )
                     )
         except Exception as exc:  # noqa: BLE001 - any model failure is reported, not fatal
@@ -597,18 +793,17 @@ def backtest(
             mase[name] = float("nan")
             continue
         rows.extend(model_rows)
-        mase[name] = float(np.mean([r[-1] for r in model_rows]))
+        mase[name] = float(np.mean([r[7] for r in model_rows]))  # the scaled errors
 
     if np.isnan(mase["seasonal_naive"]):
         raise AnalysisError("the seasonal naive benchmark failed: " + "; ".join(notes))
     errors = pd.DataFrame(
         rows,
-        columns=["model", "origin", "month", "step", "actual", "forecast", "scale", "scaled_error"],
-    )
+        columns=["model", "origin", "month", "step", "actual", "forecast", "scale",
+                 "scaled_error", "log_error", "log_sd"],
+    )  # fmt: skip
     valid = {k: v for k, v in mase.items() if not np.isnan(v)}
-    best = min(valid.values())
-    # Ties (to floating-point noise) go to the earliest registered, i.e. simplest, model.
-    chosen = next(k for k in names if k in valid and valid[k] <= best * (1 + 1e-9))
+    chosen = choose_model(errors, valid, names)
     if n_gaps:
         notes.append(f"{n_gaps} interior gap(s) interpolated for fitting; not scored")
     return BacktestResult(
@@ -642,6 +837,13 @@ class ForecastResult:
         The series forecast from (trimmed).
     backtest : BacktestResult or None
         The backtest that chose the model, when ``model="auto"``.
+    calibrated : bool
+        True when the intervals were calibrated on the backtest's errors (split-conformal,
+        :func:`conformal_multiplier`); False for the model's own intervals, which the backtest
+        shows can be too narrow (ETS's held about three months in four at 95%).
+    multiplier : numpy.ndarray or None
+        The calibrated half-width of each month in units of the model's log-scale spread (1.96
+        would be the model's own at 95%).
     """
 
     mean: pd.Series
@@ -652,6 +854,8 @@ class ForecastResult:
     history: pd.Series
     backtest: BacktestResult | None = None
     notes: list[str] = field(default_factory=list)
+    calibrated: bool = False
+    multiplier: np.ndarray | None = None
 
     def frame(self) -> pd.DataFrame:
         """Columns ``forecast``, ``lower``, ``upper`` indexed by month."""
@@ -698,7 +902,7 @@ def forecast(
         raise AnalysisError(f"level must be between 0 and 1, got {level!r}")
     if not isinstance(horizon, (int, np.integer)) or horizon < 1:
         raise AnalysisError(f"horizon must be a positive integer, got {horizon!r}")
-    chosen_by = None
+    chosen_by = backtest_result
     if model in (None, "auto"):
         chosen_by = backtest_result or backtest(series, horizon=horizon, season=season)
         model = chosen_by.chosen_model
@@ -707,12 +911,24 @@ def forecast(
     try:
         fitted = fitter.fit(filled, season)
         point, lower, upper = fitted.forecast(horizon, level)
+        spread = fitted.log_sd(horizon)
     except AnalysisError:
         raise
     except Exception as exc:  # noqa: BLE001 - statsmodels raises many types
         raise AnalysisError(f"{model} could not be fitted: {type(exc).__name__}: {exc}") from exc
     index = pd.date_range(values.index[-1] + pd.offsets.MonthBegin(1), periods=horizon, freq="MS")
     notes = [f"{n_gaps} interior gap(s) interpolated for fitting"] if n_gaps else []
+    multiplier = None
+    if chosen_by is not None and horizon <= chosen_by.horizon:
+        multiplier = chosen_by.multiplier(model, level, horizon)
+    if multiplier is not None:
+        # The model's own spread, widened (or narrowed) to what held in the backtest.
+        lower, upper = interval_bounds(point, spread, multiplier)
+    else:
+        notes.append(
+            "prediction intervals are the model's own, not calibrated: too few backtest "
+            "errors to check them"
+        )
     return ForecastResult(
         mean=pd.Series(np.clip(point, 0, None), index=index, name="forecast"),
         lower=pd.Series(np.clip(lower, 0, None), index=index, name="lower"),
@@ -722,6 +938,8 @@ def forecast(
         history=values,
         backtest=chosen_by,
         notes=notes,
+        calibrated=multiplier is not None,
+        multiplier=multiplier,
     )
 
 

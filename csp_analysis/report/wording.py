@@ -420,14 +420,44 @@ def backtest(result) -> str:
     )
 
 
+def _in_how_many(level: float) -> str:
+    """``0.95`` -> "about 19 months out of 20"; ``0.8`` -> "about 4 months out of 5"."""
+    for out_of in (2, 3, 4, 5, 10, 20):  # the simplest fraction
+        inside = level * out_of
+        if abs(inside - round(inside)) < 1e-9:
+            return f"about {round(inside)} months out of {out_of}"
+    return f"about {percent(100 * level)} of months"
+
+
+def forecast_band(level: float, calibrated: bool, n_errors: int) -> str:
+    """What the shaded forecast range means, for a board member; or why none is drawn."""
+    if not calibrated:
+        return (
+            "No range is drawn around the forecast: there is not yet enough history to test "
+            "how often such a range would hold, so the line is a central estimate only and "
+            "should be read as a rough guide."
+        )
+    return (
+        f"In {_in_how_many(level)}, the recorded count should fall inside the shaded range if "
+        "nothing changes. The range is set from how far this model's forecasts missed when "
+        f"it was tested on earlier years ({plural(n_errors, 'forecast month')}), not only from "
+        "the model's own assumptions, which are often too narrow."
+    )
+
+
 def forecast(result, description: str) -> str:
     """The total forecast for the horizon with its interval
     (:class:`csp_analysis.analysis.forecast.ForecastResult`); ``description`` names the model."""
     span = _month_span(result.mean.index[0], result.mean.index[-1])
     chosen = "chosen by backtest" if result.backtest is not None else "set by the caller"
+    intervals = (
+        f"monthly {result.level:.0%} prediction intervals calibrated on the backtest"
+        if result.calibrated
+        else f"monthly {result.level:.0%} prediction intervals are the model's own, not checked"
+    )
     return (
         f"{description} forecasts about {count(result.mean.sum())} in total for {span} "
-        f"(monthly {result.level:.0%} prediction intervals shown; the model was {chosen})."
+        f"({intervals}; the model was {chosen})."
     )
 
 

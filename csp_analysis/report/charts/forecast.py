@@ -105,6 +105,11 @@ class _ForecastPoints:
     period: str
     decimals: int
 
+    @property
+    def band(self) -> bool:
+        """Whether an interval band is drawn (no band when no bounds were given)."""
+        return bool(self.future[["lower", "upper"]].notna().all().all())
+
 
 def _forecast_points(history, forecast, interval_label, suppressed, period) -> _ForecastPoints:
     recorded, period = _regular(history, "forecast_chart history", period)
@@ -133,6 +138,12 @@ def _forecast_points(history, forecast, interval_label, suppressed, period) -> _
             f"forecast_chart: the forecast starts {spec.label(future.index[0])}, "
             f"not after the last recorded {period} {spec.label(recorded.index[-1])}"
         )
+    bounds = future[["lower", "upper"]]
+    if bounds.isna().any().any() and not bounds.isna().all().all():
+        raise AnalysisError(
+            "forecast_chart: give interval bounds for every forecast month, or for none "
+            "(no band is drawn)"
+        )
     if (future["lower"] > future["upper"]).any():
         month = future.index[(future["lower"] > future["upper"]).to_numpy()][0]
         raise AnalysisError(f"forecast_chart: lower is above upper for {spec.label(month)}")
@@ -156,13 +167,16 @@ def _draw_forecast(points: _ForecastPoints, unit: str):
     last_month, last_value = _last_valid(recorded)
     join_x = [last_month, *future.index]
     join_mean = [last_value, *future["mean"].to_numpy()]
-    axes.fill_between(
-        future.index, future["lower"], future["upper"], color=BAND_FILL, alpha=0.18, linewidth=0
-    )
-    for column in ("lower", "upper"):
-        axes.plot(
-            future.index, future[column].to_numpy(), color=PALETTE[1], linestyle=":", linewidth=1.2
-        )
+    if points.band:
+        axes.fill_between(
+            future.index, future["lower"], future["upper"], color=BAND_FILL, alpha=0.18,
+            linewidth=0,
+        )  # fmt: skip
+        for column in ("lower", "upper"):
+            axes.plot(
+                future.index, future[column].to_numpy(), color=PALETTE[1], linestyle=":",
+                linewidth=1.2,
+            )  # fmt: skip
     axes.plot(
         join_x,
         join_mean,
@@ -188,19 +202,23 @@ def _draw_forecast(points: _ForecastPoints, unit: str):
             "colour": PALETTE[1],
             "weight": "bold",
         },
-        {
-            "y": float(future["upper"].iloc[-1]),
-            "text": f"Upper {interval_label.split()[0]}",
-            "colour": PALETTE[1],
-        },
-        {
-            "y": float(future["lower"].iloc[-1]),
-            "text": f"Lower {interval_label.split()[0]}",
-            "colour": PALETTE[1],
-        },
     ]
+    if points.band:
+        labels += [
+            {
+                "y": float(future["upper"].iloc[-1]),
+                "text": f"Upper {interval_label.split()[0]}",
+                "colour": PALETTE[1],
+            },
+            {
+                "y": float(future["lower"].iloc[-1]),
+                "text": f"Lower {interval_label.split()[0]}",
+                "colour": PALETTE[1],
+            },
+        ]
     # Every series drawn, so a lower bound below zero or a mean above the band stays in view.
-    axes.set_ylim(*_zero_based_limits(recorded, future["mean"], future["lower"], future["upper"]))
+    drawn = [future["mean"]] + ([future["lower"], future["upper"]] if points.band else [])
+    axes.set_ylim(*_zero_based_limits(recorded, *drawn))
     _value_axis(axes.yaxis, whole=decimals == 0)
     _time_axis(axes, recorded.index[0], future.index[-1], period)
     _y_title(axes, unit)
@@ -244,10 +262,14 @@ def _forecast_alt_text(points: _ForecastPoints, measure: str, area: str) -> str:
         f"The forecast averages {wording.number(future['mean'].mean(), 0)} a {period} "
         f"({wording.number(total, 0)} in total) against "
         f"{wording.number(recorded.dropna().iloc[-len(future) :].mean(), 0)} a {period} over the "
-        f"last {n_compared} recorded {period}{'s' if n_compared != 1 else ''}; the "
-        f"{interval_label} for "
-        f"{spec.label(future.index[-1])} is {wording.number(future['lower'].iloc[-1], 0)} to "
-        f"{wording.number(future['upper'].iloc[-1], 0)}."
+        f"last {n_compared} recorded {period}{'s' if n_compared != 1 else ''}"
+        + (
+            f"; the {interval_label} for {spec.label(future.index[-1])} is "
+            f"{wording.number(future['lower'].iloc[-1], 0)} to "
+            f"{wording.number(future['upper'].iloc[-1], 0)}."
+            if points.band
+            else "; no range is drawn around it."
+        )
     )
 
 
@@ -258,6 +280,9 @@ def _forecast_table(points: _ForecastPoints) -> tuple[pd.DataFrame, dict[str, in
     data["Recorded"] = _with_markers(recorded, mask.reindex(data.index, fill_value=False), decimals)
     data["Forecast"] = future["mean"].round(1)
     band = interval_label[:1].upper() + interval_label[1:]
+    if not points.band:
+        data.index = spec.table_index(data.index)
+        return data, {"Recorded": decimals, "Forecast": 1}
     data[f"{band}: lower"] = future["lower"].round(1)
     data[f"{band}: upper"] = future["upper"].round(1)
     data.index = spec.table_index(data.index)
