@@ -502,6 +502,22 @@ def test_pages_loading_external_resources_are_refused(resource):
         finish_html(page)
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        # #13: an indicator named like markup is escaped on the page; the check reads the
+        # parsed document, so the escaped text can no longer refuse the page.
+        "&lt;img src=x onerror=alert(1)&gt;",
+        '<img alt="Rate of &lt;img src=x onerror=alert(1)&gt; by month" src="data:image/png;base64,AA">',
+        "Indicator: url(http://example.org) and @import in plain text",
+        '<td>=HYPERLINK("http://x", "src=x")</td>',
+    ],
+)
+def test_page_text_that_mentions_resources_publishes(text):
+    page = f'<html><head></head><body><main id="main"><p>{text}</p></main></body></html>'
+    assert finish_html(page) == page
+
+
 def test_html_images_without_alt_are_refused():
     page = '<main id="main"><p>x</p><IMG src="data:image/png;base64,AAAA"></main>'
     with pytest.raises(ReportError, match="an image in the page has no alt text"):

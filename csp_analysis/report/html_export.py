@@ -20,6 +20,7 @@ import re
 import tempfile
 from dataclasses import dataclass, field
 from functools import lru_cache
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -47,19 +48,69 @@ SYNTHETIC_ATTRIBUTION = (
     "Government Licence v3.0."
 )
 
-# Resources a self-contained page must not load: any script or stylesheet file, and any
-# embedded media not given as a data: URI. Hyperlinks (<a href>) are fine.
-_EXTERNAL_RESOURCE = re.compile(
-    r"<script\b[^>]*\bsrc\s*=|<link\b[^>]*\bhref\s*="
-    r"|<(?:img|iframe|audio|video|source|embed)\b[^>]*\bsrc\s*=\s*(?![\"']?data:)"
-    r"|@import\b|url\(\s*(?![\"']?data:)",
-    re.IGNORECASE,
-)
+# Resources a self-contained page must not load: any script or stylesheet file, any embedded
+# media not given as a data: URI, and any CSS url() or @import that is not a data: URI. Checked
+# on the parsed document (:class:`_ResourceCheck`), never on the text, so page text that merely
+# mentions "src=x" or "url(" (escaped data values) cannot refuse a page, and markup cannot hide.
+_CSS_EXTERNAL = re.compile(r"@import\b|url\(\s*(?![\"']?data:)", re.IGNORECASE)
+_MEDIA_TAGS = {"img", "iframe", "audio", "video", "source", "embed", "track", "input", "object"}
+_MEDIA_ATTRIBUTES = {"src", "srcset", "poster", "data"}
+
+
+class _ResourceCheck(HTMLParser):
+    """Parse a page and collect what would load from outside it, and images with no alt."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.external: list[str] = []
+        self.missing_alt: list[str] = []
+        self._in_style = False
+
+    def handle_starttag(self, tag, attrs):
+        values = dict(attrs)
+        shown = f"<{tag} " + " ".join(f"{k}={v!r}" for k, v in attrs)
+        if tag == "script" and "src" in values:
+            self.external.append(shown)
+        if tag == "link" and values.get("href") is not None:
+            self.external.append(shown)
+        if tag in _MEDIA_TAGS:
+            for name in _MEDIA_ATTRIBUTES & set(values):
+                value = (values[name] or "").strip()
+                if not value.lower().startswith("data:"):
+                    self.external.append(shown)
+        if tag == "img" and "alt" not in values:
+            self.missing_alt.append(shown)
+        style = values.get("style") or ""
+        if _CSS_EXTERNAL.search(style):
+            self.external.append(shown)
+        if tag == "style":
+            self._in_style = True
+
+    def handle_startendtag(self, tag, attrs):
+        self.handle_starttag(tag, attrs)
+        if tag == "style":
+            self._in_style = False
+
+    def handle_endtag(self, tag):
+        if tag == "style":
+            self._in_style = False
+
+    def handle_data(self, data):
+        if self._in_style and _CSS_EXTERNAL.search(data):
+            self.external.append(f"<style> {_CSS_EXTERNAL.search(data).group(0)}")
+
+
+def page_problems(page: str) -> tuple[list[str], list[str]]:
+    """``(external resources, images without alt text)`` of a page, from its parsed document."""
+    check = _ResourceCheck()
+    check.feed(page)
+    check.close()
+    return check.external, check.missing_alt
+
+
 _TABLE = re.compile(r"<table\b.*?</table>", re.IGNORECASE | re.DOTALL)
 _CAPTION = re.compile(r"<caption\b[^>]*>(.*?)</caption>", re.IGNORECASE | re.DOTALL)
 _TAGS = re.compile(r"<[^>]+>")
-_IMG_TAG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
-_ALT_ATTRIBUTE = re.compile(r"\salt\s*=", re.IGNORECASE)
 
 
 @dataclass
@@ -284,17 +335,16 @@ def finish_html(page: str) -> str:
     body = re.sub(r"<h1(?=[\s>])", "<h2", body, flags=re.IGNORECASE)
     body = re.sub(r"</h1\s*>", "</h2>", body, flags=re.IGNORECASE)
     body = _wrap_tables(body)
-    for img in _IMG_TAG.findall(body):
-        if not _ALT_ATTRIBUTE.search(img):
-            raise ReportError(
-                f"an image in the page has no alt text ({img[:60]!r}...); every image needs "
-                "one (WCAG 2.2 SC 1.1.1)"
-            )
     page = head + marker + body
-    bad = _EXTERNAL_RESOURCE.search(page)
-    if bad:
+    external, missing_alt = page_problems(page)
+    if missing_alt:
         raise ReportError(
-            f"the page would load an external resource ({bad.group(0)[:60]!r}); published "
+            f"an image in the page has no alt text ({missing_alt[0][:60]!r}...); every image "
+            "needs one (WCAG 2.2 SC 1.1.1)"
+        )
+    if external:
+        raise ReportError(
+            f"the page would load an external resource ({external[0][:60]!r}); published "
             "reports must be self-contained"
         )
     return page
