@@ -71,6 +71,7 @@ bench: data ## Run the benchmarks and print figures (see docs/benchmarks.md)
 	$(BIN)/python benchmarks/ingest.py
 	$(BIN)/python benchmarks/models.py
 	$(BIN)/python benchmarks/intervals.py
+	$(BIN)/python benchmarks/hostile.py
 	$(BIN)/python benchmarks/batch.py --naive-limit 8
 
 screenshots: $(STAMP) ## Screenshots of each report type (1280 and 375 px) into reports/screenshots

@@ -216,7 +216,7 @@ def test_csv_encodings_and_empty_file(tmp_path):
     )
     assert read_home_office_table(path).frame["offence_description"].iloc[0] == "Café theft"
     (tmp_path / "empty.csv").write_text("")
-    with pytest.raises(InputFileError, match="not a readable CSV table"):
+    with pytest.raises(InputFileError, match="empty.csv: file is empty: no header and no rows"):
         read_home_office_table(tmp_path / "empty.csv")
     (tmp_path / "binary.csv").write_bytes(b"Financial_Year\n\x81\x8d\x8f\n")
     with pytest.raises(InputFileError, match="not text in UTF-8 or cp1252"):

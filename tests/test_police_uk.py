@@ -17,6 +17,7 @@ from csp_analysis.io.police_uk import (
     REJECT_FIELD_COUNT,
     REJECT_MONTH_MISMATCH,
     REJECT_NOT_UTF8,
+    REJECT_UNBALANCED_QUOTE,
     REJECT_UNKNOWN_CRIME_TYPE,
     STREET_HEADER,
     StreetReader,
@@ -140,14 +141,31 @@ def test_no_location_rows_are_kept(tmp_path):
 
 def test_quoted_comma_and_line_break_keep_exact_lines(tmp_path):
     # A quoted line break makes the fast path's row -> line mapping wrong: the careful path
-    # must take over and still report physical lines.
+    # must take over and still report physical lines. police.uk never breaks a field across
+    # lines, so both lines of the broken record are counted rows, rejected (#13).
     quoted = row(lsoa_name='"Herefordshire, County of 001A"')
     broken = row(location='"On or near\nTwo Lines"')
-    path = street(tmp_path, [quoted, broken, row(month="2025-13")])
+    path = street(tmp_path, [quoted, broken, row(month="2025-13"), row()])
     result, _ = load(path)
     assert result.frame["lsoa_name"].astype(str).iloc[0] == "Herefordshire, County of 001A"
-    assert result.frame["source_row"].tolist() == [2, 3]
+    assert result.frame["source_row"].tolist() == [2, 6]
+    assert result.rows_read == 5 == result.rows_loaded + result.rejections.total
+    assert examples(result, REJECT_UNBALANCED_QUOTE) == [
+        "2025-01-west-mercia-street.csv:3", "2025-01-west-mercia-street.csv:4"
+    ]  # fmt: skip
     assert examples(result, REJECT_BAD_MONTH) == ["2025-01-west-mercia-street.csv:5"]
+
+
+def test_a_stray_quote_cannot_swallow_rows_uncounted(tmp_path):
+    # #13: one opening quote on line 11 of a 400-row file swallowed the other 390 lines into one
+    # rejected field ("rows read 10 = loaded 9 + rejected 1"). Every raw line is a row read.
+    lines = [row() for _ in range(400)]
+    lines[9] = row(location='"On or near High Street')  # line 11, the quote never closes
+    result, _ = load(street(tmp_path, lines))
+    assert result.rows_read == 400
+    assert result.rows_loaded == 9
+    assert result.rejections.counts[REJECT_UNBALANCED_QUOTE] == 391
+    assert examples(result, REJECT_UNBALANCED_QUOTE)[0] == "2025-01-west-mercia-street.csv:11"
 
 
 def test_blank_lines_are_not_rows_and_do_not_shift_line_numbers(tmp_path):
@@ -453,6 +471,7 @@ KINDS = {
     "blank": lambda: "",
 }
 REASON = {
+    "multiline": REJECT_UNBALANCED_QUOTE,
     "truncated": REJECT_FIELD_COUNT,
     "extra": REJECT_FIELD_COUNT,
     "bad month": REJECT_BAD_MONTH,
@@ -471,7 +490,10 @@ def test_every_row_is_loaded_or_rejected_at_its_physical_line(tmp_path, kinds, c
         text = KINDS[kind]()
         lines.append(text)
         if kind in REASON:
-            expected_rejected.setdefault(REASON[kind], []).append(line)
+            # Every line of a rejected record is a row read and rejected (multiline: two).
+            expected_rejected.setdefault(REASON[kind], []).extend(
+                range(line, line + text.count("\n") + 1)
+            )
         elif kind != "blank":
             expected_loaded.append(line)
         line += text.count("\n") + 1

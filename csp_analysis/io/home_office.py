@@ -23,6 +23,7 @@ spelling), and an offence code that the classification does not know is a counte
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -32,6 +33,7 @@ import pandas as pd
 from csp_analysis.core.exceptions import InputFileError
 from csp_analysis.core.offences import OFFENCES
 from csp_analysis.core.registry import csp_index, normalise_csp_name
+from csp_analysis.io.csv_text import NotInEncodingError, read_csv_text
 from csp_analysis.io.rejections import LoadResult, RejectionLog
 
 # ONS police force area codes (PFA23CD) from the ONS LAD-CSP-PFA lookup (December 2023), keyed
@@ -140,22 +142,36 @@ def _normalise_financial_year(value: str) -> str | None:
     return f"{start}/{(start + 1) % 100:02d}"
 
 
-def _tables(path: Path) -> list[tuple[str, pd.DataFrame, int]]:
-    """Each table in the file as (label, frame of strings, spreadsheet line of its header)."""
+@dataclass
+class _Sheet:
+    """One table of a file: its rows as strings, each row's line (spreadsheet row) in the file,
+    and what the CSV reader itself rejected (CSV only)."""
+
+    label: str
+    frame: pd.DataFrame
+    lines: np.ndarray
+    header_line: int
+    reader_rows: int = 0
+    reader_rejections: RejectionLog = field(default_factory=RejectionLog)
+    from_csv: bool = False
+
+
+def _tables(path: Path) -> list[_Sheet]:
+    """Each table in the file (a CSV is one; a workbook has one per sheet with the header)."""
     suffix = path.suffix.lower()
     if suffix == ".csv":
         # The publisher's CSVs are UTF-8; copies re-saved by Excel on Windows are cp1252.
-        for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            table = read_csv_text(path, "utf-8")
+        except NotInEncodingError:
             try:
-                frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding=encoding)
-                break
-            except UnicodeDecodeError:
-                continue
-            except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-                raise InputFileError(path, f"not a readable CSV table: {exc}") from None
-        else:
-            raise InputFileError(path, "not text in UTF-8 or cp1252")
-        return [(path.name, frame, 1)]
+                table = read_csv_text(path, "cp1252")
+            except NotInEncodingError as exc:
+                raise InputFileError(path, "not text in UTF-8 or cp1252", row=exc.row) from None
+        return [
+            _Sheet(path.name, table.frame, table.lines, 1,
+                   table.rows_read - len(table.frame), table.rejections, from_csv=True)
+        ]  # fmt: skip
     engine = _ENGINES.get(suffix)
     if engine is None:
         raise InputFileError(
@@ -178,7 +194,9 @@ def _tables(path: Path) -> list[tuple[str, pd.DataFrame, int]]:
                 if {"offence_code", "number_of_offences"} <= names:
                     frame = raw.iloc[index + 1 :].copy()
                     frame.columns = [str(v) for v in raw.iloc[index]]
-                    tables.append((f"{path.name}[{sheet}]", frame, index + 1))
+                    # Spreadsheet rows: the header is row index + 1, data rows follow it.
+                    lines = np.arange(len(frame)) + index + 2
+                    tables.append(_Sheet(f"{path.name}[{sheet}]", frame, lines, index + 1))
                     break
     if not tables:
         raise InputFileError(
@@ -202,7 +220,8 @@ def _partnership_codes(names: pd.Series, codes: pd.Series | None) -> pd.Series:
     return by_name.astype("string")
 
 
-def _read_table(path: Path, label: str, frame: pd.DataFrame, header_line: int):
+def _read_table(path: Path, sheet: _Sheet):
+    label, frame, header_line = sheet.label, sheet.frame, sheet.header_line
     columns: dict[str, str] = {}
     for original in frame.columns:
         columns.setdefault(normalise_column(original), original)
@@ -228,12 +247,16 @@ def _read_table(path: Path, label: str, frame: pd.DataFrame, header_line: int):
     ]
 
     text = frame.astype(str).apply(lambda s: s.str.strip())
-    lines = np.arange(len(text)) + header_line + 1
-    blank = (text == "").all(axis=1).to_numpy()
-    text, lines = text[~blank], lines[~blank]
-    rows_read = len(text)
+    lines = np.asarray(sheet.lines)
+    if not sheet.from_csv:
+        # An empty spreadsheet row is layout, not data; in a CSV a line of empty fields is a
+        # row (blank lines were already left out by the reader) and is rejected below.
+        blank = (text == "").all(axis=1).to_numpy()
+        text, lines = text[~blank], lines[~blank]
+    rows_read = len(text) + sheet.reader_rows
     log = RejectionLog()
-    ok = np.ones(rows_read, dtype=bool)
+    log.extend(sheet.reader_rejections)
+    ok = np.ones(len(text), dtype=bool)
 
     def reject(mask: np.ndarray, reason: str, values: pd.Series) -> None:
         fresh = mask & ok
@@ -350,9 +373,9 @@ def _read_sheets(path: Path) -> list[LoadResult]:
     if not path.is_file():
         raise InputFileError(path, "Home Office table not found")
     results = []
-    for label, frame, header_line in _tables(path):
-        out, read, table_log, table_notes = _read_table(path, label, frame, header_line)
-        out["source_file"] = label
+    for sheet in _tables(path):
+        out, read, table_log, table_notes = _read_table(path, sheet)
+        out["source_file"] = sheet.label
         result = LoadResult(frame=out, rows_read=read, rejections=table_log, files=[])
         result.notes.extend(table_notes)
         results.append(result)

@@ -37,6 +37,7 @@ from csp_analysis.core.exceptions import ConfigError, InputFileError
 from csp_analysis.core.offences import OFFENCE_SUBGROUPS, OFFENCES
 from csp_analysis.core.paths import CONFIG_DIR
 from csp_analysis.core.schema import FLAGS, LEGACY_POLICE_UK_CRIME_TYPES, POLICE_UK_CRIME_TYPES
+from csp_analysis.io.csv_text import CsvText, read_csv_text
 from csp_analysis.io.rejections import LoadResult, RejectionLog
 
 SOURCES_CONFIG = CONFIG_DIR / "sources.yaml"
@@ -136,33 +137,20 @@ def _resolve_mapping(mapping) -> LocalExtractMapping:
 # --------------------------------------------------------------------------- shared helpers
 
 
-def _read_csv(path: Path, encoding: str = "utf-8") -> pd.DataFrame:
-    if not path.is_file():
-        raise InputFileError(path, "file not found")
-    # utf-8-sig also reads files without a byte-order mark, and Excel writes one.
-    codec = "utf-8-sig" if encoding.lower().replace("_", "-") in ("utf-8", "utf8") else encoding
-    try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding=codec)
-    except UnicodeDecodeError as exc:
-        raise InputFileError(
-            path,
-            f"not {encoding} text ({exc.reason} at byte {exc.start}); set the encoding in "
-            "config/sources.yaml",
-        ) from None
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise InputFileError(path, f"not a readable CSV table: {exc}") from None
-    frame.columns = [str(c).strip() for c in frame.columns]
-    return frame.apply(lambda s: s.str.strip())
+def _read_csv(path: Path, encoding: str = "utf-8") -> CsvText:
+    """The table, line-exact (:func:`csp_analysis.io.csv_text.read_csv_text`)."""
+    return read_csv_text(path, encoding)
 
 
 class _Rows:
     """Tracks which rows are still accepted and records each rejection once, first reason wins."""
 
-    def __init__(self, file: str, n: int):
+    def __init__(self, file: str, table: CsvText):
         self.file = file
-        self.lines = np.arange(n) + 2  # header is line 1
-        self.ok = np.ones(n, dtype=bool)
+        self.lines = table.lines  # each record's own line in the file (the header is line 1)
+        self.ok = np.ones(len(table.frame), dtype=bool)
         self.log = RejectionLog()
+        self.log.extend(table.rejections)  # lines the reader itself rejected
 
     def reject(self, mask, reason: str, values: pd.Series) -> None:
         mask = np.asarray(mask, dtype=bool)
@@ -273,7 +261,8 @@ def read_indicators(path: str | Path) -> LoadResult:
         The file is missing, not a CSV, or lacks a required column.
     """
     path = Path(path)
-    frame = _read_csv(path)
+    table = _read_csv(path)
+    frame = table.frame
     lowered = {c.lower(): c for c in frame.columns}
     missing = [c for c in INDICATOR_REQUIRED if c not in lowered]
     if "period" not in lowered and "period_start" not in lowered:
@@ -286,7 +275,7 @@ def read_indicators(path: str | Path) -> LoadResult:
         )
     frame = frame.rename(columns={v: k for k, v in lowered.items()})
     blank = pd.Series("", index=frame.index)
-    rows = _Rows(path.name, len(frame))
+    rows = _Rows(path.name, table)
 
     rows.reject(
         (frame["area_code"] == "") | (frame["indicator"] == ""),
@@ -369,7 +358,10 @@ def read_indicators(path: str | Path) -> LoadResult:
     for column in ("area_code", "area_name", "period_type", "indicator", "unit", "direction"):
         out[column] = out[column].astype("string")
     out["source_file"] = out["source_file"].astype("string")
-    result = LoadResult(frame=out, rows_read=len(frame), rejections=rows.log, files=[path.name])
+    result = LoadResult(
+        frame=out, rows_read=table.rows_read, rejections=rows.log, files=[path.name]
+    )
+    result.notes.extend(table.notes)
     result.check_invariant()
     return result
 
@@ -478,7 +470,8 @@ def read_local_extract(path: str | Path, mapping=None) -> LoadResult:
     path = Path(path)
     spec = _resolve_mapping(mapping)
     columns = spec.columns.model_dump()
-    frame = _read_csv(path, spec.encoding)
+    table = _read_csv(path, spec.encoding)
+    frame = table.frame
     absent = {field: col for field, col in columns.items() if col and col not in frame.columns}
     if absent:
         listed = ", ".join(f"{col!r} (for {field})" for field, col in absent.items())
@@ -494,7 +487,7 @@ def read_local_extract(path: str | Path, mapping=None) -> LoadResult:
     def column(field: str) -> pd.Series:
         return frame[columns[field]] if columns[field] else blank
 
-    rows = _Rows(path.name, len(frame))
+    rows = _Rows(path.name, table)
     month_text = column("month")
     months = pd.to_datetime(_per_value(month_text, _parse_month))
     rows.reject(months.isna(), REJECT_MONTH, month_text)
@@ -565,7 +558,10 @@ def read_local_extract(path: str | Path, mapping=None) -> LoadResult:
         }
     )[LOCAL_EXTRACT_COLUMNS]
     out = out[rows.ok].reset_index(drop=True)
-    result = LoadResult(frame=out, rows_read=len(frame), rejections=rows.log, files=[path.name])
+    result = LoadResult(
+        frame=out, rows_read=table.rows_read, rejections=rows.log, files=[path.name]
+    )
+    result.notes.extend(table.notes)
     unmapped = [field for field, col in columns.items() if col is None]
     if unmapped:
         result.notes.append(f"{path.name}: no column for {', '.join(unmapped)} (left null)")

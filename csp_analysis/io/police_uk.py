@@ -24,7 +24,6 @@ the optional ``isal`` package is installed (about 3x faster than zlib), else by 
 from __future__ import annotations
 
 import csv
-import io
 import os
 import re
 import struct
@@ -45,6 +44,16 @@ import pyarrow.csv as pacsv
 
 from csp_analysis.core.exceptions import IngestError, InputFileError
 from csp_analysis.core.schema import LEGACY_POLICE_UK_CRIME_TYPES, POLICE_UK_CRIME_TYPES
+from csp_analysis.io.csv_text import (
+    REJECT_LONG_LINE,
+    REJECT_UNBALANCED_QUOTE,
+    TrackedLines,
+    cut_long_lines,
+    is_blank,
+    limit_now,
+    long_lines,
+    non_blank_lines,
+)
 from csp_analysis.io.lookups import dictionary_column
 from csp_analysis.io.rejections import MAX_EXAMPLES_PER_REASON, LoadResult, RejectionLog
 from csp_analysis.io.sniff import not_text_problem
@@ -387,7 +396,8 @@ def _careful_parse(file: StreetFile, body: bytes, header: list[str], wanted: lis
     """Line-exact parse with the csv module: (table, source_rows, rows_read, rejections)."""
     rejections = RejectionLog()
     text = body.decode("utf-8", errors="surrogateescape")
-    reader = csv.reader(io.StringIO(text, newline=""))
+    tracked = TrackedLines(text)
+    reader = csv.reader(tracked)
     positions = [header.index(name) for name in wanted]
     columns: list[list[str]] = [[] for _ in wanted]
     source_rows: list[int] = []
@@ -396,13 +406,24 @@ def _careful_parse(file: StreetFile, body: bytes, header: list[str], wanted: lis
     previous_line = 1  # the header, already checked
     bad_width: list[tuple[int, str]] = []
     bad_bytes: list[tuple[int, str]] = []
+    swallowed: list[tuple[int, str]] = []
     try:
         next(reader)
         for record in reader:
             start = previous_line + 1
             previous_line = reader.line_num
-            if not record:
-                continue  # a blank line is not a row
+            if is_blank(record, tracked, start, previous_line):
+                continue  # a blank (or whitespace-only) line is not a row
+            if previous_line > start:
+                # police.uk rows never break a field across lines: a record that spans lines
+                # is a stray quote that swallowed the lines after it, each of them a row (#13).
+                span = non_blank_lines(text, start, previous_line)
+                rows_read += len(span)
+                swallowed.extend(
+                    (n, f"a quote opened on line {start} runs to line {previous_line}")
+                    for n in span
+                )
+                continue
             rows_read += 1
             if len(record) != width:
                 bad_width.append((start, f"expected {width} fields, got {len(record)}"))
@@ -415,7 +436,11 @@ def _careful_parse(file: StreetFile, body: bytes, header: list[str], wanted: lis
             source_rows.append(start)
     except csv.Error as exc:
         raise InputFileError(file.where, f"cannot parse CSV: {exc}", row=reader.line_num) from None
-    for reason, bad in ((REJECT_FIELD_COUNT, bad_width), (REJECT_NOT_UTF8, bad_bytes)):
+    for reason, bad in (
+        (REJECT_FIELD_COUNT, bad_width),
+        (REJECT_NOT_UTF8, bad_bytes),
+        (REJECT_UNBALANCED_QUOTE, swallowed),
+    ):
         if bad:
             rejections.add_many(file.name, [b[0] for b in bad], reason, [b[1] for b in bad])
     table = pa.table(
@@ -486,6 +511,11 @@ def read_street_file(file: StreetFile, keep_crime_id: bool = True) -> StreetBatc
         raise InputFileError(file.where, problem, row=1)
     header, notes = _check_header(file, data[start : start + 65536])
     notes = crlf_notes + notes
+    # One enormous line (a damaged or hostile file) is cut out before parsing, so the reader
+    # never holds more copies of it than the file itself; it is a counted, rejected row.
+    too_long = long_lines(data)
+    if too_long:
+        data = cut_long_lines(data, too_long)
     wanted = [name for name in KEPT_COLUMNS if keep_crime_id or name != "Crime ID"]
     if file.force is None:
         wanted.append("Reported by")
@@ -513,6 +543,15 @@ def read_street_file(file: StreetFile, keep_crime_id: bool = True) -> StreetBatc
         source_rows = np.arange(2, rows_read + 2, dtype=np.int64)
         rejections = RejectionLog()
     del data
+    if too_long:
+        rows_read += len(too_long)
+        rejections.add_many(
+            file.name,
+            [line for line, _, _ in too_long],
+            REJECT_LONG_LINE,
+            [f"{end - begin:,} bytes (the limit is {limit_now():,})"
+             for _, begin, end in too_long],
+        )  # fmt: skip
     table = table.rename_columns([KEPT_COLUMNS.get(n, n) for n in table.column_names])
     table = _validate(file, table, source_rows, rejections)
     return StreetBatch(file, table, rows_read, rejections, careful, notes)
