@@ -14,11 +14,13 @@ WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
 export OPENBLAS_NUM_THREADS ?= 1
 export OMP_NUM_THREADS ?= 1
 
+SAMPLE_DIR := reports/sample
+AXE := tests/browser/node_modules/axe-core/axe.min.js
 DEMO_DIR := data/raw/demo
 DEMO_STAMP := $(DEMO_DIR)/DEMO_DATA
 PROCESSED_STAMP := data/processed/ingest_report.json
 
-.PHONY: help setup data demo-data ingest-real reports-real reports test lint bench screenshots clean
+.PHONY: help setup data demo-data ingest-real reports-real reports sample test lint bench screenshots clean
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -59,7 +61,19 @@ reports-real: ingest-real ## Run the report batch on the real West Mercia 2025 d
 reports: data ## Set up, build demo data, ingest and run the full report batch
 	$(BIN)/csp-analysis run --workers $(WORKERS)
 
-test: data ## Run the test suite: unit, real-data loaders, end-to-end, notebooks (nbval), browser
+# The browser tests' axe-core, pinned by tests/browser/package-lock.json. Without npm the tests
+# that need it say so, in one line at the end of the run.
+$(AXE): tests/browser/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+	  npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error; \
+	else \
+	  echo "npm not found: the browser tests cannot run (install Node.js and npm, e.g. apt-get install nodejs npm)"; \
+	fi
+
+sample: data ## Build the small report sample the page tests check (reports/sample/, 5 reports)
+	$(BIN)/csp-analysis run --config tests/sample_reports.yaml --out $(SAMPLE_DIR) --workers $(WORKERS) --no-progress
+
+test: data sample $(AXE) ## Run every test this machine can run: unit, real data, end to end, notebooks, pages, browser
 	$(BIN)/python -m pytest tests
 	$(BIN)/python -m pytest --nbval-lax notebooks -p no:cacheprovider
 

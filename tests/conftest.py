@@ -39,3 +39,20 @@ def shared_data():
             pytest.fail(message + " - CI must have it")
         pytest.skip(message)
     return SHARED_DATA_DIR
+
+
+def pytest_terminal_summary(terminalreporter):
+    """One line at the end saying what this machine could not run, and why (`make test` runs
+    every test it can; nothing is skipped silently)."""
+    skipped = terminalreporter.stats.get("skipped", [])
+    if not skipped:
+        return
+    reasons: dict[str, int] = {}
+    for report in skipped:
+        longrepr = report.longrepr
+        reason = longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)
+        reason = reason.removeprefix("Skipped: ").strip()
+        reasons[reason] = reasons.get(reason, 0) + 1
+    parts = [f"{n} test{'s' if n != 1 else ''}: {reason}" for reason, n in
+             sorted(reasons.items(), key=lambda item: -item[1])]  # fmt: skip
+    terminalreporter.write_line("Not run on this machine: " + "; ".join(parts))

@@ -41,8 +41,38 @@ INSTALL_PLAYWRIGHT = ".venv/bin/pip install playwright  (the Python package; no 
 INSTALL_AXE = "npm ci --prefix tests/browser"
 
 
+def _is_site(folder: Path) -> bool:
+    return (folder / "index.html").is_file() and (folder / "manifest.json").is_file()
+
+
+def sites(reports_dir: Path = REPORTS_DIR) -> list[Path]:
+    """Every published batch under ``reports_dir``: a folder with its own index and manifest
+    (``reports/``, ``reports/real/``, ``reports/sample/``, any ``--out``), outermost first.
+    Each is checked as a site of its own: its pages link to its own index and statement."""
+    if not reports_dir.is_dir():
+        return []
+    found = {
+        manifest.parent
+        for manifest in reports_dir.rglob("manifest.json")
+        if _is_site(manifest.parent)
+        and not SKIPPED_DIRS & set(manifest.relative_to(reports_dir).parts[:-1])
+    }
+    return sorted(found, key=lambda folder: (len(folder.parts), str(folder)))
+
+
+def site_of(page: Path, reports_dir: Path = REPORTS_DIR) -> Path:
+    """The published batch a page belongs to: its nearest folder with an index and manifest."""
+    for folder in page.parents:
+        if _is_site(folder):
+            return folder
+        if folder == reports_dir:
+            break
+    return reports_dir
+
+
 def published_pages(reports_dir: Path = REPORTS_DIR) -> list[Path]:
-    """Every published HTML page under ``reports_dir`` (not executed notebooks or screenshots)."""
+    """Every published HTML page of every batch under ``reports_dir`` (not executed notebooks
+    or screenshots), each page once, in the batch it belongs to."""
     if not reports_dir.is_dir():
         return []
     return sorted(
@@ -53,8 +83,8 @@ def published_pages(reports_dir: Path = REPORTS_DIR) -> list[Path]:
 
 
 def report_pages(reports_dir: Path = REPORTS_DIR) -> list[Path]:
-    """Published pages that are reports (not the index or the accessibility statement)."""
-    return [p for p in published_pages(reports_dir) if p.parent != reports_dir]
+    """Published pages that are reports (not a batch's index or accessibility statement)."""
+    return [p for p in published_pages(reports_dir) if p.parent != site_of(p, reports_dir)]
 
 
 def no_reports_message(reports_dir: Path = REPORTS_DIR) -> str:
@@ -84,13 +114,15 @@ def sensitive_priorities() -> set[str]:
 
 
 def is_sensitive(page: Path, reports_dir: Path = REPORTS_DIR) -> bool:
-    """Whether a page reports a sensitive theme (its manifest priority, else its file name)."""
+    """Whether a page reports a sensitive theme (its batch manifest's priority, else its file
+    name)."""
     sensitive = sensitive_priorities()
+    site = site_of(page, reports_dir)
     try:
-        relative = page.relative_to(reports_dir).as_posix()
+        relative = page.relative_to(site).as_posix()
     except ValueError:
         return page.stem in sensitive
-    entry = manifest_entries(reports_dir).get(relative)
+    entry = manifest_entries(site).get(relative)
     if entry is not None:
         return entry.get("priority") in sensitive
     return page.stem in sensitive
@@ -99,8 +131,8 @@ def is_sensitive(page: Path, reports_dir: Path = REPORTS_DIR) -> bool:
 def report_type(page: Path, reports_dir: Path = REPORTS_DIR) -> str:
     """The report type of a page: its report id in the manifest (config/reports.yaml), else
     its file name (the index and the accessibility statement)."""
-    relative = page.relative_to(reports_dir)
-    entry = manifest_entries(reports_dir).get(relative.as_posix())
+    site = site_of(page, reports_dir)
+    entry = manifest_entries(site).get(page.relative_to(site).as_posix())
     return str(entry["report"]) if entry is not None else page.stem
 
 
