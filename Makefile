@@ -53,7 +53,8 @@ ingest-real: $(STAMP) ## Ingest the real West Mercia 2025 files from ../shared/d
 	$(BIN)/csp-analysis ingest --police-uk $(SHARED)/police_uk/west-mercia \
 	  --lsoa-lookup "$(SHARED)/ons/LSOA_(2021)_to_Electoral_Ward_(2023)_to_LAD_(2023)_Best_Fit_Lookup_in_EW.csv" \
 	  --csp-lookup "$(SHARED)/ons/Local_Authority_District_to_CSPs_to_Police_Force_Areas_(December_2023)_Lookup.csv" \
-	  --population $(SHARED)/ons/LAD23_Mid_Year_pop_2011_to_2023.xlsx --out $(REAL_PROCESSED)
+	  --population $(SHARED)/ons/LAD23_Mid_Year_pop_2011_to_2023.xlsx \
+	  --boundaries $(SHARED)/ons/boundaries/lsoa21_bgc_west_mercia --out $(REAL_PROCESSED)
 
 reports-real: ingest-real ## Run the report batch on the real West Mercia 2025 data into reports/real
 	$(BIN)/csp-analysis run --workers $(WORKERS) --processed-dir $(REAL_PROCESSED) --out $(REAL_REPORTS)

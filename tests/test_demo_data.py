@@ -88,9 +88,9 @@ def test_same_seed_gives_byte_identical_files(tmp_path):
     second = dd.generate_demo_data(tmp_path / "b", seed=11, start="2021-01", end="2021-03")
     other = dd.generate_demo_data(tmp_path / "c", seed=12, start="2021-01", end="2021-03")
     assert _digest(first) == _digest(second)
-    # three monthly files, five others, and the national Home Office tables (one per financial
-    # year of the eight quarters up to the end: 2019/20 to 2020/21)
-    assert len(_digest(first)) == 3 + 5 + 2
+    # three monthly files, five others, the national Home Office tables (one per financial
+    # year of the eight quarters up to the end: 2019/20 to 2020/21) and the synthetic boundaries
+    assert len(_digest(first)) == 3 + 5 + 2 + 1
     assert _digest(first)["home_office/synthetic-prc-csp-202021.csv"] == _digest(second)[
         "home_office/synthetic-prc-csp-202021.csv"
     ]

@@ -22,7 +22,7 @@ SECTIONS = {
     "summary": [
         "overview", "headline", "key_findings", "year_to_date", "crime_type_table",
         "trend_section", "control_chart", "forecast_section", "top_lsoas", "data_and_methods",
-        "most_similar_group", "national_funnel",
+        "most_similar_group", "national_funnel", "crime_map", "hotspots",
     ],
     "thematic": [
         "definition", "breakdowns", "seasonality_section", "peer_comparison",

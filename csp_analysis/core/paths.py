@@ -34,4 +34,5 @@ CRIMES_PARQUET = "crimes.parquet"
 POPULATION_PARQUET = "population.parquet"
 HOME_OFFICE_PARQUET = "home_office.parquet"
 INDICATORS_PARQUET = "indicators.parquet"
+BOUNDARIES_PARQUET = "lsoa_boundaries.parquet"  # GeoParquet, British National Grid
 INGEST_REPORT = "ingest_report.json"

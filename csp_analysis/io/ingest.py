@@ -66,6 +66,7 @@ from csp_analysis.io.rejections import LoadResult, RejectionLog
 
 DEMO_MARKER = "DEMO_DATA"
 DEMO_HOME_OFFICE_DIR = "home_office"  # csp-analysis demo-data writes its CSP tables here
+DEMO_BOUNDARIES_DIR = "boundaries"  # ... and its synthetic LSOA boundaries here
 
 
 _SMALL_FILE = 64 * 1024 * 1024  # reference files below this size are fingerprinted by sha256
@@ -106,6 +107,12 @@ def add_arguments(parser) -> None:
     )
     parser.add_argument("--indicators", metavar="CSV", help="partner indicators, long format")
     parser.add_argument(
+        "--boundaries",
+        nargs="+",
+        metavar="PATH",
+        help="ONS LSOA boundary files or folders (GeoJSON, GeoPackage, Shapefile), for maps",
+    )
+    parser.add_argument(
         "--local-extract", metavar="CSV", help="local police extract (joined on Crime ID)"
     )
     parser.add_argument(
@@ -132,6 +139,7 @@ def run(args) -> int:
             population=args.population,
             home_office=args.home_office,
             indicators=args.indicators,
+            boundaries=args.boundaries,
             local_extract=args.local_extract,
             demo=args.demo,
             out=args.out,
@@ -155,7 +163,9 @@ def _fingerprint(path: Path) -> dict:
     return entry
 
 
-def _resolve_demo(demo, police_uk, lsoa_lookup, local_extract, indicators, home_office):
+def _resolve_demo(
+    demo, police_uk, lsoa_lookup, local_extract, indicators, home_office, boundaries
+):
     directory = Path(demo)
     if not (directory / DEMO_MARKER).is_file():
         raise IngestError(
@@ -177,6 +187,8 @@ def _resolve_demo(demo, police_uk, lsoa_lookup, local_extract, indicators, home_
         default(indicators, "indicators.csv"),
         # The synthetic national Home Office CSP tables, oldest edition first.
         home_office or (sorted(map(str, directory.glob(f"{DEMO_HOME_OFFICE_DIR}/*.csv"))) or None),
+        boundaries or (sorted(map(str, directory.glob(f"{DEMO_BOUNDARIES_DIR}/*.geojson")))
+                       or None),
     )
 
 
@@ -196,6 +208,7 @@ class IngestRequest:
     population: str | Path | None = None
     home_office: Sequence[str | Path] | str | Path | None = None
     indicators: str | Path | None = None
+    boundaries: Sequence[str | Path] | None = None
     local_extract: str | Path | None = None
     demo: str | Path | None = None
     out: str | Path | None = None
@@ -215,17 +228,21 @@ class IngestRequest:
         """This request with the demo folder's files filled in, checked for the minimum."""
         request = self
         if self.demo is not None:
-            police_uk, lsoa_lookup, local_extract, indicators, home_office = _resolve_demo(
-                self.demo,
-                self.police_uk,
-                self.lsoa_lookup,
-                self.local_extract,
-                self.indicators,
-                self.home_office,
+            police_uk, lsoa_lookup, local_extract, indicators, home_office, boundaries = (
+                _resolve_demo(
+                    self.demo,
+                    self.police_uk,
+                    self.lsoa_lookup,
+                    self.local_extract,
+                    self.indicators,
+                    self.home_office,
+                    self.boundaries,
+                )
             )
             request = replace(
                 self,
                 home_office=home_office,
+                boundaries=boundaries,
                 police_uk=police_uk,
                 lsoa_lookup=lsoa_lookup,
                 local_extract=local_extract,
@@ -309,6 +326,7 @@ def ingest(request: IngestRequest | None = None, /, **options) -> IngestReport:
         population_frame = _population(request.population, areas, sources)
         _write_frame(population_frame, POPULATION_SCHEMA, staging / paths.POPULATION_PARQUET)
         _write_partner_tables(request, staging, tables, sources, load.notes)
+        _write_boundaries(request, staging, tables, sources, load.notes)
         for name, table in tables.items():
             table.check(name)
         report = _report(request, areas, sources, tables, load, len(population_frame), started)
@@ -409,6 +427,19 @@ def _write_partner_tables(request, staging, tables, sources, notes) -> None:
         notes.extend(result.notes)
 
 
+def _write_boundaries(request, staging, tables, sources, notes) -> None:
+    """LSOA boundaries, when given, as GeoParquet (British National Grid)."""
+    if not request.boundaries:
+        return
+    from csp_analysis.io.boundaries import read_boundaries
+
+    result = read_boundaries(request.boundaries)
+    tables["boundaries"] = account_for(result)
+    sources["boundaries"] = {"files": result.files}
+    result.frame.to_parquet(staging / paths.BOUNDARIES_PARQUET, index=False)
+    notes.extend(result.notes)
+
+
 def _report(request, areas, sources, tables, load, population_rows, started) -> IngestReport:
     months_per_csp, missing_per_csp, rows_per_csp = crime_coverage(load.stats, areas)
     rejected = RejectionLog()
@@ -477,6 +508,7 @@ def _swap_in(staging: Path, out: Path) -> None:
         paths.POPULATION_PARQUET,
         paths.HOME_OFFICE_PARQUET,
         paths.INDICATORS_PARQUET,
+        paths.BOUNDARIES_PARQUET,
         paths.INGEST_REPORT,
     ):
         target = out / name

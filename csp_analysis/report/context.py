@@ -65,6 +65,7 @@ CRIME_COLUMNS = (
     "force",
     "csp_code",
     "csp_name",
+    "lad_code",
     "lsoa_code",
     "lsoa_name",
     "crime_type",
@@ -302,6 +303,50 @@ class ReviewContext:
         merged = present.merge(counts.reset_index(), on=["csp_code", "month"], how="left")
         merged["count"] = merged["count"].fillna(0).astype(int)
         return merged.rename(columns={"csp_code": "area_code"})[["area_code", "month", "count"]]
+
+    # ------------------------------------------------------------------ places
+
+    def boundaries(self, csp_code: str | None = None):
+        """The LSOA boundaries (GeoDataFrame in British National Grid, indexed by LSOA code)
+        of one partnership, or of the force; None when no boundaries were ingested.
+
+        Which LSOAs belong to a partnership comes from its records' assignment (LSOA to
+        district to partnership, as the ingest placed them)."""
+
+        def read():
+            path = (self.processed_dir or paths.PROCESSED_DIR) / paths.BOUNDARIES_PARQUET
+            if not path.is_file():
+                return None
+            import geopandas as gpd
+
+            frame = gpd.read_parquet(path)
+            return frame.drop_duplicates("lsoa_code").set_index("lsoa_code")
+
+        everything = self.memo(("boundaries",), read)
+        if everything is None:
+            return None
+        owners = self.memo(("lsoa_owner",), self._lsoa_owners)
+        wanted = owners.index if csp_code is None else owners.index[owners == csp_code]
+        return everything[everything.index.isin(wanted)]
+
+    def lsoa_districts(self) -> pd.Series:
+        """District (LAD) code of each LSOA in the force's records, for map outlines."""
+
+        def compute() -> pd.Series:
+            if "lad_code" not in self.crimes:
+                return pd.Series(dtype=str)
+            located = self.crimes[self.crimes["lad_code"].notna() & self.crimes["lsoa_code"].notna()]
+            pairs = located[["lsoa_code", "lad_code"]].drop_duplicates().astype(str)
+            return pairs.drop_duplicates("lsoa_code").set_index("lsoa_code")["lad_code"]
+
+        return self.memo(("lsoa_districts",), compute)
+
+    def _lsoa_owners(self) -> pd.Series:
+        """Partnership code of each LSOA the force's records place in one of its partnerships."""
+        located = self.crimes[self.crimes["csp_code"].notna() & self.crimes["lsoa_code"].notna()]
+        pairs = located[["lsoa_code", "csp_code"]].drop_duplicates()
+        pairs = pairs.astype(str).drop_duplicates("lsoa_code")
+        return pairs.set_index("lsoa_code")["csp_code"]
 
     def population_for(self, csp_code: str) -> tuple[int, int]:
         """Mid-year population of a CSP for the reporting year.

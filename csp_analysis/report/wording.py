@@ -607,3 +607,33 @@ def national_source(source: str, synthetic: bool) -> str:
             "this report."
         )
     return "Counts: police.uk street-level records of every force."
+
+
+# --------------------------------------------------------------------------- hotspots
+
+
+def hotspots(n_hot: int, n_cold: int, n_areas: int, alpha: float, change=None) -> str:
+    """What the hotspot test found, and how it changed from the year before."""
+    found = []
+    if n_hot:
+        found.append(plural(n_hot, "hot spot"))
+    if n_cold:
+        found.append(plural(n_cold, "cold spot"))
+    text = (
+        f"Of {count(n_areas)} neighbourhoods, the test finds "
+        + (join_words(found) if found else "no hot or cold spot")
+        + ": clusters of neighbourhoods whose counts, taken with their neighbours', are higher "
+        "(hot) or lower (cold) than chance would make them, allowing for the many "
+        f"neighbourhoods tested (false discovery rate {percent(100 * alpha)})."
+    )
+    if change is not None:
+        tally = change[change != ""].value_counts()
+        moves = [plural(int(n), kind.replace(" spot", "").split()[0] + " " + kind.split(" ", 1)[1],
+                        kind.split(" ", 1)[0] + " " + kind.split(" ", 1)[1] + "s")
+                 for kind, n in tally.items()] if len(tally) else []  # fmt: skip
+        text += (
+            " Against the year before: " + join_words(
+                [f"{int(n)} {kind}{'s' if n != 1 else ''}" for kind, n in tally.items()]
+            ) + "." if moves else " Nothing changed from the year before."
+        )
+    return text

@@ -31,6 +31,7 @@ from csp_analysis.io.demo_data.calibration import (
 )
 from csp_analysis.io.demo_data.force import demo_force
 from csp_analysis.io.demo_data.geography import _build_geography
+from csp_analysis.io.demo_data.hexes import hex_boundaries, write_hex_boundaries
 from csp_analysis.io.demo_data.indicators import INDICATOR_SIGNALS, _format_number, _indicators
 from csp_analysis.io.demo_data.national import national_tables, write_national_tables
 from csp_analysis.io.demo_data.records import (
@@ -219,6 +220,13 @@ def generate_demo_data(
         _write_csv(extract, tmp / EXTRACT_FILE)
         _write_csv(indicators, tmp / INDICATORS_FILE)
         write_national_tables(national, tmp)
+        write_hex_boundaries(
+            hex_boundaries(
+                geo.lsoa_code, geo.lsoa_name, geo.lookup["LAD23CD"].to_numpy(),
+                geo.weights.sum(axis=1), geo.lsoa_csp >= 0,
+            ),
+            tmp,
+        )  # fmt: skip
         (tmp / TRUTH_FILE).write_text(json.dumps(truth, indent=1) + "\n", encoding="utf-8")
         tmp.chmod(0o755)
         _replace_directory(tmp, out_dir)

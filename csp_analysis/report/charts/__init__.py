@@ -44,6 +44,7 @@ from csp_analysis.report.charts.common import PERIODS
 from csp_analysis.report.charts.figure import Chart, figure_block, png_size, render_png
 from csp_analysis.report.charts.forecast import forecast_chart
 from csp_analysis.report.charts.funnel import funnel_chart, funnel_position
+from csp_analysis.report.charts.maps import choropleth_map, hotspot_map
 from csp_analysis.report.charts.seasonal import seasonal_profile_chart
 from csp_analysis.report.charts.spc import spc_chart
 from csp_analysis.report.charts.style import (
@@ -71,11 +72,13 @@ __all__ = [
     "SPC_STYLES",
     "SUPPRESSED",
     "bar_chart",
+    "choropleth_map",
     "contrast_ratio",
     "figure_block",
     "forecast_chart",
     "funnel_chart",
     "funnel_position",
+    "hotspot_map",
     "png_size",
     "render_png",
     "seasonal_profile_chart",

@@ -80,7 +80,7 @@ from csp_analysis.report.sections.performance import (
     performance_indicators,
     performance_summary,
 )
-from csp_analysis.report.sections.places import top_lsoas
+from csp_analysis.report.sections.places import crime_map, hotspots, top_lsoas
 from csp_analysis.report.sections.summary import headline, key_findings, overview
 from csp_analysis.report.sections.thematic import breakdowns, definition, peer_comparison
 from csp_analysis.report.sections.timeline import (
@@ -105,12 +105,14 @@ __all__ = [
     "Table",
     "breakdowns",
     "control_chart",
+    "crime_map",
     "crime_type_table",
     "data_and_methods",
     "definition",
     "focus",
     "forecast_section",
     "headline",
+    "hotspots",
     "key_findings",
     "load_context",
     "most_similar_group",
