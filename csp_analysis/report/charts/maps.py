@@ -52,10 +52,14 @@ def class_breaks(values: pd.Series, n_classes: int = 5, lowest_upper: int = 0) -
 
 
 def _labels(bounds: list[int]) -> list[str]:
+    """Class labels in words ("0 to 4", "5 to 12"; a one-value class "none" or "3 only"), so a
+    label is never mistaken for a count in the data table."""
     labels, low = [], 0
     for upper in bounds:
-        labels.append(wording.count(low) if upper == low else
-                      f"{wording.count(low)} to {wording.count(upper)}")  # fmt: skip
+        if upper == low:
+            labels.append("none" if low == 0 else f"{wording.count(low)} only")
+        else:
+            labels.append(f"{wording.count(low)} to {wording.count(upper)}")
         low = upper + 1
     return labels
 
