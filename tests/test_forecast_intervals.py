@@ -54,7 +54,7 @@ def test_a_short_series_gets_no_calibrated_range_and_the_page_says_so():
     series = negative_binomial_series(48, seed=3)
     assert held_out_inside(series, 0.95) is None
     result = fc.forecast(series.iloc[:36], horizon=12)
-    assert not result.calibrated and result.multiplier is None
+    assert not result.calibrated and result.half_width is None
     assert any("not calibrated" in note for note in result.notes)
     text = wording.forecast_band(0.95, calibrated=False, n_errors=12)
     assert text.startswith("No range is drawn around the forecast")
@@ -135,12 +135,16 @@ def test_forecasts_from_a_backtest_are_calibrated_and_say_so():
     tested = fc.backtest(series, horizon=12, max_origins=8)
     result = fc.forecast(series, backtest_result=tested)
     assert result.calibrated
-    np.testing.assert_allclose(result.multiplier, tested.multiplier())
+    np.testing.assert_allclose(result.half_width, tested.half_width())
+    # The interval is the point forecast times exp(+/- half-width): the errors' own widths.
+    np.testing.assert_allclose(
+        np.log1p(result.upper.to_numpy()) - np.log1p(result.mean.to_numpy()), result.half_width
+    )
     # Steps 1-4, 5-8 and 9-12 each calibrated on their own errors (32 each)...
-    assert len(set(np.round(result.multiplier, 12))) == 3
+    assert len(set(np.round(result.half_width, 12))) == 3
     # ... and with four origins (16 errors a group, too few) all steps pooled.
     fewer = fc.backtest(series, horizon=12, max_origins=4)
-    assert len(set(np.round(fc.forecast(series, backtest_result=fewer).multiplier, 12))) == 1
+    assert len(set(np.round(fc.forecast(series, backtest_result=fewer).half_width, 12))) == 1
     own = fc.forecast(series, model=result.model)
     assert not own.calibrated
     assert "calibrated on the backtest" in wording.forecast(result, "x")
