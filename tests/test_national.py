@@ -366,3 +366,20 @@ def test_the_national_funnel_marks_the_group(demo_contexts, monkeypatch):
     # Every area but the off-scale City of London is in the data behind the chart.
     assert len(chart.data) == 299
     assert "City of London" in _text(section)
+
+
+def test_a_group_the_national_counts_do_not_cover_is_a_plain_statement(tmp_path, monkeypatch):
+    """One force's police.uk records only (the real West Mercia batch): Telford and Wrekin's
+    peers are all in other forces, Herefordshire has one in its own. Neither page may say the
+    section "could not be produced"."""
+    from csp_analysis.report import review
+    from tests.test_review import write_processed
+
+    monkeypatch.setenv(review.STRICT_ENV, "1")
+    write_processed(tmp_path, "2025-01", "2025-12", rich=False, indicators=False)
+    for csp, covered in (("telford-and-wrekin", "none"), ("herefordshire", "only 1")):
+        ctx = review.load_context(csp=csp, period_end="2025-12", processed_dir=str(tmp_path))
+        section = review.most_similar_group(ctx)
+        assert not section.failed
+        assert f"the national counts loaded cover {covered} of its 7 peers" in _text(section)
+        assert not review.key_findings(ctx).failed

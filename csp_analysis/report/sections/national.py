@@ -146,11 +146,19 @@ def _group_notes(ctx, group, counts, compared, per: str) -> list[str]:
     return notes
 
 
+def _peers_with_counts(ctx: ReviewContext, group: PeerGroup, priority: Priority) -> int:
+    """How many of the group's peers the national counts cover (the partnership not counted)."""
+    counts = ctx.national_counts(priority)
+    return sum(counts.count(code) is not None for code in group.members)
+
+
 def msg_finding(ctx: ReviewContext) -> str | None:
     """The key-findings sentence on the partnership's place in its most similar group, or None
     when there is no comparison (the section itself says why)."""
     priority = _priority(ctx)
     if ctx.csp is None or _not_compared(ctx, priority) is not None:
+        return None
+    if _peers_with_counts(ctx, ctx.peer_group(), priority) + 1 < MIN_GROUP_WITH_COUNTS:
         return None
     compared, counts = _group_table(ctx, ctx.peer_group(), priority)
     sensitive = focus(ctx).sensitive if ctx.priority is not None else priority.sensitive
@@ -186,13 +194,15 @@ def most_similar_group(ctx: ReviewContext) -> Section:
     if reason is not None:
         return Paragraph(reason)
     group = ctx.peer_group()
-    compared, counts = _group_table(ctx, group, priority)
-    if len(compared) < MIN_GROUP_WITH_COUNTS:
+    peers_counted = _peers_with_counts(ctx, group, priority)
+    if peers_counted + 1 < MIN_GROUP_WITH_COUNTS:
         return Paragraph(
-            f"No comparison with the most similar group: the national counts loaded cover only "
-            f"{len(compared) - 1} of its {group.size} peers. Load the Home Office CSP-level "
-            "tables, or the police.uk archive of every force."
+            f"No comparison with the most similar group: the national counts loaded cover "
+            f"{'none' if not peers_counted else f'only {peers_counted}'} of its {group.size} "
+            "peers. Load the Home Office CSP-level tables, or the police.uk archive of every "
+            "force."
         )
+    compared, counts = _group_table(ctx, group, priority)
     label = _count_label(priority)
     if any(_small(c, sensitive) for c in compared["count"]):
         raise AnalysisError(
