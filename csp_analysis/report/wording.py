@@ -628,12 +628,9 @@ def hotspots(n_hot: int, n_cold: int, n_areas: int, alpha: float, change=None) -
     )
     if change is not None:
         tally = change[change != ""].value_counts()
-        moves = [plural(int(n), kind.replace(" spot", "").split()[0] + " " + kind.split(" ", 1)[1],
-                        kind.split(" ", 1)[0] + " " + kind.split(" ", 1)[1] + "s")
-                 for kind, n in tally.items()] if len(tally) else []  # fmt: skip
         text += (
-            " Against the year before: " + join_words(
-                [f"{int(n)} {kind}{'s' if n != 1 else ''}" for kind, n in tally.items()]
-            ) + "." if moves else " Nothing changed from the year before."
-        )
+            " Against the year before: "
+            + join_words([plural(int(n), kind) for kind, n in tally.items()]) + "."
+            if len(tally) else " Nothing changed from the year before."
+        )  # fmt: skip
     return text

@@ -145,10 +145,7 @@ def choropleth_map(
     figure, axes = _map_axes()
     colours = np.asarray(CLASS_COLOURS[: len(bounds)] if len(bounds) <= len(CLASS_COLOURS)
                          else CLASS_COLOURS)  # fmt: skip
-    shapes.assign(_colour=colours[classes.to_numpy()]).plot(
-        ax=axes, color=shapes.assign(_colour=colours[classes.to_numpy()])["_colour"],
-        edgecolor="#b1b4b6", linewidth=0.2,
-    )  # fmt: skip
+    shapes.plot(ax=axes, color=colours[classes.to_numpy()], edgecolor="#b1b4b6", linewidth=0.2)
     _draw_outlines(axes, outlines)
     axes.legend(
         handles=[Patch(facecolor=c, edgecolor="#505a5f", label=label)

@@ -78,6 +78,13 @@ def _names(codes) -> list[str]:
     return [registry.csp(code).name for code in codes]
 
 
+def _mid_year(counts: national.NationalCounts) -> int:
+    """The mid-year (30 June) inside the year ending the counts' last month: its population
+    estimate is the denominator."""
+    end = counts.year_end
+    return end.year if end.month >= 6 else end.year - 1
+
+
 def _year_label(counts: national.NationalCounts) -> str:
     return wording.year_ending_label(counts.year_end)
 
@@ -86,7 +93,7 @@ def _group_table(
     ctx: ReviewContext, group: PeerGroup, subject, per: str = "residents"
 ) -> tuple[pd.DataFrame, national.NationalCounts]:
     counts = ctx.national_counts(subject)
-    year = counts.year_end.year if counts.year_end.month >= 6 else counts.year_end.year - 1
+    year = _mid_year(counts)
     registry = load_registry()
     table = national.peer_table(counts, group, registry, year, per=per)
     return table, counts
@@ -249,7 +256,7 @@ def most_similar_group(ctx: ReviewContext) -> Section:
 
 def _national_points(ctx: ReviewContext, priority: Priority) -> tuple[pd.DataFrame, national.NationalCounts]:
     counts = ctx.national_counts(priority)
-    year = counts.year_end.year if counts.year_end.month >= 6 else counts.year_end.year - 1
+    year = _mid_year(counts)
     table = national.all_areas_table(counts, load_registry(), year)
     return table, counts
 
@@ -355,7 +362,7 @@ def msg_overview(ctx: ReviewContext) -> Section:
     for csp in ctx.force.csps:
         group = ctx.peer_group(csp)
         counts = ctx.national_counts(priority)
-        year = counts.year_end.year if counts.year_end.month >= 6 else counts.year_end.year - 1
+        year = _mid_year(counts)
         compared = national.peer_table(counts, group, load_registry(), year)
         if len(compared) < MIN_GROUP_WITH_COUNTS:
             raise AnalysisError(

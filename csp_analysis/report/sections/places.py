@@ -74,7 +74,12 @@ NO_BOUNDARIES = (
 
 
 def _outlines(ctx: ReviewContext, shapes):
-    """District outlines (thin) and the partnership's outline (thick), dissolved from LSOAs."""
+    """District outlines (thin) and the partnership's outline (thick), dissolved from LSOAs
+    once per report (both maps and the hotspot map share them)."""
+    return ctx.memo(("outlines", ctx.csp.code), lambda: _dissolve_outlines(ctx, shapes))
+
+
+def _dissolve_outlines(ctx: ReviewContext, shapes):
     districts = ctx.lsoa_districts().reindex(shapes.index)
     parts = []
     if districts.notna().any():
