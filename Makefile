@@ -60,7 +60,7 @@ reports-real: ingest-real ## Run the report batch on the real West Mercia 2025 d
 	$(BIN)/csp-analysis run --workers $(WORKERS) --processed-dir $(REAL_PROCESSED) --out $(REAL_REPORTS)
 
 reports: data ## Set up, build demo data, ingest and run the full report batch
-	$(BIN)/csp-analysis run --workers $(WORKERS)
+	$(BIN)/csp-analysis run --workers $(WORKERS) --pdf
 
 # The browser tests' axe-core, pinned by tests/browser/package-lock.json. Without npm the tests
 # that need it say so, in one line at the end of the run.
@@ -72,7 +72,7 @@ $(AXE): tests/browser/package-lock.json
 	fi
 
 sample: data ## Build the small report sample the page tests check (reports/sample/, 5 reports)
-	$(BIN)/csp-analysis run --config tests/sample_reports.yaml --out $(SAMPLE_DIR) --workers $(WORKERS) --no-progress
+	$(BIN)/csp-analysis run --config tests/sample_reports.yaml --out $(SAMPLE_DIR) --workers $(WORKERS) --no-progress --pdf
 
 test: data sample $(AXE) ## Run every test this machine can run: unit, real data, end to end, notebooks, pages, browser
 	$(BIN)/python -m pytest tests

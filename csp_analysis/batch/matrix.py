@@ -140,6 +140,44 @@ class ReportSpec(_Strict):
         return self
 
 
+class BoardPackSpec(_Strict):
+    """A partnership's board pack: one PDF of its reports in committee order (``--pdf``)."""
+
+    title: str = Field(
+        default="{csp_name}: board pack, {period}", min_length=1, description="cover title"
+    )
+    output: str = Field(
+        default="{csp}/board_pack.pdf", description="format template of the PDF's path"
+    )
+    order: list[str] = Field(
+        min_length=1,
+        description="report ids of scope csp or csp_priority, in pack order; a csp_priority "
+        "report contributes each of its priorities in config/priorities.yaml order",
+    )
+
+    @model_validator(mode="after")
+    def _templates(self) -> BoardPackSpec:
+        allowed = _TEMPLATE_FIELDS["csp"] - {"report"}
+        for name in ("title", "output"):
+            unknown = _template_fields(getattr(self, name)) - allowed
+            if unknown:
+                raise ValueError(
+                    f"board_pack {name} template uses {', '.join(sorted(unknown))}; use "
+                    f"{', '.join(sorted(allowed))}"
+                )
+        if "csp" not in _template_fields(self.output):
+            raise ValueError("board_pack output template must contain {csp}")
+        out = PurePosixPath(self.output)
+        if out.is_absolute() or ".." in out.parts or out.suffix != ".pdf":
+            raise ValueError(
+                f"board_pack output {self.output!r} must be a relative path ending in .pdf, "
+                "without '..'"
+            )
+        if len(set(self.order)) != len(self.order):
+            raise ValueError("board_pack order names a report twice")
+        return self
+
+
 class BatchConfig(_Strict):
     """The whole batch: the period, defaults, common parameters and report types."""
 
@@ -155,6 +193,7 @@ class BatchConfig(_Strict):
         description="passed to every notebook whose parameters cell declares them",
     )
     reports: list[ReportSpec] = Field(min_length=1)
+    board_pack: BoardPackSpec | None = None
 
     _not_scope_parameters = field_validator("parameters")(_no_scope_parameters)
 
@@ -164,6 +203,15 @@ class BatchConfig(_Strict):
         dupes = sorted({i for i in ids if ids.count(i) > 1})
         if dupes:
             raise ValueError(f"report ids declared twice: {', '.join(dupes)}")
+        if self.board_pack is not None:
+            scopes = {r.id: r.scope for r in self.reports}
+            for report_id in self.board_pack.order:
+                if scopes.get(report_id) not in ("csp", "csp_priority"):
+                    valid = [i for i, scope in scopes.items() if scope != "force"]
+                    raise ValueError(
+                        f"board_pack order: {report_id!r} is not a partnership report of this "
+                        f"batch; valid: {', '.join(valid)}"
+                    )
         return self
 
     @property

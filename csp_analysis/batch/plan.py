@@ -76,6 +76,7 @@ class RunOptions:
     commentary_dir: Path = COMMENTARY_DIR
     list_only: bool = False
     progress: bool = True
+    pdf: bool = False  # each report also as a tagged PDF, and a board pack per partnership
 
 
 @dataclass
@@ -465,7 +466,13 @@ def plan_batch(options: RunOptions) -> BatchPlan:
             code=code_fp,
             data=data_fp,
             parameters=parameters,
-            extra={"title": job.title, "output": job.output_relpath, "commentary": commentary_fp},
+            extra={
+                "title": job.title,
+                "output": job.output_relpath,
+                "commentary": commentary_fp,
+                # Turning PDFs on re-runs every report (each PDF is made with its page).
+                "pdf": options.pdf,
+            },
         )
         before = previous.get(job.key)
         if options.force:
@@ -478,11 +485,19 @@ def plan_batch(options: RunOptions) -> BatchPlan:
             run, reason = (
                 True,
                 _what_changed(
-                    before, notebook_fps[job.notebook], code_fp, data_fp, parameters, commentary_fp
+                    before,
+                    notebook_fps[job.notebook],
+                    code_fp,
+                    data_fp,
+                    parameters,
+                    commentary_fp,
+                    options.pdf,
                 ),
             )
         elif not (out_dir / job.output_relpath).is_file():
             run, reason = True, "output missing"
+        elif options.pdf and not (out_dir / job.output_relpath).with_suffix(".pdf").is_file():
+            run, reason = True, "PDF missing"
         else:
             run, reason = False, "up to date"
         planned.append(
@@ -527,7 +542,9 @@ def _commentary(job: ReportJob, commentary_dir: Path) -> tuple[str | None, str |
     return digest, None
 
 
-def _what_changed(before, notebook_fp, code_fp, data_fp, parameters, commentary_fp) -> str:
+def _what_changed(
+    before, notebook_fp, code_fp, data_fp, parameters, commentary_fp, pdf: bool
+) -> str:
     changed = []
     if before.get("notebook_fingerprint") != notebook_fp:
         changed.append("notebook")
@@ -539,4 +556,6 @@ def _what_changed(before, notebook_fp, code_fp, data_fp, parameters, commentary_
         changed.append("parameters")
     if before.get("commentary_fingerprint") != commentary_fp:
         changed.append("commentary")
+    if bool(before.get("pdf")) != pdf:
+        changed.append("PDF on" if pdf else "PDF off")
     return "changed: " + (", ".join(changed) or "title or output")

@@ -23,14 +23,15 @@ import json
 import os
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from csp_analysis.batch.matrix import (
     period_label,
 )
+from csp_analysis.batch.packs import PackResult, build_packs, plan_packs
 from csp_analysis.batch.plan import (
     EXECUTED_DIR,
     MANIFEST,
@@ -67,10 +68,15 @@ class BatchResult:
     seconds: float
     index_path: Path
     manifest_path: Path
+    packs: list[PackResult] = field(default_factory=list)
+
+    @property
+    def failed_packs(self) -> list[PackResult]:
+        return [p for p in self.packs if p.status == "failed"]
 
     @property
     def exit_code(self) -> int:
-        return 1 if self.failed else 0
+        return 1 if self.failed or self.failed_packs else 0
 
 
 def _kernel_available(name: str) -> str:
@@ -149,7 +155,7 @@ def run_batch(options: RunOptions) -> BatchResult:
     generated = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     results: dict[str, TaskResult] = {}
     if to_run:
-        tasks = _tasks(to_run, plan, out_dir, provenance, generated)
+        tasks = _tasks(to_run, plan, out_dir, provenance, generated, options.pdf)
         workers = options.workers or os.cpu_count() or 1
         results = execute_tasks(
             tasks, workers, progress=options.progress, log_dir=out_dir / EXECUTED_DIR / "logs"
@@ -160,14 +166,22 @@ def run_batch(options: RunOptions) -> BatchResult:
         if not item.run and before is not None:
             entries.append(before)
         else:
-            entries.append(_manifest_entry(item, results[item.job.key], plan, provenance))
-    manifest_path = _write_manifest(out_dir, plan, entries)
+            entries.append(
+                _manifest_entry(item, results[item.job.key], plan, provenance, options.pdf)
+            )
+    packs = _board_packs(options, plan, entries, set(results))
+    manifest_path = _write_manifest(out_dir, plan, entries, packs)
     index_path = write_index(
-        out_dir, _index_rows(plan, entries), synthetic=provenance.synthetic, generated=generated
+        out_dir,
+        _index_rows(plan, entries, out_dir),
+        synthetic=provenance.synthetic,
+        generated=generated,
+        packs=[p.as_dict() for p in packs],
     )
     write_accessibility_statement(out_dir)
     failed = [e for e in entries if e["key"] in results and e["status"] != STATUS_OK]
     return BatchResult(
+        packs=packs,
         entries=entries,
         ran=len(results),
         skipped=len(plan.planned) - len(results),
@@ -178,7 +192,23 @@ def run_batch(options: RunOptions) -> BatchResult:
     )
 
 
-def _tasks(to_run, plan, out_dir: Path, provenance: Provenance, generated: str):
+def _board_packs(options: RunOptions, plan, entries, ran: set[str]) -> list[PackResult]:
+    """Build the board packs of this batch (with ``--pdf`` and a ``board_pack:`` declared)."""
+    spec = plan.batch.board_pack
+    if not options.pdf or spec is None:
+        return []
+    merged = dict(plan.previous)
+    merged.update({e["key"]: e for e in entries})
+    selected = {item.job.key for item in plan.planned}
+    # Packs of the partnerships this run selected; each pack holds all of its reports.
+    csps = {job.csp for job in plan.all_jobs if job.key in selected and job.csp}
+    jobs = [job for job in plan.all_jobs if job.csp in csps]
+    packs = plan_packs(spec, jobs, merged, ran, Path(options.out_dir), plan.provenance.synthetic)
+    workers = options.workers or os.cpu_count() or 1
+    return build_packs(packs, Path(options.out_dir), workers)
+
+
+def _tasks(to_run, plan, out_dir: Path, provenance: Provenance, generated: str, pdf: bool):
     """One task per report to run, longest first."""
     kernel = _kernel_available(plan.batch.kernel)
     tasks = [
@@ -192,6 +222,7 @@ def _tasks(to_run, plan, out_dir: Path, provenance: Provenance, generated: str):
             timeout=item.timeout,
             cwd=str(item.job.notebook.parent),
             page=_page_info(item, provenance, generated),
+            pdf=pdf,
         )
         for item in to_run
     ]
@@ -201,7 +232,9 @@ def _tasks(to_run, plan, out_dir: Path, provenance: Provenance, generated: str):
     return tasks
 
 
-def _manifest_entry(item: PlannedReport, result: TaskResult, plan, provenance) -> dict[str, Any]:
+def _manifest_entry(
+    item: PlannedReport, result: TaskResult, plan, provenance, options_pdf: bool
+) -> dict[str, Any]:
     """The manifest's record of one report that ran (a JSON object in manifest.json)."""
     job = item.job
     return {
@@ -230,12 +263,13 @@ def _manifest_entry(item: PlannedReport, result: TaskResult, plan, provenance) -
         "error": result.error,
         "duration_s": result.duration_s,
         "output": job.output_relpath if result.ok else None,
+        "pdf": options_pdf,
         "executed": job.executed_relpath,
         "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
 
 
-def _write_manifest(out_dir: Path, plan, entries) -> Path:
+def _write_manifest(out_dir: Path, plan, entries, packs: list[PackResult]) -> Path:
     """Merge this run's entries into the manifest; entries no longer in the batch are dropped."""
     from csp_analysis.report.html_export import write_atomic
 
@@ -249,13 +283,27 @@ def _write_manifest(out_dir: Path, plan, entries) -> Path:
         "data_fingerprint": plan.data,
         "synthetic": plan.provenance.synthetic,
         "reports": [merged[key] for key in order if key in merged],
+        "board_packs": [p.as_dict() for p in packs],
     }
     path = out_dir / MANIFEST
     write_atomic(path, json.dumps(manifest, indent=2, default=str) + "\n")
     return path
 
 
-def _index_rows(plan, entries) -> list[dict[str, Any]]:
+def _companions(out_dir: Path, output: str | None) -> dict[str, str]:
+    """The PDF and spreadsheets published beside a page, by format, when they exist."""
+    if not output:
+        return {}
+    page = PurePosixPath(output)
+    found = {}
+    for label, suffix in (("PDF", ".pdf"), ("Excel", ".xlsx"), ("OpenDocument", ".ods")):
+        relpath = str(page.with_suffix(suffix))
+        if (out_dir / relpath).is_file():
+            found[label] = relpath
+    return found
+
+
+def _index_rows(plan, entries, out_dir: Path) -> list[dict[str, Any]]:
     merged = dict(plan.previous)
     merged.update({e["key"]: e for e in entries})
     rows = []
@@ -275,6 +323,7 @@ def _index_rows(plan, entries) -> list[dict[str, Any]]:
                 "output": entry.get("output") if entry else None,
                 "executed": entry.get("executed") if entry else None,
                 "note": entry.get("note") if entry else None,
+                "formats": _companions(out_dir, entry.get("output") if entry else None),
             }
         )
     return rows
@@ -344,6 +393,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--list", action="store_true", help="print what would run or be skipped, and run nothing"
     )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.add_argument(
+        "--pdf",
+        action="store_true",
+        help="also write each report as a tagged PDF, and a board pack per partnership",
+    )
 
 
 def _options_from_args(args: argparse.Namespace) -> RunOptions:
@@ -363,6 +417,7 @@ def _options_from_args(args: argparse.Namespace) -> RunOptions:
         processed_dir=args.processed_dir,
         list_only=args.list,
         progress=not args.no_progress,
+        pdf=args.pdf,
     )
 
 
@@ -390,5 +445,11 @@ def run(args: argparse.Namespace) -> int:
             f"       executed notebook: {_display_path(options.out_dir / entry['executed'])}",
             file=sys.stderr,
         )
+    if result.packs:
+        built = sum(p.status == "ok" for p in result.packs)
+        print(f"{len(result.packs)} board packs: {built} published")
+    for pack in result.packs:
+        if pack.status != "ok":
+            print(f"BOARD PACK {pack.status.upper()} {pack.csp}: {pack.error}", file=sys.stderr)
     print(f"Index: {_display_path(result.index_path)}")
     return result.exit_code

@@ -45,6 +45,12 @@ class ReportTask:
     timeout: float
     cwd: str
     page: PageInfo
+    pdf: bool = False  # also write the page as a tagged PDF beside it
+
+
+def companion_path(html_path: str | Path, suffix: str) -> Path:
+    """A report's PDF or spreadsheet: its page's path with another suffix (".pdf", ".xlsx")."""
+    return Path(html_path).with_suffix(suffix)
 
 
 @dataclass
@@ -156,17 +162,53 @@ def _execute_task(task: ReportTask) -> TaskResult:
     except Exception as exc:  # any other failure is this report's, never the batch's
         result.error_kind, result.error = "error", one_line_error(f"{type(exc).__name__}: {exc}")
     else:
+        step = "HTML export"
         try:
-            page = task.page
-            write_atomic(task.html_path, render_html(nb, page, base_dir=task.cwd))
+            page_html = render_html(nb, task.page, base_dir=task.cwd)
+            write_atomic(task.html_path, page_html)
+            step = "spreadsheet"
+            _write_spreadsheets(nb, task)
+            if task.pdf:
+                from csp_analysis.report.pdf import write_report_pdf
+
+                step = "PDF"
+                write_report_pdf(page_html, companion_path(task.html_path, ".pdf"))
             result.status, result.error_kind = STATUS_OK, None
         except Exception as exc:
             result.error_kind, result.error = (
                 "export",
-                one_line_error(f"HTML export failed: {type(exc).__name__}: {exc}"),
+                one_line_error(f"{step} failed: {type(exc).__name__}: {exc}"),
             )
     result.duration_s = round(time.monotonic() - started, 2)
     return result
+
+
+def _write_spreadsheets(nb, task: ReportTask) -> None:
+    """Every table the page shows, as XLSX and ODS beside it (none when it shows no table)."""
+    from csp_analysis.report.spreadsheet import (
+        ReportWorkbook,
+        published_tables,
+        write_ods,
+        write_xlsx,
+    )
+
+    tables = published_tables(nb)
+    for suffix in (".xlsx", ".ods"):
+        companion_path(task.html_path, suffix).unlink(missing_ok=True)
+    if not tables:
+        return
+    page = task.page
+    workbook = ReportWorkbook(
+        title=page.title,
+        period=page.period,
+        tables=tables,
+        synthetic=page.synthetic,
+        sources=list(page.sources),
+        licence=page.attributions(),
+        generated=page.generated,
+    )
+    write_xlsx(companion_path(task.html_path, ".xlsx"), workbook)
+    write_ods(companion_path(task.html_path, ".ods"), workbook)
 
 
 def _worker_main(conn, log_path: str | None = None) -> None:

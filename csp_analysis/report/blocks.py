@@ -294,6 +294,84 @@ def table_block(
     """
     if not str(caption or "").strip():
         raise ReportError("table_block: every table needs a caption")
+    cells = table_cells(
+        df, note, number_format, count_columns=count_columns, suppression_note=suppression_note
+    )
+    table_id = _new_id("t", caption, cells.fingerprint)
+    caption_id = f"{table_id}-caption"
+    note_id = f"{table_id}-note"
+    rows_html = []
+    for header, row in zip(cells.row_headers, cells.rows, strict=True):
+        parts_row = [f'<th scope="row">{escape_html(header)}</th>']
+        for column, text in zip(cells.columns, row, strict=True):
+            if cells.numeric[column]:
+                css = "num count" if column in cells.counts else "num"
+                parts_row.append(f'<td class="{css}">{escape_html(text)}</td>')
+            else:
+                parts_row.append(f"<td>{escape_html(text)}</td>")
+        rows_html.append("<tr>" + "".join(parts_row) + "</tr>")
+
+    head_cells = [
+        f'<th scope="col">{escape_html(cells.header_name)}</th>'
+        if cells.header_name
+        else '<td class="csp-corner"></td>'
+    ]
+    head_cells += [
+        (
+            f'<th scope="col" class="num">{escape_html(c)}</th>'
+            if cells.numeric[c]
+            else f'<th scope="col">{escape_html(c)}</th>'
+        )
+        for c in cells.columns
+    ]
+    described = f' aria-describedby="{note_id}"' if cells.notes else ""
+    parts = [
+        '<div class="csp-table">',
+        f'<div class="csp-table-wrap" role="region" aria-labelledby="{caption_id}" tabindex="0">',
+        f'<table id="{table_id}"{described}>',
+        f'<caption id="{caption_id}">{escape_html(caption)}</caption>',
+        "<thead><tr>" + "".join(head_cells) + "</tr></thead>",
+        "<tbody>",
+        *rows_html,
+        "</tbody>",
+        "</table>",
+        "</div>",
+    ]
+    if cells.notes:
+        parts.append(f'<div class="csp-table-notes" id="{note_id}">')
+        parts.extend(f"<p>{escape_html(n)}</p>" for n in cells.notes)
+        parts.append("</div>")
+    parts.append("</div>")
+    return "\n".join(parts)
+
+
+@dataclass(frozen=True)
+class TableCells:
+    """A table exactly as published: every cell as the page prints it, with its notes.
+
+    The one place a table's cells are formatted, so the page (:func:`table_block`) and the
+    spreadsheet published beside it (:mod:`csp_analysis.report.spreadsheet`) cannot disagree.
+    """
+
+    header_name: str  # the row-header column's name ("" when the rows are unnamed)
+    columns: list[str]
+    row_headers: list[str]
+    rows: list[list[str]]  # display text, one list per row, in column order
+    numeric: dict[str, bool]
+    counts: frozenset[str]
+    notes: list[str]
+    fingerprint: str  # the cells as CSV, for stable element ids
+
+
+def table_cells(
+    df: pd.DataFrame,
+    note: str | Sequence[str] | None = None,
+    number_format: NumberFormat = None,
+    *,
+    count_columns: Sequence[str] | None = None,
+    suppression_note: str | None = None,
+) -> TableCells:
+    """Format a table's cells and notes as the page shows them (see :func:`table_block`)."""
     if not isinstance(df, pd.DataFrame) and hasattr(df, "display") and hasattr(df, "mask"):
         # A disclosure.SuppressedTable: publish its display (never its values) with its note;
         # every cell of it, totals included, is a count.
@@ -325,13 +403,10 @@ def table_block(
             )
         counts = set(count_columns)
 
-    table_id = _new_id("t", caption, body.to_csv())
-    caption_id = f"{table_id}-caption"
-    note_id = f"{table_id}-note"
     has_suppressed = has_missing = False
-    rows_html = []
-    for header, (_, row) in zip(headers, body.iterrows(), strict=True):
-        cells = [f'<th scope="row">{escape_html(_label(header))}</th>']
+    rows = []
+    for _, row in body.iterrows():
+        texts = []
         for column in body.columns:
             value = row[column]
             if _is_marker(value):
@@ -340,50 +415,25 @@ def table_block(
             elif _is_missing(value):
                 has_missing = True
             if numeric[column]:
-                css = "num count" if column in counts else "num"
-                cells.append(f'<td class="{css}">{escape_html(formatters[column](value))}</td>')
+                texts.append(formatters[column](value))
             else:
-                text = NOT_AVAILABLE if _is_missing(value) else _label(value)
-                cells.append(f"<td>{escape_html(text)}</td>")
-        rows_html.append("<tr>" + "".join(cells) + "</tr>")
-
-    head_cells = [
-        f'<th scope="col">{escape_html(header_name)}</th>'
-        if header_name
-        else '<td class="csp-corner"></td>'
-    ]
-    head_cells += [
-        (
-            f'<th scope="col" class="num">{escape_html(c)}</th>'
-            if numeric[c]
-            else f'<th scope="col">{escape_html(c)}</th>'
-        )
-        for c in body.columns
-    ]
+                texts.append(NOT_AVAILABLE if _is_missing(value) else _label(value))
+        rows.append(texts)
     notes = [note] if isinstance(note, str) else list(note or [])
     if has_suppressed:
         notes.append(suppression_note or SUPPRESSED_NOTE)
     if has_missing:
         notes.append(NOT_AVAILABLE_NOTE)
-    described = f' aria-describedby="{note_id}"' if notes else ""
-    parts = [
-        '<div class="csp-table">',
-        f'<div class="csp-table-wrap" role="region" aria-labelledby="{caption_id}" tabindex="0">',
-        f'<table id="{table_id}"{described}>',
-        f'<caption id="{caption_id}">{escape_html(caption)}</caption>',
-        "<thead><tr>" + "".join(head_cells) + "</tr></thead>",
-        "<tbody>",
-        *rows_html,
-        "</tbody>",
-        "</table>",
-        "</div>",
-    ]
-    if notes:
-        parts.append(f'<div class="csp-table-notes" id="{note_id}">')
-        parts.extend(f"<p>{escape_html(n)}</p>" for n in notes if str(n).strip())
-        parts.append("</div>")
-    parts.append("</div>")
-    return "\n".join(parts)
+    return TableCells(
+        header_name=header_name,
+        columns=[str(c) for c in body.columns],
+        row_headers=[_label(h) for h in headers],
+        rows=rows,
+        numeric=numeric,
+        counts=frozenset(counts),
+        notes=[str(n) for n in notes if str(n).strip()],
+        fingerprint=body.to_csv(),
+    )
 
 
 _DISPLAY_NUMBER = re.compile(r"^[\u2212-]?\d{1,3}(,\d{3})*(\.\d+)?$|^[\u2212-]?\d+(\.\d+)?$")
@@ -725,3 +775,46 @@ BLOCKS_CSS = """\
   .csp-caveat { background: none; border-left-color: #0b0c0c; }
 }
 """
+
+
+# --------------------------------------------------------------------------- published tables
+
+# The MIME type under which a displayed section also hands its tables, cells as printed, to the
+# batch (the spreadsheet beside each page). Not rendered by the page template.
+TABLES_MIME = "application/vnd.csp-analysis.tables+json"
+
+
+@dataclass(frozen=True)
+class PublishedTable:
+    """One table a page shows: its caption and its cells exactly as printed."""
+
+    caption: str
+    cells: TableCells
+
+    def to_json(self) -> dict:
+        cells = self.cells
+        return {
+            "caption": self.caption,
+            "header_name": cells.header_name,
+            "columns": cells.columns,
+            "row_headers": cells.row_headers,
+            "rows": cells.rows,
+            "numeric": [cells.numeric[c] for c in cells.columns],
+            "counts": sorted(cells.counts),
+            "notes": cells.notes,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping) -> PublishedTable:
+        columns = [str(c) for c in data["columns"]]
+        cells = TableCells(
+            header_name=str(data["header_name"]),
+            columns=columns,
+            row_headers=[str(h) for h in data["row_headers"]],
+            rows=[[str(v) for v in row] for row in data["rows"]],
+            numeric=dict(zip(columns, (bool(n) for n in data["numeric"]), strict=True)),
+            counts=frozenset(data.get("counts", [])),
+            notes=[str(n) for n in data.get("notes", [])],
+            fingerprint="",
+        )
+        return cls(caption=str(data["caption"]), cells=cells)

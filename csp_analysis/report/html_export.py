@@ -379,12 +379,17 @@ def render_html(nb, page: PageInfo, base_dir: str | Path | None = None) -> str:
 def write_atomic(path: str | Path, text: str) -> None:
     """Write text to ``path`` through a temporary file in the same folder and a rename, so a
     reader never sees a half-written page and a failed write leaves the old page intact."""
+    write_atomic_bytes(path, text.encode("utf-8"))
+
+
+def write_atomic_bytes(path: str | Path, payload: bytes) -> None:
+    """Write bytes to ``path`` atomically (see :func:`write_atomic`)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(payload)
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except BaseException:

@@ -69,7 +69,42 @@ def _page(title: str, body: str, banner: bool = False, footer: str = "") -> str:
 """
 
 
-def render_index(rows: list[dict[str, Any]], synthetic: bool, generated: str) -> str:
+def _formats_html(row: dict[str, Any]) -> str:
+    """Links to the PDF and spreadsheets published beside a report, each naming the report."""
+    links = [
+        f'<a href="{_e(href)}">{_e(label)}<span class="csp-visually-hidden"> version of '
+        f"{_e(row['title'])}</span></a>"
+        for label, href in (row.get("formats") or {}).items()
+    ]
+    return f'<span class="formats">Also as: {", ".join(links)}</span>' if links else ""
+
+
+def _packs_html(packs: list[dict[str, Any]]) -> str:
+    """The board packs: one PDF per partnership, or why it was not built."""
+    if not packs:
+        return ""
+    items = []
+    for pack in packs:
+        if pack["status"] == "ok" and pack.get("output"):
+            items.append(
+                f'<li><a href="{_e(pack["output"])}">{_e(pack["title"])} (PDF)</a>: '
+                f"{len(pack['reports'])} reports</li>"
+            )
+        else:
+            why = pack.get("error") or "not built"
+            items.append(f"<li>{_e(pack['title'])}: {_e(why)}</li>")
+    return (
+        "<h2>Board packs</h2><p>Each partnership's reports in one PDF for committee papers, "
+        "with a cover and contents.</p><ul>" + "\n".join(items) + "</ul><h2>Reports</h2>"
+    )
+
+
+def render_index(
+    rows: list[dict[str, Any]],
+    synthetic: bool,
+    generated: str,
+    packs: list[dict[str, Any]] | None = None,
+) -> str:
     """The index page's HTML.
 
     Parameters
@@ -90,7 +125,7 @@ def render_index(rows: list[dict[str, Any]], synthetic: bool, generated: str) ->
         css_class = {"ok": "status-ok", "failed": "status-failed"}.get(status, "status-pending")
         status_html = f'<span class="{css_class}">{_e(_STATUS_TEXT.get(status, status))}</span>'
         if status == "ok" and row.get("output"):
-            link = f'<a href="{_e(row["output"])}">{_e(row["title"])}</a>'
+            link = f'<a href="{_e(row["output"])}">{_e(row["title"])}</a>' + _formats_html(row)
         else:
             link = _e(row["title"])
         if status == "failed":
@@ -132,18 +167,25 @@ def render_index(rows: list[dict[str, Any]], synthetic: bool, generated: str) ->
         "</tr></thead><tbody>" + "\n".join(lines) + "</tbody></table></div>"
     )
     note = (
-        "<p>Each report is a single page that works offline. Failed reports are listed with "
-        "their error; the executed notebook beside each shows analysts where it stopped.</p>"
+        "<p>Each report is a single page that works offline, with every table it shows also in "
+        "a spreadsheet (Excel and OpenDocument) and, when PDFs were made, as a tagged PDF. "
+        "Failed reports are listed with their error; the executed notebook beside each shows "
+        "analysts where it stopped.</p>"
     )
-    return _page("Community Safety Partnership reports", summary + table + note, synthetic)
+    body = summary + _packs_html(packs or []) + table + note
+    return _page("Community Safety Partnership reports", body, synthetic)
 
 
 def write_index(
-    out_dir: str | Path, rows: list[dict[str, Any]], synthetic: bool, generated: str
+    out_dir: str | Path,
+    rows: list[dict[str, Any]],
+    synthetic: bool,
+    generated: str,
+    packs: list[dict[str, Any]] | None = None,
 ) -> Path:
     """Write ``index.html`` into the reports folder (atomically) and return its path."""
     path = Path(out_dir) / INDEX_PAGE
-    write_atomic(path, render_index(rows, synthetic, generated))
+    write_atomic(path, render_index(rows, synthetic, generated, packs))
     return path
 
 

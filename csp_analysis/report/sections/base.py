@@ -216,6 +216,32 @@ class Section:
                 out["key_figures"] = part.shown
         return out
 
+    def published_tables(self) -> list[blocks.PublishedTable]:
+        """Every table the page prints for this section, in page order, cells as printed: its
+        own tables, the key figures and each chart's data table (the spreadsheet's sheets)."""
+        out = []
+        for part in self.parts:
+            if isinstance(part, Table):
+                cells = blocks.table_cells(
+                    part.frame,
+                    part.note,
+                    part.number_format,
+                    count_columns=part.count_columns,
+                    suppression_note=part.suppression_note,
+                )
+                out.append(blocks.PublishedTable(part.caption, cells))
+            elif isinstance(part, KeyFigures):
+                caption = part.heading or "Key figures"
+                out.append(blocks.PublishedTable(caption, blocks.table_cells(part.shown)))
+            elif isinstance(part, charts.Chart):
+                cells = blocks.table_cells(
+                    part.data,
+                    number_format=part.decimals,
+                    count_columns=[c for c in part.count_columns if c in part.data.columns],
+                )
+                out.append(blocks.PublishedTable(f"Data for: {part.caption}", cells))
+        return out
+
     @property
     def figures(self) -> dict:
         """Each chart's matplotlib Figure, by chart name (restyle it, then display the section)."""
@@ -269,6 +295,14 @@ class Section:
 
     def _repr_html_(self) -> str:
         return self.html()
+
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
+        # The page shows the HTML; the batch also reads the tables, cells as printed, from the
+        # executed notebook to write the report's spreadsheet (report/spreadsheet.py).
+        return {
+            "text/html": self.html(),
+            blocks.TABLES_MIME: {"tables": [t.to_json() for t in self.published_tables()]},
+        }
 
     def __str__(self) -> str:
         return self.html()
