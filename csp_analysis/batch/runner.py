@@ -23,7 +23,7 @@ import json
 import os
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
@@ -127,6 +127,21 @@ def _page_info(item: PlannedReport, provenance: Provenance, generated: str) -> P
     )
 
 
+PANGO_MISSING = (
+    "PDFs not made: WeasyPrint needs the Pango library (Debian/Ubuntu: apt-get install "
+    "libpango-1.0-0 libpangoft2-1.0-0); the pages and spreadsheets are published"
+)
+
+
+def pdf_unavailable() -> str | None:
+    """Why PDFs cannot be made on this machine (WeasyPrint cannot load Pango), or None."""
+    try:
+        import weasyprint  # noqa: F401
+    except OSError:
+        return PANGO_MISSING
+    return None
+
+
 def run_batch(options: RunOptions) -> BatchResult:
     """Run the batch: plan, execute what changed, write the manifest, index and statement.
 
@@ -146,6 +161,9 @@ def run_batch(options: RunOptions) -> BatchResult:
     from csp_analysis.report.index_page import write_accessibility_statement, write_index
 
     t0 = time.monotonic()
+    if options.pdf and (why := pdf_unavailable()):
+        print(f"warning: {why}", file=sys.stderr)
+        options = replace(options, pdf=False)
     plan = plan_batch(options)
     out_dir = Path(options.out_dir)
     provenance: Provenance = plan.provenance

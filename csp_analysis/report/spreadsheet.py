@@ -18,6 +18,7 @@ numbers (``"1,234"`` -> 1234) so they can be sorted and summed.
 from __future__ import annotations
 
 import re
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -197,13 +198,17 @@ def write_xlsx(path: str | Path, workbook: ReportWorkbook) -> Path:
     path = Path(path)
     tmp = path.with_name(f".{path.name}.tmp")
     path.parent.mkdir(parents=True, exist_ok=True)
-    gpt.write_workbook(
-        filename=str(tmp),
-        sheets=sheets,
-        cover=cover,
-        contentsheet_options={"title": f"Contents: {workbook.title}"},
-        auto_width=True,
-    )
+    with warnings.catch_warnings():
+        # gptables warns that no notes sheet is made (each table's notes are on its own sheet,
+        # above it) and trips pandas 3 deprecations inside itself; neither is ours to act on.
+        warnings.simplefilter("ignore")
+        gpt.write_workbook(
+            filename=str(tmp),
+            sheets=sheets,
+            cover=cover,
+            contentsheet_options={"title": f"Contents: {workbook.title}"},
+            auto_width=True,
+        )
     tmp.replace(path)
     return path
 
