@@ -376,3 +376,44 @@ def test_board_packs_hold_their_reports_in_order():
         ]
         member_pages = sum(int(_pdf_info(m.with_suffix(".pdf"))["Pages"]) for m in members)
         assert int(info["Pages"]) > member_pages, f"{path.name}: no cover page"
+
+
+def test_packs_rebuild_when_a_report_ran_and_never_hold_a_failed_one(tmp_path):
+    from csp_analysis.batch.matrix import BoardPackSpec, ReportJob
+    from csp_analysis.batch.packs import build_packs, plan_packs
+
+    def job(report, csp, priority=None):
+        params = {"csp": csp, "period_end": "2026-03"}
+        if priority:
+            params["priority"] = priority
+        return ReportJob(
+            report=report, notebook=Path("n.ipynb"), notebook_label="n.ipynb",
+            scope="csp_priority" if priority else "csp", scope_parameters=params,
+            fixed_parameters={}, title_template=f"{{csp_name}} {report} {priority or ''}",
+            output_template=f"{{csp}}/{priority or report}.html", timeout=None,
+            names={"csp_name": csp.title(), "force": "f", "force_name": "F"},
+        )  # fmt: skip
+
+    jobs = [job("summary", "a"), job("review", "a", "drugs"), job("review", "a", "asb"),
+            job("summary", "b"), job("performance", "b")]  # fmt: skip
+    spec = BoardPackSpec(order=["review", "summary"])
+    ok = {j.key: {"status": "ok"} for j in jobs}
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b" / "board_pack.pdf").write_bytes(b"%PDF old")
+    packs = {p.csp: p for p in plan_packs(spec, jobs, ok, {"summary/a"}, tmp_path, True)}
+    # Pack order: the declared order, a review type's priorities in batch order; reports not
+    # in the order (performance) are left out.
+    assert [m.html_relpath for m in packs["a"].members] == [
+        "a/drugs.html",
+        "a/asb.html",
+        "a/summary.html",
+    ]
+    assert packs["a"].build and not packs["b"].build  # b: nothing ran, its pack exists
+    assert packs["a"].title == "A: board pack, year ending March 2026"
+
+    failed = dict(ok, **{"summary/b": {"status": "failed"}})
+    blocked = {p.csp: p for p in plan_packs(spec, jobs, failed, {"summary/b"}, tmp_path, True)}
+    assert not blocked["b"].build and "1 of its 1 reports did not publish" in blocked["b"].note
+    results = build_packs([blocked["b"]], tmp_path, workers=1)
+    assert results[0].status == "not built"
+    assert not (tmp_path / "b" / "board_pack.pdf").exists()  # never an out-of-date pack
