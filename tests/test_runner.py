@@ -637,7 +637,16 @@ def test_batch_isolates_failures_writes_outputs_and_skips_on_rerun(
     index = (out / "index.html").read_text()
     assert '<html lang="en-GB">' in index and index.count("<h1") == 1
     assert "8 reports: 5 ready, 3 failed." in index
-    assert '<a href="herefordshire/drugs.html">Herefordshire: Drugs review' in index
+    # The national index lists every failure and each force; the force's index every report,
+    # grouped by partnership, failures first, with a status filter that needs no script.
+    assert '<a href="index-west-mercia.html">West Mercia</a>' in index
+    force_index = (out / "index-west-mercia.html").read_text()
+    assert '<a href="herefordshire/drugs.html">Herefordshire: Drugs review' in force_index
+    assert force_index.count("<h1") == 1 and 'id="show-failed"' in force_index
+    assert "<h2" in force_index and ">Herefordshire</h2>" in force_index
+    herefordshire = force_index.split(">Herefordshire</h2>")[1].split("</section>")[0]
+    assert herefordshire.index("Failed:") < herefordshire.index("Ready")  # failures first
+    assert 'href="../index-west-mercia.html"' in page  # a report's "All reports" link
     assert "Failed: timed out" in index and "Failed: kernel died" in index
     assert "ValueError: no data for herefordshire in crimes.parquet" in index
     assert '<a href="_executed/herefordshire/raises.ipynb">' in index
@@ -678,7 +687,7 @@ def test_batch_isolates_failures_writes_outputs_and_skips_on_rerun(
         == "commentary written for an earlier period (year ending September 2025); not shown"
     )
     runner.run_batch(with_commentary)
-    index = (out / "index.html").read_text()
+    index = (out / "index-west-mercia.html").read_text()
     assert (
         "Commentary written for an earlier period (year ending September 2025); not shown." in index
     )
@@ -792,7 +801,7 @@ def test_cli_run_survives_a_killed_worker_and_prints_failures(tmp_path, processe
 
 
 def test_index_rows_say_status_in_words_and_escape_text():
-    from csp_analysis.report.index_page import render_index
+    from csp_analysis.report.index_page import render_force_index, render_index
 
     rows = [
         {
@@ -828,7 +837,10 @@ def test_index_rows_say_status_in_words_and_escape_text():
             "executed": None,
         },
     ]
-    page = render_index(rows, synthetic=False, generated="2026-01-01 10:00 UTC")
+    national = render_index(rows, synthetic=False, generated="2026-01-01 10:00 UTC")
+    assert "3 reports: 1 ready, 1 failed, 1 not run yet." in national
+    assert "Failed: timed out" in national and "A &lt;b&gt;" not in national  # failures only
+    page = render_force_index("West Mercia", rows, False, "2026-01-01 10:00 UTC")
     assert "3 reports: 1 ready, 1 failed, 1 not run yet." in page
     assert '<a href="herefordshire/all_crime_summary.html">A &lt;b&gt;</a>' in page
     assert '<span class="status-failed">Failed: timed out</span>' in page

@@ -32,6 +32,7 @@ class PackJob:
     """One partnership's pack: where it goes and which report pages it holds, in order."""
 
     csp: str
+    force: str
     title: str
     period: str
     output_relpath: str
@@ -44,6 +45,7 @@ class PackJob:
 @dataclass
 class PackResult:
     csp: str
+    force: str
     title: str
     output_relpath: str
     status: str  # "ok", "failed", "not built"
@@ -54,6 +56,7 @@ class PackResult:
     def as_dict(self) -> dict[str, Any]:
         return {
             "csp": self.csp,
+            "force": self.force,
             "title": self.title,
             "output": self.output_relpath if self.status == STATUS_OK else None,
             "status": self.status,
@@ -112,6 +115,7 @@ def plan_packs(
         packs.append(
             PackJob(
                 csp=csp,
+                force=first.force,
                 title=spec.title.format(**fields),
                 period=fields["period"][:1].upper() + fields["period"][1:],
                 output_relpath=output,
@@ -130,7 +134,12 @@ def _build_one(job: PackJob, out_dir: str) -> PackResult:
 
     started = time.monotonic()
     result = PackResult(
-        job.csp, job.title, job.output_relpath, "failed", members=[m.title for m in job.members]
+        job.csp,
+        job.force,
+        job.title,
+        job.output_relpath,
+        "failed",
+        members=[m.title for m in job.members],
     )
     try:
         reports = [
@@ -156,9 +165,20 @@ def build_packs(packs: list[PackJob], out_dir: Path, workers: int) -> list[PackR
         context = mp.get_context("spawn")
         with ProcessPoolExecutor(max_workers=max(1, min(workers, len(to_build))),
                                  mp_context=context) as pool:  # fmt: skip
-            futures = [pool.submit(_build_one, p, str(out_dir)) for p in to_build]
-            for future in futures:
-                result = future.result()
+            futures = {pool.submit(_build_one, p, str(out_dir)): p for p in to_build}
+            for future, pack in futures.items():
+                try:
+                    result = future.result()
+                except Exception as exc:  # the pool process died: this pack failed, go on
+                    result = PackResult(
+                        pack.csp,
+                        pack.force,
+                        pack.title,
+                        pack.output_relpath,
+                        "failed",
+                        error=f"{type(exc).__name__}: {exc}".splitlines()[0][:300],
+                        members=[m.title for m in pack.members],
+                    )
                 results[result.csp] = result
     out = []
     for pack in packs:
@@ -171,6 +191,7 @@ def build_packs(packs: list[PackJob], out_dir: Path, workers: int) -> list[PackR
             out.append(
                 PackResult(
                     pack.csp,
+                    pack.force,
                     pack.title,
                     pack.output_relpath,
                     status,

@@ -77,6 +77,7 @@ class RunOptions:
     list_only: bool = False
     progress: bool = True
     pdf: bool = False  # each report also as a tagged PDF, and a board pack per partnership
+    scheduler: str | None = None  # a Dask scheduler's address: run the reports on its cluster
 
 
 @dataclass

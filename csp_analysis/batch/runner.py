@@ -103,6 +103,7 @@ def _display_path(path: Path) -> str:
 
 def _page_info(item: PlannedReport, provenance: Provenance, generated: str) -> PageInfo:
     from csp_analysis.report.html_export import PageInfo, relative_href
+    from csp_analysis.report.index_page import force_index_page
 
     job = item.job
     months = provenance.months.get(job.force)
@@ -122,7 +123,8 @@ def _page_info(item: PlannedReport, provenance: Provenance, generated: str) -> P
         code_version=provenance.code_version,
         parameters=item.parameters,
         generated=generated,
-        index_href=relative_href(job.output_relpath, "index.html"),
+        # "All reports" leads to the force's own index (which links the national one).
+        index_href=relative_href(job.output_relpath, force_index_page(job.force)),
         accessibility_href=relative_href(job.output_relpath, "accessibility.html"),
     )
 
@@ -174,10 +176,15 @@ def run_batch(options: RunOptions) -> BatchResult:
     results: dict[str, TaskResult] = {}
     if to_run:
         tasks = _tasks(to_run, plan, out_dir, provenance, generated, options.pdf)
-        workers = options.workers or os.cpu_count() or 1
-        results = execute_tasks(
-            tasks, workers, progress=options.progress, log_dir=out_dir / EXECUTED_DIR / "logs"
-        )
+        if options.scheduler:
+            from csp_analysis.batch.distributed import execute_on_cluster
+
+            results = execute_on_cluster(tasks, options.scheduler, progress=options.progress)
+        else:
+            workers = options.workers or os.cpu_count() or 1
+            results = execute_tasks(
+                tasks, workers, progress=options.progress, log_dir=out_dir / EXECUTED_DIR / "logs"
+            )
     entries = []
     for item in plan.planned:
         before = plan.previous.get(item.job.key)
@@ -229,6 +236,7 @@ def _board_packs(options: RunOptions, plan, entries, ran: set[str]) -> list[Pack
 def _tasks(to_run, plan, out_dir: Path, provenance: Provenance, generated: str, pdf: bool):
     """One task per report to run, longest first."""
     kernel = _kernel_available(plan.batch.kernel)
+    forces = tuple(sorted({item.job.force for item in to_run}))
     tasks = [
         ReportTask(
             key=item.job.key,
@@ -241,6 +249,8 @@ def _tasks(to_run, plan, out_dir: Path, provenance: Provenance, generated: str, 
             cwd=str(item.job.notebook.parent),
             page=_page_info(item, provenance, generated),
             pdf=pdf,
+            force=item.job.force,
+            batch_forces=forces,
         )
         for item in to_run
     ]
@@ -333,6 +343,9 @@ def _index_rows(plan, entries, out_dir: Path) -> list[dict[str, Any]]:
                 "title": entry["title"] if entry else job.title,
                 "report": job.report,
                 "area": job.names.get("csp_name") or job.names.get("force_name"),
+                "force": job.force,
+                "force_name": job.names.get("force_name") or job.force,
+                "csp_name": job.names.get("csp_name"),
                 "priority": job.names.get("priority_title"),
                 "period": period_label((entry or {}).get("period_end") or job.period_end),
                 "status": entry["status"] if entry else "not run",
@@ -412,6 +425,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="run the reports on this Dask cluster (e.g. tcp://10.0.0.5:8786); workers must "
+        "reach --processed-dir (see docs/reports.md)",
+    )
+    parser.add_argument(
         "--pdf",
         action="store_true",
         help="also write each report as a tagged PDF, and a board pack per partnership",
@@ -436,6 +456,7 @@ def _options_from_args(args: argparse.Namespace) -> RunOptions:
         list_only=args.list,
         progress=not args.no_progress,
         pdf=args.pdf,
+        scheduler=args.scheduler,
     )
 
 

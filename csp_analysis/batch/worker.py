@@ -18,6 +18,7 @@ import signal
 import sys
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import wait as wait_for_connections
 from pathlib import Path
@@ -27,6 +28,7 @@ if TYPE_CHECKING:  # nbconvert is imported by the workers, not by the command li
     from csp_analysis.report.html_export import PageInfo
 
 LENIENT_ENV = "CSP_ANALYSIS_LENIENT"  # read by csp_analysis.report.sections.common
+WORKER_PID_ENV = "CSP_ANALYSIS_WORKER_PID"
 STATUS_OK = "ok"
 STATUS_FAILED = "failed"
 MAX_ERROR_CHARS = 300
@@ -46,6 +48,8 @@ class ReportTask:
     cwd: str
     page: PageInfo
     pdf: bool = False  # also write the page as a tagged PDF beside it
+    force: str = ""  # the report's police force (its records are pre-read for forked kernels)
+    batch_forces: tuple[str, ...] = ()  # every force of the batch, pre-read by the template
 
 
 def companion_path(html_path: str | Path, suffix: str) -> Path:
@@ -70,6 +74,10 @@ class TaskResult:
 
 
 _WORKER_CONN = None  # the worker's end of its pipe, for the kernel manager below
+# Called with the kernel's process group when a report's kernel starts, so whoever enforces
+# the per-report timeout can kill it: the local pool's worker tells its parent through its
+# pipe; a Dask worker arms its own watchdog (csp_analysis.batch.distributed).
+_KERNEL_STARTED: Callable[[int], None] | None = None
 _THREAD_VARIABLES = (
     "OMP_NUM_THREADS",
     "OPENBLAS_NUM_THREADS",
@@ -86,21 +94,67 @@ def skip_slow_optional_imports() -> None:
     sys.modules.setdefault("rfc3987_syntax", None)
 
 
+# The kernel spec report kernels start from: a fork of this worker's warm template
+# (batch/kernel_forks.py) when it is running, else None (the batch's registered kernel).
+_FORK_SPEC = None
+_TEMPLATE = None
+
+
+def use_kernel_template(task: ReportTask) -> None:
+    """Start (or reuse) this worker's kernel template for the task's data; fall back to
+    ordinary kernels, with a line in the worker's log, if it cannot start."""
+    global _FORK_SPEC, _TEMPLATE
+    from csp_analysis.batch.kernel_forks import KernelTemplate, forking_available
+    from csp_analysis.core.paths import PROCESSED_DIR
+
+    if not forking_available():
+        _FORK_SPEC = None
+        return
+    processed_dir = str(task.parameters.get("processed_dir") or PROCESSED_DIR)
+    forces = sorted(set(task.batch_forces) | ({task.force} if task.force else set()))
+    if _TEMPLATE is not None and _TEMPLATE.key() == (processed_dir, tuple(forces)):
+        if _TEMPLATE.alive():
+            return
+    if _TEMPLATE is not None:
+        _TEMPLATE.stop()
+    _TEMPLATE = KernelTemplate(processed_dir, forces)
+    if _TEMPLATE.wait_ready():
+        _FORK_SPEC = _TEMPLATE.kernel_spec()
+    else:
+        print("kernel template did not start: using ordinary kernels", file=sys.stderr)
+        _TEMPLATE.stop()
+        _TEMPLATE, _FORK_SPEC = None, None
+
+
+def stop_kernel_template() -> None:
+    global _FORK_SPEC, _TEMPLATE
+    if _TEMPLATE is not None:
+        _TEMPLATE.stop()
+    _TEMPLATE, _FORK_SPEC = None, None
+
+
 def _kernel_manager_class():
     from jupyter_client.manager import AsyncKernelManager
 
     class ReportingKernelManager(AsyncKernelManager):
         """Tells the parent the kernel's process group, so a hung report can be killed: the
-        kernel runs in its own session, out of reach of a kill aimed at the worker.
+        kernel runs in its own session, out of reach of a kill aimed at the worker. Starts
+        the kernel as a fork of the worker's warm template when there is one.
 
         Extends the public ``start_kernel`` (which nbclient awaits) rather than a private hook.
         """
 
+        @property
+        def kernel_spec(self):
+            if _FORK_SPEC is not None:
+                return _FORK_SPEC
+            return super().kernel_spec
+
         async def start_kernel(self, **kw):
             await super().start_kernel(**kw)
             pgid = getattr(self.provisioner, "pgid", None) or getattr(self.provisioner, "pid", None)
-            if _WORKER_CONN is not None and pgid:
-                _WORKER_CONN.send(("kernel", int(pgid)))
+            if _KERNEL_STARTED is not None and pgid:
+                _KERNEL_STARTED(int(pgid))
 
     return ReportingKernelManager
 
@@ -211,22 +265,8 @@ def _write_spreadsheets(nb, task: ReportTask) -> None:
     write_ods(companion_path(task.html_path, ".ods"), workbook)
 
 
-def _worker_main(conn, log_path: str | None = None) -> None:
-    """Worker process loop: receive a task, run it, send the result; None stops the worker.
-
-    The worker's stdout and stderr (and so its kernels', which inherit them) go to
-    ``log_path``: kernel start-up chatter and library warnings belong in a log for analysts,
-    not in the batch's terminal output.
-    """
-    global _WORKER_CONN
-    _WORKER_CONN = conn
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and cleans up
-    if log_path:
-        Path(log_path).parent.mkdir(parents=True, exist_ok=True)
-        log = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
-        os.dup2(log, 1)
-        os.dup2(log, 2)
-        os.close(log)
+def prepare_worker_process() -> None:
+    """Set a report worker's environment and warm its imports (once per process)."""
     # Reports run in parallel processes, so each kernel gets one BLAS/OpenMP thread: threads
     # per kernel on top would oversubscribe the cores, and on the small matrices of these
     # analyses one thread was measured 3-4x faster than many (docs/benchmarks.md, forecast).
@@ -236,6 +276,9 @@ def _worker_main(conn, log_path: str | None = None) -> None:
     # In the batch a section's unexpected error becomes a plain sentence on the page (its
     # traceback stays in the executed notebook); in JupyterLab it raises.
     os.environ[LENIENT_ENV] = "1"
+    # Tells a report's kernel which process is its batch worker (a forked kernel's parent is
+    # the worker's template); the tests' "kills the worker" notebook uses it.
+    os.environ[WORKER_PID_ENV] = str(os.getpid())
     # Warm the imports and the exporter once per worker, not once per report.
     skip_slow_optional_imports()
     import papermill  # noqa: F401
@@ -244,14 +287,44 @@ def _worker_main(conn, log_path: str | None = None) -> None:
 
     make_exporter()
     report_css()
-    while True:
-        try:
-            task = conn.recv()
-        except EOFError:
-            return
-        if task is None:
-            return
-        conn.send(("done", _execute_task(task)))
+
+
+def set_kernel_started_hook(hook: Callable[[int], None] | None) -> None:
+    """Who is told each report kernel's process group (see ``_KERNEL_STARTED``)."""
+    global _KERNEL_STARTED
+    _KERNEL_STARTED = hook
+
+
+def _worker_main(conn, log_path: str | None = None) -> None:
+    """Worker process loop: receive a task, run it, send the result; None stops the worker.
+
+    The worker's stdout and stderr (and so its kernels', which inherit them) go to
+    ``log_path``: kernel start-up chatter and library warnings belong in a log for analysts,
+    not in the batch's terminal output.
+    """
+    global _WORKER_CONN, _KERNEL_STARTED
+    _WORKER_CONN = conn
+    _KERNEL_STARTED = lambda pgid: conn.send(("kernel", pgid))  # noqa: E731
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and cleans up
+    if log_path:
+        Path(log_path).parent.mkdir(parents=True, exist_ok=True)
+        log = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        os.dup2(log, 1)
+        os.dup2(log, 2)
+        os.close(log)
+    prepare_worker_process()
+    try:
+        while True:
+            try:
+                task = conn.recv()
+            except EOFError:
+                return
+            if task is None:
+                return
+            use_kernel_template(task)
+            conn.send(("done", _execute_task(task)))
+    finally:
+        stop_kernel_template()
 
 
 class _Worker:

@@ -611,7 +611,36 @@ def load_context(
     )
 
 
+# One force's records, kept for the life of the process, keyed by the file's identity (path,
+# size, modification time) so a re-ingested file is read afresh. A batch worker's kernel
+# template fills it before forking report kernels (batch/kernel_forks.py), so each report
+# starts with its force's records in memory instead of reading them (about 0.9 s). Safe to
+# share: pandas' copy-on-write means no report's change reaches the cached frame.
+_FORCE_CRIMES: dict[tuple, pd.DataFrame] = {}
+_FORCE_CRIMES_MAX = 4
+
+
+def _crimes_key(crimes_path: Path, force: Force) -> tuple:
+    stat = crimes_path.stat()
+    return (str(crimes_path.resolve()), stat.st_size, stat.st_mtime_ns, force.id)
+
+
+def warm_force_crimes(processed_dir: Path, force: Force) -> None:
+    """Read a force's records into this process's cache (see ``_FORCE_CRIMES``)."""
+    _read_force_crimes(Path(processed_dir) / paths.CRIMES_PARQUET, force)
+
+
 def _read_force_crimes(crimes_path: Path, force: Force) -> pd.DataFrame:
+    """One force's records, the columns a report uses, strings as categoricals (cached)."""
+    key = _crimes_key(crimes_path, force)
+    if key not in _FORCE_CRIMES:
+        if len(_FORCE_CRIMES) >= _FORCE_CRIMES_MAX:
+            _FORCE_CRIMES.pop(next(iter(_FORCE_CRIMES)))
+        _FORCE_CRIMES[key] = _read_force_crimes_uncached(crimes_path, force)
+    return _FORCE_CRIMES[key]
+
+
+def _read_force_crimes_uncached(crimes_path: Path, force: Force) -> pd.DataFrame:
     """One force's records, the columns a report uses, strings as categoricals."""
     schema = pq.read_schema(crimes_path)
     available = set(schema.names)

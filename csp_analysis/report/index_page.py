@@ -11,6 +11,7 @@ link to the executed notebook for analysts.
 from __future__ import annotations
 
 import html
+import re
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +40,9 @@ def _e(value: Any) -> str:
     return html.escape("" if value is None else str(value), quote=True)
 
 
-def _page(title: str, body: str, banner: bool = False, footer: str = "") -> str:
+def _page(
+    title: str, body: str, banner: bool = False, footer: str = "", extra_css: str = ""
+) -> str:
     return f"""<!DOCTYPE html>
 <html lang="en-GB">
 <head>
@@ -47,7 +50,7 @@ def _page(title: str, body: str, banner: bool = False, footer: str = "") -> str:
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{_e(title)}</title>
 <style>
-{report_css()}
+{report_css()}{extra_css}
 </style>
 </head>
 <body>
@@ -95,8 +98,108 @@ def _packs_html(packs: list[dict[str, Any]]) -> str:
             items.append(f"<li>{_e(pack['title'])}: {_e(why)}</li>")
     return (
         "<h2>Board packs</h2><p>Each partnership's reports in one PDF for committee papers, "
-        "with a cover and contents.</p><ul>" + "\n".join(items) + "</ul><h2>Reports</h2>"
+        "with a cover and contents.</p><ul>" + "\n".join(items) + "</ul>"
     )
+
+
+# Status filter without scripts: radio buttons whose state CSS reads with :has(). With no :has()
+# support (or CSS off) nothing is hidden: the tables are always complete.
+_FILTER_CSS = """
+.status-filter { border: 1px solid #505a5f; padding: 0.5rem 1rem; margin: 1rem 0; }
+.status-filter label { margin-right: 1.25rem; }
+body:has(#show-failed:checked) tr[data-status]:not([data-status="failed"]),
+body:has(#show-ready:checked) tr[data-status]:not([data-status="ok"]) { display: none; }
+body:has(#show-failed:checked) section.report-group:not(:has(tr[data-status="failed"])),
+body:has(#show-ready:checked) section.report-group:not(:has(tr[data-status="ok"])) {
+  display: none;
+}
+"""
+_FILTER = (
+    '<fieldset class="status-filter"><legend>Show</legend>'
+    '<input type="radio" name="show" id="show-all" checked> '
+    '<label for="show-all">every report</label>'
+    '<input type="radio" name="show" id="show-failed"> '
+    '<label for="show-failed">failed reports only</label>'
+    '<input type="radio" name="show" id="show-ready"> '
+    '<label for="show-ready">ready reports only</label></fieldset>'
+)
+
+
+def force_index_page(force: str) -> str:
+    """The file name of a force's index, beside the national one."""
+    return f"index-{force}.html"
+
+
+def _status_cell(row: dict[str, Any]) -> str:
+    status = row["status"]
+    css_class = {"ok": "status-ok", "failed": "status-failed"}.get(status, "status-pending")
+    html_text = f'<span class="{css_class}">{_e(_STATUS_TEXT.get(status, status))}</span>'
+    if status == "failed":
+        kind = _FAILURE_TEXT.get(row.get("error_kind"), row.get("error_kind") or "error")
+        html_text = (
+            f'<span class="status-failed">Failed: {_e(kind)}</span>'
+            f'<span class="error-text">{_e(row.get("error"))}</span>'
+        )
+        if row.get("executed"):
+            html_text += (
+                f'<a href="{_e(row["executed"])}">Executed notebook for {_e(row["title"])}</a>'
+            )
+    if row.get("note"):
+        html_text += f'<span class="status-note">{_e(wording.sentence_start(row["note"]))}.</span>'
+    return html_text
+
+
+def _report_rows(rows: list[dict[str, Any]]) -> str:
+    lines = []
+    for row in rows:
+        if row["status"] == "ok" and row.get("output"):
+            link = f'<a href="{_e(row["output"])}">{_e(row["title"])}</a>' + _formats_html(row)
+        else:
+            link = _e(row["title"])
+        status = "not-run" if row["status"] == "not run" else row["status"]
+        lines.append(
+            f'<tr data-status="{_e(status)}">'
+            f'<th scope="row">{link}</th>'
+            f"<td>{_e(row.get('area'))}</td>"
+            f"<td>{_e(row['report'].replace('_', ' '))}</td>"
+            f"<td>{_e(row.get('priority') or '')}</td>"
+            f"<td>{_e(row['period'])}</td>"
+            f"<td>{_status_cell(row)}</td>"
+            "</tr>"
+        )
+    return "\n".join(lines)
+
+
+def _report_table(rows: list[dict[str, Any]], caption: str) -> str:
+    """A table of reports, failures first (then in batch order)."""
+    ordered = sorted(rows, key=lambda r: r["status"] != "failed")
+    return (
+        f'<div class="table-scroll" role="region" tabindex="0" aria-label="{_e(caption)} '
+        '(scrollable table)">'
+        f"<table><caption>{_e(caption)}</caption>"
+        "<thead><tr>"
+        '<th scope="col">Report</th><th scope="col">Area</th><th scope="col">Type</th>'
+        '<th scope="col">Priority</th><th scope="col">Period</th><th scope="col">Status</th>'
+        "</tr></thead><tbody>" + _report_rows(ordered) + "</tbody></table></div>"
+    )
+
+
+def _counts_sentence(rows: list[dict[str, Any]], generated: str | None = None) -> str:
+    counts = {status: sum(r["status"] == status for r in rows) for status in _STATUS_TEXT}
+    text = (
+        f"{len(rows)} reports: {counts['ok']} ready, {counts['failed']} failed"
+        + (f", {counts['not run']} not run yet" if counts["not run"] else "")
+        + "."
+    )
+    return text + (f" Last run {_e(generated)}." if generated else "")
+
+
+_NOTE = (
+    "<p>Each report is a single page that works offline, with every table it shows also in "
+    "a spreadsheet (Excel and OpenDocument) and, when PDFs were made, as a tagged PDF. "
+    "Failed reports are listed first with their error; the executed notebook beside each shows "
+    "analysts where it stopped.</p>"
+)
 
 
 def render_index(
@@ -105,75 +208,99 @@ def render_index(
     generated: str,
     packs: list[dict[str, Any]] | None = None,
 ) -> str:
-    """The index page's HTML.
+    """The national index: status counts, every failure with its error, and each force with
+    its counts and a link to its own index (:func:`render_force_index`).
 
     Parameters
     ----------
     rows : list of dict
         One per report, in display order, with keys title, area, report, priority, period,
-        status ("ok", "failed" or "not run"), error, error_kind, output and executed (paths
-        relative to the reports folder).
+        status ("ok", "failed" or "not run"), error, error_kind, output, executed (paths
+        relative to the reports folder), force and force_name.
     synthetic : bool
         Show the synthetic demonstration data banner.
     generated : str
         When the batch ran, as shown to readers.
+    packs : list of dict, optional
+        The board packs (:class:`csp_analysis.batch.packs.PackResult` as dicts).
     """
-    counts = {status: sum(r["status"] == status for r in rows) for status in _STATUS_TEXT}
-    lines = []
+    failed = [r for r in rows if r["status"] == "failed"]
+    parts = [f"<p>{_counts_sentence(rows, generated)}</p>"]
+    if failed:
+        parts.append("<h2>Failed reports</h2>")
+        parts.append(_report_table(failed, "Failed reports, with their error"))
+    forces: dict[str, list[dict[str, Any]]] = {}
     for row in rows:
-        status = row["status"]
-        css_class = {"ok": "status-ok", "failed": "status-failed"}.get(status, "status-pending")
-        status_html = f'<span class="{css_class}">{_e(_STATUS_TEXT.get(status, status))}</span>'
-        if status == "ok" and row.get("output"):
-            link = f'<a href="{_e(row["output"])}">{_e(row["title"])}</a>' + _formats_html(row)
-        else:
-            link = _e(row["title"])
-        if status == "failed":
-            kind = _FAILURE_TEXT.get(row.get("error_kind"), row.get("error_kind") or "error")
-            status_html = (
-                f'<span class="status-failed">Failed: {_e(kind)}</span>'
-                f'<span class="error-text">{_e(row.get("error"))}</span>'
-            )
-            if row.get("executed"):
-                status_html += (
-                    f'<a href="{_e(row["executed"])}">Executed notebook for {_e(row["title"])}</a>'
-                )
-        if row.get("note"):
-            status_html += (
-                f'<span class="status-note">{_e(wording.sentence_start(row["note"]))}.</span>'
-            )
+        forces.setdefault(row.get("force") or "", []).append(row)
+    lines = []
+    for force, force_rows in forces.items():
+        name = force_rows[0].get("force_name") or force or "Other"
+        counts = {s: sum(r["status"] == s for r in force_rows) for s in _STATUS_TEXT}
+        pack_count = sum(1 for p in packs or [] if p.get("force") == force and p.get("output"))
+        link = f'<a href="{_e(force_index_page(force))}">{_e(name)}</a>' if force else _e(name)
         lines.append(
-            "<tr>"
-            f'<th scope="row">{link}</th>'
-            f"<td>{_e(row.get('area'))}</td>"
-            f"<td>{_e(row['report'].replace('_', ' '))}</td>"
-            f"<td>{_e(row.get('priority') or '')}</td>"
-            f"<td>{_e(row['period'])}</td>"
-            f"<td>{status_html}</td>"
-            "</tr>"
+            f'<tr data-status="{"failed" if counts["failed"] else "ok"}">'
+            f'<th scope="row">{link}</th><td class="num">{len(force_rows)}</td>'
+            f'<td class="num">{counts["ok"]}</td><td class="num">{counts["failed"]}</td>'
+            f'<td class="num">{counts["not run"]}</td><td class="num">{pack_count}</td></tr>'
         )
-    summary = (
-        f"<p>{len(rows)} reports: {counts['ok']} ready, {counts['failed']} failed"
-        + (f", {counts['not run']} not run yet" if counts["not run"] else "")
-        + f". Last run {_e(generated)}.</p>"
-    )
-    table = (
+    parts.append("<h2>Reports by police force area</h2>")
+    parts.append(
         '<div class="table-scroll" role="region" tabindex="0" '
-        'aria-label="Reports (scrollable table)">'
-        "<table><caption>Reports, with their area, period and status</caption>"
-        "<thead><tr>"
-        '<th scope="col">Report</th><th scope="col">Area</th><th scope="col">Type</th>'
-        '<th scope="col">Priority</th><th scope="col">Period</th><th scope="col">Status</th>'
+        'aria-label="Reports by police force area (scrollable table)">'
+        "<table><caption>Reports by police force area: each force's index lists its "
+        "partnerships' reports</caption><thead><tr>"
+        '<th scope="col">Police force area</th><th scope="col" class="num">Reports</th>'
+        '<th scope="col" class="num">Ready</th><th scope="col" class="num">Failed</th>'
+        '<th scope="col" class="num">Not run yet</th>'
+        '<th scope="col" class="num">Board packs</th>'
         "</tr></thead><tbody>" + "\n".join(lines) + "</tbody></table></div>"
     )
-    note = (
-        "<p>Each report is a single page that works offline, with every table it shows also in "
-        "a spreadsheet (Excel and OpenDocument) and, when PDFs were made, as a tagged PDF. "
-        "Failed reports are listed with their error; the executed notebook beside each shows "
-        "analysts where it stopped.</p>"
+    parts.append(_NOTE)
+    return _page("Community Safety Partnership reports", "".join(parts), synthetic)
+
+
+def render_force_index(
+    force_name: str,
+    rows: list[dict[str, Any]],
+    synthetic: bool,
+    generated: str,
+    packs: list[dict[str, Any]] | None = None,
+) -> str:
+    """One force's index: its board packs, then its reports grouped by partnership (the
+    force-wide reports first), failures first in each group, with a status filter."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        groups.setdefault(row.get("csp_name") or "", []).append(row)
+    parts = [f"<p>{_counts_sentence(rows, generated)}</p>", _FILTER]
+    parts.append(_packs_html(packs or []))
+    names = sorted(groups, key=lambda n: (n != "", n))
+    if len(names) > 1:
+        items = "".join(
+            f'<li><a href="#{_e(_group_id(n))}">{_e(n or force_name)}</a></li>' for n in names
+        )
+        parts.append(f'<nav aria-label="Partnerships"><ul>{items}</ul></nav>')
+    for name in names:
+        title = name or f"{force_name} (all partnerships)"
+        parts.append(
+            f'<section class="report-group" id="{_e(_group_id(name))}" '
+            f'aria-labelledby="{_e(_group_id(name))}-h"><h2 id="{_e(_group_id(name))}-h">'
+            f"{_e(title)}</h2>"
+            f"<p>{_counts_sentence(groups[name])}</p>"
+            + _report_table(groups[name], f"Reports for {title}")
+            + "</section>"
+        )
+    parts.append(_NOTE)
+    return _page(
+        f"{force_name}: Community Safety Partnership reports",
+        "".join(parts),
+        synthetic,
+        extra_css=_FILTER_CSS,
     )
-    body = summary + _packs_html(packs or []) + table + note
-    return _page("Community Safety Partnership reports", body, synthetic)
+
+
+def _group_id(name: str) -> str:
+    return "group-" + (re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "force")
 
 
 def write_index(
@@ -183,9 +310,24 @@ def write_index(
     generated: str,
     packs: list[dict[str, Any]] | None = None,
 ) -> Path:
-    """Write ``index.html`` into the reports folder (atomically) and return its path."""
-    path = Path(out_dir) / INDEX_PAGE
+    """Write ``index.html`` (national) and ``index-<force>.html`` for each force (atomically);
+    returns the national index's path. Indexes of forces no longer in the batch are removed."""
+    out_dir = Path(out_dir)
+    path = out_dir / INDEX_PAGE
     write_atomic(path, render_index(rows, synthetic, generated, packs))
+    forces: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        if row.get("force"):
+            forces.setdefault(row["force"], []).append(row)
+    for force, force_rows in forces.items():
+        force_packs = [p for p in packs or [] if p.get("force") == force]
+        page = render_force_index(
+            force_rows[0].get("force_name") or force, force_rows, synthetic, generated, force_packs
+        )
+        write_atomic(out_dir / force_index_page(force), page)
+    for old in out_dir.glob("index-*.html"):
+        if old.name not in {force_index_page(f) for f in forces}:
+            old.unlink()
     return path
 
 

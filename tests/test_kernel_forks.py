@@ -1,0 +1,49 @@
+"""Report kernels forked from a warm template (csp_analysis.batch.kernel_forks, issue #15).
+
+Each report must still run in a fresh interpreter: a report that sets a global, matplotlib
+rcParams, a warning filter, an environment variable, module state and the working directory
+runs first on a one-worker batch; the next report on the same worker fails if it sees any of
+it, and says whether its kernel really was forked from the template.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from csp_analysis.batch import runner
+from csp_analysis.batch.kernel_forks import forking_available
+from tests.test_runner import _batch, _options, _report, processed  # noqa: F401 (fixture)
+
+pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="no os.fork on this system")
+
+
+def _run(tmp_path, processed):  # noqa: F811
+    config = _batch(
+        tmp_path,
+        [
+            _report("sets", "sets_state.ipynb", csps=["herefordshire"]),
+            _report("checks", "checks_state.ipynb", csps=["herefordshire", "shropshire"]),
+        ],
+        parameters={"processed_dir": str(processed)},
+    )
+    return runner.run_batch(_options(tmp_path, config, processed, workers=1))
+
+
+def test_forked_report_kernels_see_nothing_an_earlier_report_set(tmp_path, processed):  # noqa: F811
+    assert forking_available()
+    result = _run(tmp_path, processed)
+    status = {e["key"]: (e["status"], e["error"]) for e in result.entries}
+    assert all(s == "ok" for s, _ in status.values()), status
+    for csp in ("herefordshire", "shropshire"):
+        page = (tmp_path / "reports" / csp / "checks.html").read_text()
+        assert "Kernel forked from the template: True." in page, csp
+
+
+def test_ordinary_kernels_when_forking_is_off(tmp_path, processed, monkeypatch):  # noqa: F811
+    monkeypatch.setenv("CSP_ANALYSIS_FORK_KERNELS", "0")
+    result = _run(tmp_path, processed)
+    assert all(e["status"] == "ok" for e in result.entries)
+    page = (tmp_path / "reports" / "herefordshire" / "checks.html").read_text()
+    assert "Kernel forked from the template: False." in page
