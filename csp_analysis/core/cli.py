@@ -43,6 +43,11 @@ register(
 )
 register("download", "csp_analysis.io.download", "download police.uk street-level data")
 register(
+    "download-boundaries",
+    "csp_analysis.io.geoportal",
+    "download ONS LSOA boundaries for a force's districts from the ONS Open Geography Portal",
+)
+register(
     "evaluate", "csp_analysis.analysis.evaluate", "backtest forecasting models on monthly series"
 )
 register("run", "csp_analysis.batch.runner", "run the report batch declared in config/reports.yaml")
