@@ -345,6 +345,16 @@ def test_pdf_is_tagged_and_carries_the_page(page):
     ), f"{pdf.name}: title not in the text layer"
     for value in parsed.headlines:
         assert value in text, f"{pdf.name}: headline figure {value!r} not in the text layer"
+    # The structure tree: a Figure (carrying the chart's alt text) per image on the page, and
+    # the page's tables as Table elements (the chart data tables are in the spreadsheet).
+    from csp_analysis.report.pdf import pdf_html
+
+    printed = pdf_html(page.read_text(encoding="utf-8"))
+    struct = subprocess.run(["pdfinfo", "-struct", str(pdf)], capture_output=True, text=True)
+    elements = [line.strip().split(" ")[0].rstrip(":") for line in struct.stdout.splitlines()]
+    assert elements.count("Figure") == printed.count("<img "), f"{pdf.name}: figures"
+    assert elements.count("Table") == printed.count("<table"), f"{pdf.name}: tables"
+    assert "H1" in elements
     problems = leak_problems(text, pdf.name)
     assert not problems, "\n".join(problems[:10])
 
