@@ -88,6 +88,7 @@ bench: data ## Run the benchmarks and print figures (see docs/benchmarks.md)
 	$(BIN)/python benchmarks/intervals.py
 	$(BIN)/python benchmarks/hostile.py
 	$(BIN)/python benchmarks/batch.py --naive-limit 8
+	$(BIN)/python benchmarks/national.py --forces 3
 
 screenshots: $(STAMP) ## Screenshots of each report type (1280 and 375 px) into reports/screenshots
 	$(BIN)/python -m tests.browser.screenshots
