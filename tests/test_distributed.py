@@ -24,9 +24,16 @@ import pytest
 
 from csp_analysis.batch import runner
 from csp_analysis.core import cli
-from tests.test_runner import _batch, _options, _report, processed  # noqa: F401 (fixture)
+from tests.test_runner import _batch, _options, _report, write_processed
 
 pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def processed(tmp_path) -> Path:
+    """The runner tests' tiny synthetic processed-data folder (tests/test_runner.py)."""
+    return write_processed(tmp_path / "processed")
+
 
 BIN = Path(sys.executable).parent
 ALLOWED_FAILURES = 1  # the scheduler gives up on a report after its second lost worker
@@ -84,7 +91,7 @@ def _worker_pids(address) -> dict[str, int]:
 def test_reports_publish_through_the_cluster_and_failures_stay_isolated(
     tmp_path,
     processed,
-    cluster,  # noqa: F811
+    cluster,
 ):
     config = _batch(
         tmp_path,
@@ -135,7 +142,7 @@ def test_a_worker_killed_mid_report_is_replaced_and_the_report_published(
     tmp_path,
     processed,
     cluster,
-    capsys,  # noqa: F811
+    capsys,
 ):
     config = _batch(
         tmp_path,
@@ -181,7 +188,7 @@ def test_a_worker_killed_mid_report_is_replaced_and_the_report_published(
     assert killed[0] not in _worker_pids(cluster).values()
 
 
-def test_an_unreachable_scheduler_is_one_line(tmp_path, processed, capsys):  # noqa: F811
+def test_an_unreachable_scheduler_is_one_line(tmp_path, processed, capsys):
     config = _batch(
         tmp_path,
         [_report("ok_report", "ok_report.ipynb", csps=["herefordshire"])],

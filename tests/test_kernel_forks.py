@@ -9,17 +9,24 @@ it, and says whether its kernel really was forked from the template.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 
 from csp_analysis.batch import runner
 from csp_analysis.batch.kernel_forks import forking_available
-from tests.test_runner import _batch, _options, _report, processed  # noqa: F401 (fixture)
+from tests.test_runner import _batch, _options, _report, write_processed
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="no os.fork on this system")
 
 
-def _run(tmp_path, processed):  # noqa: F811
+@pytest.fixture
+def processed(tmp_path) -> Path:
+    """The runner tests' tiny synthetic processed-data folder (tests/test_runner.py)."""
+    return write_processed(tmp_path / "processed")
+
+
+def _run(tmp_path, processed):
     config = _batch(
         tmp_path,
         [
@@ -31,7 +38,7 @@ def _run(tmp_path, processed):  # noqa: F811
     return runner.run_batch(_options(tmp_path, config, processed, workers=1))
 
 
-def test_forked_report_kernels_see_nothing_an_earlier_report_set(tmp_path, processed):  # noqa: F811
+def test_forked_report_kernels_see_nothing_an_earlier_report_set(tmp_path, processed):
     assert forking_available()
     result = _run(tmp_path, processed)
     status = {e["key"]: (e["status"], e["error"]) for e in result.entries}
@@ -41,7 +48,7 @@ def test_forked_report_kernels_see_nothing_an_earlier_report_set(tmp_path, proce
         assert "Kernel forked from the template: True." in page, csp
 
 
-def test_ordinary_kernels_when_forking_is_off(tmp_path, processed, monkeypatch):  # noqa: F811
+def test_ordinary_kernels_when_forking_is_off(tmp_path, processed, monkeypatch):
     monkeypatch.setenv("CSP_ANALYSIS_FORK_KERNELS", "0")
     result = _run(tmp_path, processed)
     assert all(e["status"] == "ok" for e in result.entries)

@@ -49,7 +49,11 @@ PRIORITIES = load_priorities()
 @pytest.fixture
 def processed(tmp_path) -> Path:
     """A tiny synthetic processed-data folder: months 2025-01..2025-12 for West Mercia."""
-    folder = tmp_path / "processed"
+    return write_processed(tmp_path / "processed")
+
+
+def write_processed(folder: Path) -> Path:
+    """Write the tiny synthetic processed-data folder (see the ``processed`` fixture)."""
     folder.mkdir()
     months = [date(2025, m, 1) for m in range(1, 13)]
     table = pa.table(
