@@ -121,7 +121,9 @@ def _sheet_table(sheet: pd.DataFrame) -> tuple[str, list[list]]:
     header_row = next(
         i
         for i in range(1, len(sheet))
-        if not str(sheet.iloc[i, 0]).startswith(("Note:", "Report section:", "This worksheet"))
+        if not str(sheet.iloc[i, 0]).startswith(
+            ("Report section:", "This worksheet", "This table has notes")
+        )
         and not pd.isna(sheet.iloc[i, 0])
     )
     body = sheet.iloc[header_row:]
@@ -162,7 +164,7 @@ def test_spreadsheets_hold_the_cells_as_printed(tmp_path):
     _, xlsx, ods = _workbook(tmp_path)
     for path, engine in ((xlsx, "openpyxl"), (ods, "odf")):
         sheets = pd.read_excel(path, sheet_name=None, header=None, engine=engine)
-        assert list(sheets) == ["Cover", "Contents", "Table_1"], path.suffix
+        assert list(sheets) == ["Cover", "Contents", "Notes", "Table_1"], path.suffix
         assert sheets["Cover"].iloc[0, 0] == "A report"
         assert "Synthetic demonstration data" in sheets["Cover"].to_string()
         title, rows = _sheet_table(sheets["Table_1"])
@@ -173,8 +175,15 @@ def test_spreadsheets_hold_the_cells_as_printed(tmp_path):
         assert rows[1] == ["Burglary", 1234, 12.3], path.suffix
         assert rows[2] == ["Robbery", "[c]", 0.5], path.suffix
         assert rows[3] == ["Drugs", 7, "[x]"], path.suffix
-        notes = sheets["Table_1"].to_string()
-        assert "[c] = confidential" in notes and "Source: synthetic." in notes
+        # Notes once, numbered, on the Notes sheet; each table names the notes that apply.
+        notes = sheets["Notes"]
+        header = notes.index[notes[0] == "Note number"][0]
+        texts = list(notes.iloc[header + 1 :, 1])
+        assert texts[0] == "Source: synthetic." and texts[1].startswith("[c] = confidential")
+        assert texts[2].startswith("[x] = not available")
+        assert list(notes.iloc[header + 1 :, 0]) == [1, 2, 3]
+        lines = list(sheets["Table_1"].iloc[:4, 0])
+        assert "This table has notes (see the Notes worksheet): [note 1][note 2][note 3]" in lines
 
 
 def test_a_report_with_no_table_gets_no_spreadsheet(tmp_path):
@@ -293,7 +302,8 @@ def test_spreadsheets_match_the_page(page):
         names = list(sheets)
         assert names[:2] == ["Cover", "Contents"], f"{page.name}{suffix}: {names[:3]}"
         table_sheets = [sheets[n] for n in names if n.startswith("Table_")]
-        assert len(table_sheets) == len(names) - 2, f"{page.name}{suffix}: stray sheets"
+        front = 3 if "Notes" in names else 2
+        assert len(table_sheets) == len(names) - front, f"{page.name}{suffix}: stray sheets"
         key_figures = [s for s in table_sheets if s.iloc[0, 0] == "Key figures"]
         others = [s for s in table_sheets if s.iloc[0, 0] != "Key figures"]
         assert len(others) == len(parsed.tables), f"{page.name}{suffix}: sheets vs page tables"

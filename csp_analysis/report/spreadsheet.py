@@ -3,8 +3,9 @@
 Follows the Government Analysis Function guidance "Releasing statistics in spreadsheets"
 (https://analysisfunction.civilservice.gov.uk/policy-store/releasing-statistics-in-spreadsheets/):
 a cover sheet (title, what the workbook holds, period, source, licence, symbols), a contents
-sheet, then one table per sheet with its title in cell A1, a line saying the sheet holds one
-table, its notes above the table, no merged cells, no blank rows inside a table and no
+sheet, a notes sheet (every table note once, numbered), then one table per sheet with its title
+in cell A1, a line saying the sheet holds one table and which notes apply to it ("[note 2]"),
+no merged cells, no blank rows inside a table and no
 colour-only meaning. The XLSX is written by the Analysis Function's own ``gptables`` (which
 marks each table as an Excel table with a header row); the ODS, which gptables does not write,
 holds the same sheets in the same order through pandas' OpenDocument writer (odfpy).
@@ -100,6 +101,14 @@ class ReportWorkbook:
     def sheet_names(self) -> list[str]:
         return [f"Table_{i}" for i in range(1, len(self.tables) + 1)]
 
+    def notes(self) -> list[str]:
+        """Every distinct table note, numbered in order of first use ([note 1], ...)."""
+        return list(dict.fromkeys(n for t in self.tables for n in t.table.cells.notes))
+
+    def note_numbers(self, table: SheetTable) -> list[int]:
+        numbers = {note: i for i, note in enumerate(self.notes(), start=1)}
+        return [numbers[n] for n in dict.fromkeys(table.table.cells.notes)]
+
     def contents(self) -> pd.DataFrame:
         return pd.DataFrame(
             {
@@ -162,10 +171,20 @@ def published_tables(nb) -> list[SheetTable]:
     return out
 
 
-def _sheet_notes(table: SheetTable) -> list[str]:
+def _sheet_lines(workbook: ReportWorkbook, table: SheetTable, marker) -> list[str]:
+    """The lines above a table: its report section and which notes apply to it."""
     lines = [f"Report section: {table.section}."]
-    lines += [f"Note: {note}" for note in table.table.cells.notes]
+    numbers = workbook.note_numbers(table)
+    if numbers:
+        # gptables writes a line's note markers at its end, one after another: so do we.
+        refs = "".join(marker(n) for n in numbers)
+        lines.append(f"This table has notes (see the Notes worksheet): {refs}")
     return lines
+
+
+def _notes_frame(workbook: ReportWorkbook) -> pd.DataFrame:
+    notes = workbook.notes()
+    return pd.DataFrame({"Note number": range(1, len(notes) + 1), "Note text": notes})
 
 
 def write_xlsx(path: str | Path, workbook: ReportWorkbook) -> Path:
@@ -186,8 +205,9 @@ def write_xlsx(path: str | Path, workbook: ReportWorkbook) -> Path:
             table=table.frame(),
             table_name=name.lower(),
             title=table.table.caption,
-            subtitles=_sheet_notes(table),
-            instructions="This worksheet contains one table. Its notes are above it.",
+            # gptables numbers $$ref$$ markers [note N] in order of use, as notes() does.
+            subtitles=_sheet_lines(workbook, table, lambda n: f"$$n{n}$$"),
+            instructions="This worksheet contains one table.",
             index_columns={2: 0},
         )
     cover = gpt.Cover(
@@ -198,15 +218,22 @@ def write_xlsx(path: str | Path, workbook: ReportWorkbook) -> Path:
     path = Path(path)
     tmp = path.with_name(f".{path.name}.tmp")
     path.parent.mkdir(parents=True, exist_ok=True)
+    notes = workbook.notes()
+    notes_table = (
+        pd.DataFrame({"ref": [f"n{i}" for i in range(1, len(notes) + 1)], "Note text": notes})
+        if notes
+        else None
+    )
     with warnings.catch_warnings():
-        # gptables warns that no notes sheet is made (each table's notes are on its own sheet,
-        # above it) and trips pandas 3 deprecations inside itself; neither is ours to act on.
+        # gptables warns when a workbook has no notes, and trips pandas 3 deprecations inside
+        # itself; neither is ours to act on.
         warnings.simplefilter("ignore")
         gpt.write_workbook(
             filename=str(tmp),
             sheets=sheets,
             cover=cover,
             contentsheet_options={"title": f"Contents: {workbook.title}"},
+            notes_table=notes_table,
             auto_width=True,
         )
     tmp.replace(path)
@@ -231,11 +258,14 @@ def write_ods(path: str | Path, workbook: ReportWorkbook) -> Path:
         _text_rows(writer, "Contents", contents)
         # pandas' OpenDocument writer appends rows to a sheet: the table follows the text.
         workbook.contents().to_excel(writer, sheet_name="Contents", index=False)
+        if workbook.notes():
+            _text_rows(writer, "Notes", ["Notes", "This worksheet contains one table."])
+            _notes_frame(workbook).to_excel(writer, sheet_name="Notes", index=False)
         for name, table in zip(workbook.sheet_names(), workbook.tables, strict=True):
-            lines = [
+            lines = [  # in gptables' order: title, subtitles, instructions
                 table.table.caption,
-                "This worksheet contains one table. Its notes are above it.",
-                *_sheet_notes(table),
+                *_sheet_lines(workbook, table, lambda n: f"[note {n}]"),
+                "This worksheet contains one table.",
             ]
             _text_rows(writer, name[:_SHEET_TITLE_MAX], lines)
             table.frame().to_excel(writer, sheet_name=name[:_SHEET_TITLE_MAX], index=False)
