@@ -57,7 +57,7 @@ ingest-real: $(STAMP) ## Ingest the real West Mercia 2025 files from ../shared/d
 	  --boundaries $(SHARED)/ons/boundaries/lsoa21_bgc_west_mercia --out $(REAL_PROCESSED)
 
 reports-real: ingest-real ## Run the report batch on the real West Mercia 2025 data into reports/real
-	$(BIN)/csp-analysis run --workers $(WORKERS) --processed-dir $(REAL_PROCESSED) --out $(REAL_REPORTS)
+	$(BIN)/csp-analysis run --workers $(WORKERS) --processed-dir $(REAL_PROCESSED) --out $(REAL_REPORTS) --pdf
 
 reports: data ## Set up, build demo data, ingest and run the full report batch
 	$(BIN)/csp-analysis run --workers $(WORKERS) --pdf
