@@ -75,7 +75,7 @@ sample: data ## Build the small report sample the page tests check (reports/samp
 	$(BIN)/csp-analysis run --config tests/sample_reports.yaml --out $(SAMPLE_DIR) --workers $(WORKERS) --no-progress --pdf
 
 test: data sample $(AXE) ## Run every test this machine can run: unit, real data, end to end, notebooks, pages, browser
-	$(BIN)/python -m pytest tests
+	$(BIN)/python -m pytest tests -n $(WORKERS) --dist loadfile --durations=15
 	$(BIN)/python -m pytest --nbval-lax notebooks -p no:cacheprovider
 
 lint: $(STAMP) ## ruff over the package, tests, benchmarks, scripts, notebooks; import-linter over the layers

@@ -117,7 +117,7 @@ def test_reports_publish_through_the_cluster_and_failures_stay_isolated(
         "kills_worker/herefordshire": ("failed", "worker died"),
     }
     assert result.exit_code == 1
-    assert elapsed < 240, elapsed  # the hung report was stopped at its 6 s timeout
+    assert elapsed < 600, elapsed  # a hang guard: the hung report was stopped at its timeout
     errors = {e["key"]: e["error"] for e in result.failed}
     assert errors["raises/herefordshire"] == (
         "ValueError: no data for herefordshire in crimes.parquet"

@@ -420,6 +420,9 @@ def test_packs_rebuild_when_a_report_ran_and_never_hold_a_failed_one(tmp_path):
     ok = {j.key: {"status": "ok"} for j in jobs}
     (tmp_path / "b").mkdir()
     (tmp_path / "b" / "board_pack.pdf").write_bytes(b"%PDF old")
+    (tmp_path / "a").mkdir()
+    for old in ("b/summary.pdf", "a/drugs.pdf", "a/asb.pdf"):
+        (tmp_path / old).write_bytes(b"%PDF old")
     packs = {p.csp: p for p in plan_packs(spec, jobs, ok, {"summary/a"}, tmp_path, True)}
     # Pack order: the declared order, a review type's priorities in batch order; reports not
     # in the order (performance) are left out.
@@ -428,7 +431,9 @@ def test_packs_rebuild_when_a_report_ran_and_never_hold_a_failed_one(tmp_path):
         "a/asb.html",
         "a/summary.html",
     ]
-    assert packs["a"].build and not packs["b"].build  # b: nothing ran, its pack exists
+    assert packs["a"].build and not packs["b"].build  # b: nothing ran, its PDFs exist
+    # The pack step writes the PDFs of the reports that ran (laid out once for both).
+    assert [m.needs_pdf for m in packs["a"].members] == [False, False, True]
     assert packs["a"].title == "A: board pack, year ending March 2026"
 
     failed = dict(ok, **{"summary/b": {"status": "failed"}})

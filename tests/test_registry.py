@@ -174,7 +174,8 @@ def test_west_yorkshire_partnerships_get_their_reports(shared_data, tmp_path):
     )
     assert pages == [
         "accessibility.html", "bradford/all_crime_summary.html",
-        "calderdale/all_crime_summary.html", "index.html", "kirklees/all_crime_summary.html",
+        "calderdale/all_crime_summary.html", "index-west-yorkshire.html", "index.html",
+        "kirklees/all_crime_summary.html",
         "leeds/all_crime_summary.html", "wakefield/all_crime_summary.html",
         "west-yorkshire/partnership_comparison.html",
     ]  # fmt: skip

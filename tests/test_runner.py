@@ -590,7 +590,9 @@ def test_batch_isolates_failures_writes_outputs_and_skips_on_rerun(
         "dies/herefordshire": ("failed", "kernel died"),
         "hangs/herefordshire": ("failed", "timeout"),
     }
-    assert elapsed < 60  # the hung report was stopped at its 6 s timeout
+    # The hung report (600 s of sleep) was stopped at its 6 s timeout: a hang guard, not a
+    # speed test (speed is benchmarks/batch.py's job).
+    assert elapsed < 300, elapsed
     errors = {e["key"]: e["error"] for e in result.failed}
     assert (
         errors["raises/herefordshire"] == "ValueError: no data for herefordshire in crimes.parquet"
@@ -661,13 +663,10 @@ def test_batch_isolates_failures_writes_outputs_and_skips_on_rerun(
     for html_file in out.rglob("*.html"):
         assert "<script" not in html_file.read_text(), html_file
 
-    # Re-run with nothing changed: every good report is skipped, in seconds.
+    # Re-run with nothing changed: every good report is skipped (its time: the benchmark).
     ok_only = ["ok_report", "thematic", "comparison"]
-    started = time.monotonic()
     again = runner.run_batch(_options(tmp_path, config, processed, reports=ok_only))
-    rerun_seconds = time.monotonic() - started
     assert (again.ran, again.skipped, again.exit_code) == (0, 5, 0)
-    assert rerun_seconds < 3, rerun_seconds
     # The index still lists the failures from the earlier run.
     assert "8 reports: 5 ready, 3 failed." in (out / "index.html").read_text()
 

@@ -397,6 +397,11 @@ class ReportJob:
         )
 
 
+def in_a_pack(spec: BoardPackSpec | None, job: ReportJob) -> bool:
+    """Whether a report is in its partnership's board pack (whose step writes its PDF)."""
+    return spec is not None and bool(job.csp) and job.report in spec.order
+
+
 def period_label(period_end: str) -> str:
     """The reporting period in words: "2025-12" -> "year ending December 2025".
 

@@ -5,6 +5,11 @@ and made when the batch runs with ``--pdf``. A pack is rebuilt when any of its r
 this batch or the pack is missing; it is not built while any of its reports failed (the index
 says so), so a pack never holds an out-of-date or missing report. Packs are laid out in a pool
 of processes, one pack per process at a time (WeasyPrint is single-threaded).
+
+The pack step also writes its reports' own PDFs (the batch workers do not, for reports in a
+pack): each report is laid out once and its pages serve both its PDF and the pack, instead of
+being laid out twice (measured: layout is 70% of a PDF's cost). A report whose pack is not
+built because another report failed still gets its PDF.
 """
 
 from __future__ import annotations
@@ -25,6 +30,12 @@ STATUS_OK = "ok"
 class PackMember:
     title: str
     html_relpath: str
+    published: bool = True  # its page is up to date (the report did not fail)
+    needs_pdf: bool = False  # its own PDF must be written (it ran, or the PDF is missing)
+
+    @property
+    def pdf_relpath(self) -> str:
+        return str(Path(self.html_relpath).with_suffix(".pdf"))
 
 
 @dataclass
@@ -108,7 +119,17 @@ def plan_packs(
         }
         output = spec.output.format(**fields)
         failed = [j for j in members if (entries.get(j.key) or {}).get("status") != STATUS_OK]
-        stale = any(j.key in ran for j in members) or not (out_dir / output).is_file()
+        listed = []
+        for j in members:
+            published = j not in failed
+            pdf_missing = not (out_dir / j.output_relpath).with_suffix(".pdf").is_file()
+            needs_pdf = published and (j.key in ran or pdf_missing)
+            listed.append(PackMember(j.title, j.output_relpath, published, needs_pdf))
+        stale = (
+            any(j.key in ran for j in members)
+            or not (out_dir / output).is_file()
+            or any(m.needs_pdf for m in listed)
+        )
         note = None
         if failed:
             note = f"not built: {len(failed)} of its {len(members)} reports did not publish"
@@ -119,7 +140,7 @@ def plan_packs(
                 title=spec.title.format(**fields),
                 period=fields["period"][:1].upper() + fields["period"][1:],
                 output_relpath=output,
-                members=[PackMember(j.title, j.output_relpath) for j in members],
+                members=listed,
                 synthetic=synthetic,
                 build=stale and not failed,
                 note=note,
@@ -130,7 +151,7 @@ def plan_packs(
 
 def _build_one(job: PackJob, out_dir: str) -> PackResult:
     """Lay out and write one pack (in a pool process). Never raises."""
-    from csp_analysis.report.pdf import PackReport, write_board_pack
+    from csp_analysis.report.pdf import PackReport, render_pdf, write_board_pack, write_document
 
     started = time.monotonic()
     result = PackResult(
@@ -142,14 +163,29 @@ def _build_one(job: PackJob, out_dir: str) -> PackResult:
         members=[m.title for m in job.members],
     )
     try:
-        reports = [
-            PackReport(m.title, (Path(out_dir) / m.html_relpath).read_text(encoding="utf-8"))
-            for m in job.members
-        ]
-        write_board_pack(
-            Path(out_dir) / job.output_relpath, job.title, job.period, reports, job.synthetic
-        )
-        result.status = STATUS_OK
+        # The pack needs every report laid out; a blocked pack only its reports' own PDFs.
+        wanted = job.members if job.build else [m for m in job.members if m.needs_pdf]
+        reports, documents = [], []
+        for member in wanted:
+            page = (Path(out_dir) / member.html_relpath).read_text(encoding="utf-8")
+            document = render_pdf(page)
+            if member.needs_pdf:
+                write_document(document, Path(out_dir) / member.pdf_relpath)
+            reports.append(PackReport(member.title, page))
+            documents.append(document)
+        if job.build:
+            write_board_pack(
+                Path(out_dir) / job.output_relpath,
+                job.title,
+                job.period,
+                reports,
+                job.synthetic,
+                documents=documents,
+            )
+            result.status = STATUS_OK
+        else:  # never leave a pack that lacks a report's latest run
+            (Path(out_dir) / job.output_relpath).unlink(missing_ok=True)
+            result.status, result.error = "not built", job.note
     except Exception as exc:  # one pack's failure is reported, never the batch's
         result.error = f"{type(exc).__name__}: {exc}".splitlines()[0][:300]
     result.seconds = time.monotonic() - started
@@ -159,7 +195,7 @@ def _build_one(job: PackJob, out_dir: str) -> PackResult:
 def build_packs(packs: list[PackJob], out_dir: Path, workers: int) -> list[PackResult]:
     """Build the packs that need it in parallel; up-to-date and blocked packs are reported."""
     results: dict[str, PackResult] = {}
-    to_build = [p for p in packs if p.build]
+    to_build = [p for p in packs if p.build or any(m.needs_pdf for m in p.members)]
     if to_build:
         # "spawn": a clean interpreter per pool process, as for the report workers.
         context = mp.get_context("spawn")

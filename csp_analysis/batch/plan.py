@@ -22,6 +22,7 @@ from csp_analysis.batch.matrix import (
     SCOPE_PARAMETERS,
     BatchConfig,
     ReportJob,
+    in_a_pack,
     load_batch_config,
     period_label,
 )
@@ -497,7 +498,11 @@ def plan_batch(options: RunOptions) -> BatchPlan:
             )
         elif not (out_dir / job.output_relpath).is_file():
             run, reason = True, "output missing"
-        elif options.pdf and not (out_dir / job.output_relpath).with_suffix(".pdf").is_file():
+        elif (
+            options.pdf
+            and not in_a_pack(batch.board_pack, job)  # the pack step writes those PDFs
+            and not (out_dir / job.output_relpath).with_suffix(".pdf").is_file()
+        ):
             run, reason = True, "PDF missing"
         else:
             run, reason = False, "up to date"

@@ -28,9 +28,7 @@ from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
-from csp_analysis.batch.matrix import (
-    period_label,
-)
+from csp_analysis.batch.matrix import in_a_pack, period_label
 from csp_analysis.batch.packs import PackResult, build_packs, plan_packs
 from csp_analysis.batch.plan import (
     EXECUTED_DIR,
@@ -233,9 +231,12 @@ def _board_packs(options: RunOptions, plan, entries, ran: set[str]) -> list[Pack
     return build_packs(packs, Path(options.out_dir), workers)
 
 
-def _tasks(to_run, plan, out_dir: Path, provenance: Provenance, generated: str, pdf: bool):
+def _tasks(
+    to_run, plan, out_dir: Path, provenance: Provenance, generated: str, pdf: bool
+) -> list[ReportTask]:
     """One task per report to run, longest first."""
     kernel = _kernel_available(plan.batch.kernel)
+    pack_pdfs = plan.batch.board_pack is not None
     forces = tuple(sorted({item.job.force for item in to_run}))
     tasks = [
         ReportTask(
@@ -248,7 +249,8 @@ def _tasks(to_run, plan, out_dir: Path, provenance: Provenance, generated: str, 
             timeout=item.timeout,
             cwd=str(item.job.notebook.parent),
             page=_page_info(item, provenance, generated),
-            pdf=pdf,
+            # A report in a board pack gets its PDF from the pack step (laid out once).
+            pdf=pdf and not (pack_pdfs and in_a_pack(plan.batch.board_pack, item.job)),
             force=item.job.force,
             batch_forces=forces,
         )

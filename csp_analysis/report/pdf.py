@@ -69,6 +69,11 @@ def write_report_pdf(page: str, path: str | Path) -> Path:
     return _write(render_pdf(page), path)
 
 
+def write_document(document, path: str | Path) -> Path:
+    """Write a page already laid out by :func:`render_pdf` as a tagged PDF (atomically)."""
+    return _write(document, path)
+
+
 @dataclass(frozen=True)
 class PackReport:
     """One report of a board pack: its title and its published HTML page."""
@@ -114,6 +119,7 @@ def write_board_pack(
     period: str,
     reports: Sequence[PackReport],
     synthetic: bool = False,
+    documents: Sequence | None = None,
 ) -> Path:
     """Write a partnership's board pack: a cover with contents, then each report.
 
@@ -127,12 +133,16 @@ def write_board_pack(
         The reports, in pack order.
     synthetic : bool
         Label the cover (each report's pages carry their own label).
+    documents : sequence, optional
+        The reports already laid out by :func:`render_pdf` (in the same order), so a batch that
+        also writes each report's own PDF lays each out once.
     """
     import weasyprint
 
     if not reports:
         raise ValueError(f"{title}: a board pack needs at least one report")
-    documents = [render_pdf(r.page) for r in reports]
+    if documents is None:
+        documents = [render_pdf(r.page) for r in reports]
     cover_pages = 1
     while True:  # the contents' page numbers depend on the cover's own length
         starts, page = [], cover_pages + 1
