@@ -188,7 +188,10 @@ def test_a_worker_killed_mid_report_is_replaced_and_the_report_published(
     assert killed[0] not in _worker_pids(cluster).values()
 
 
-def test_an_unreachable_scheduler_is_one_line(tmp_path, processed, capsys):
+def test_an_unreachable_scheduler_is_one_line(tmp_path, processed, capsys, monkeypatch):
+    from csp_analysis.batch import distributed
+
+    monkeypatch.setattr(distributed, "CONNECT_TIMEOUT", "3s")  # not the 30 s a user gets
     config = _batch(
         tmp_path,
         [_report("ok_report", "ok_report.ipynb", csps=["herefordshire"])],
