@@ -187,7 +187,7 @@ def _report_table(rows: list[dict[str, Any]], caption: str) -> str:
 def _counts_sentence(rows: list[dict[str, Any]], generated: str | None = None) -> str:
     counts = {status: sum(r["status"] == status for r in rows) for status in _STATUS_TEXT}
     text = (
-        f"{len(rows)} reports: {counts['ok']} ready, {counts['failed']} failed"
+        f"{len(rows)} report{'' if len(rows) == 1 else 's'}: {counts['ok']} ready, {counts['failed']} failed"
         + (f", {counts['not run']} not run yet" if counts["not run"] else "")
         + "."
     )
