@@ -35,6 +35,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from csp_analysis.batch.worker import (
+    COMPANION_SUFFIXES,
     STATUS_FAILED,
     ReportTask,
     TaskResult,
@@ -50,7 +51,6 @@ from csp_analysis.report.html_export import write_atomic_bytes
 
 __all__ = ["RemoteOutcome", "execute_on_cluster", "run_report_remotely"]
 
-COMPANIONS = (".pdf", ".xlsx", ".ods")
 CONNECT_TIMEOUT = "30s"
 
 _ONE_REPORT_AT_A_TIME = threading.Lock()
@@ -65,7 +65,6 @@ class RemoteOutcome:
     page: bytes | None = None
     executed: bytes | None = None
     companions: dict[str, bytes] = field(default_factory=dict)
-    worker_pid: int = 0
 
 
 class _Watchdog:
@@ -136,13 +135,13 @@ def run_report_remotely(task: ReportTask, notebook_json: str) -> RemoteOutcome:
                 result.error = (
                     f"stopped after the per-report timeout of {task.timeout:g} s (kernel killed)"
                 )
-            outcome = RemoteOutcome(result=result, worker_pid=os.getpid())
+            outcome = RemoteOutcome(result=result)
             executed = Path(local.executed_path)
             if executed.is_file():
                 outcome.executed = executed.read_bytes()
             if result.ok:
                 outcome.page = Path(local.html_path).read_bytes()
-                for suffix in COMPANIONS:
+                for suffix in COMPANION_SUFFIXES:
                     path = companion_path(local.html_path, suffix)
                     if path.is_file():
                         outcome.companions[suffix] = path.read_bytes()
@@ -156,7 +155,7 @@ def _publish(task: ReportTask, outcome: RemoteOutcome) -> None:
     if outcome.page is None:
         return
     write_atomic_bytes(task.html_path, outcome.page)
-    for suffix in COMPANIONS:
+    for suffix in COMPANION_SUFFIXES:
         path = companion_path(task.html_path, suffix)
         if suffix in outcome.companions:
             write_atomic_bytes(path, outcome.companions[suffix])

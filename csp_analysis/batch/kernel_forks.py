@@ -263,7 +263,7 @@ def client(connection_file: str) -> int:
 class KernelTemplate:
     """A batch worker's template process and the kernel spec that forks from it."""
 
-    def __init__(self, processed_dir: str, forces: list[str], log=None):
+    def __init__(self, processed_dir: str, forces: list[str]):
         self.processed_dir = processed_dir
         self.forces = sorted(set(forces))
         self._dir = tempfile.mkdtemp(prefix="csp-kernels-")
@@ -272,7 +272,8 @@ class KernelTemplate:
                "--socket", self.socket_path, "--processed-dir", processed_dir]  # fmt: skip
         for force in self.forces:
             cmd += ["--force", force]
-        self.process = subprocess.Popen(cmd, stdout=log, stderr=log, stdin=subprocess.DEVNULL)
+        # stdout and stderr: the worker's (its log), which the forked kernels inherit too.
+        self.process = subprocess.Popen(cmd, stdin=subprocess.DEVNULL)
 
     def key(self) -> tuple:
         return (self.processed_dir, tuple(self.forces))

@@ -22,15 +22,13 @@ from pathlib import Path
 from typing import Any
 
 from csp_analysis.batch.matrix import BoardPackSpec, ReportJob, period_label
-
-STATUS_OK = "ok"
+from csp_analysis.batch.worker import STATUS_OK
 
 
 @dataclass(frozen=True)
 class PackMember:
     title: str
     html_relpath: str
-    published: bool = True  # its page is up to date (the report did not fail)
     needs_pdf: bool = False  # its own PDF must be written (it ran, or the PDF is missing)
 
     @property
@@ -51,6 +49,11 @@ class PackJob:
     synthetic: bool
     build: bool  # False: up to date, or blocked by a failed report (see ``note``)
     note: str | None = None
+
+    def result(self, status: str, error: str | None = None) -> PackResult:
+        members = [m.title for m in self.members]
+        return PackResult(self.csp, self.force, self.title, self.output_relpath, status, error,
+                          members=members)  # fmt: skip
 
 
 @dataclass
@@ -121,10 +124,9 @@ def plan_packs(
         failed = [j for j in members if (entries.get(j.key) or {}).get("status") != STATUS_OK]
         listed = []
         for j in members:
-            published = j not in failed
             pdf_missing = not (out_dir / j.output_relpath).with_suffix(".pdf").is_file()
-            needs_pdf = published and (j.key in ran or pdf_missing)
-            listed.append(PackMember(j.title, j.output_relpath, published, needs_pdf))
+            needs_pdf = j not in failed and (j.key in ran or pdf_missing)
+            listed.append(PackMember(j.title, j.output_relpath, needs_pdf))
         stale = (
             any(j.key in ran for j in members)
             or not (out_dir / output).is_file()
@@ -154,14 +156,7 @@ def _build_one(job: PackJob, out_dir: str) -> PackResult:
     from csp_analysis.report.pdf import PackReport, render_pdf, write_board_pack, write_document
 
     started = time.monotonic()
-    result = PackResult(
-        job.csp,
-        job.force,
-        job.title,
-        job.output_relpath,
-        "failed",
-        members=[m.title for m in job.members],
-    )
+    result = job.result("failed")
     try:
         # The pack needs every report laid out; a blocked pack only its reports' own PDFs.
         wanted = job.members if job.build else [m for m in job.members if m.needs_pdf]
@@ -206,15 +201,8 @@ def build_packs(packs: list[PackJob], out_dir: Path, workers: int) -> list[PackR
                 try:
                     result = future.result()
                 except Exception as exc:  # the pool process died: this pack failed, go on
-                    result = PackResult(
-                        pack.csp,
-                        pack.force,
-                        pack.title,
-                        pack.output_relpath,
-                        "failed",
-                        error=f"{type(exc).__name__}: {exc}".splitlines()[0][:300],
-                        members=[m.title for m in pack.members],
-                    )
+                    error = f"{type(exc).__name__}: {exc}".splitlines()[0][:300]
+                    result = pack.result("failed", error)
                 results[result.csp] = result
     out = []
     for pack in packs:
@@ -224,15 +212,5 @@ def build_packs(packs: list[PackJob], out_dir: Path, workers: int) -> list[PackR
             status = STATUS_OK if pack.note is None else "not built"
             if pack.note is not None:  # never leave a pack that lacks a report's latest run
                 (out_dir / pack.output_relpath).unlink(missing_ok=True)
-            out.append(
-                PackResult(
-                    pack.csp,
-                    pack.force,
-                    pack.title,
-                    pack.output_relpath,
-                    status,
-                    error=pack.note,
-                    members=[m.title for m in pack.members],
-                )
-            )
+            out.append(pack.result(status, pack.note))
     return out

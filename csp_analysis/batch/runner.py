@@ -251,7 +251,6 @@ def _tasks(
             page=_page_info(item, provenance, generated),
             # A report in a board pack gets its PDF from the pack step (laid out once).
             pdf=pdf and not (pack_pdfs and in_a_pack(plan.batch.board_pack, item.job)),
-            force=item.job.force,
             batch_forces=forces,
         )
         for item in to_run

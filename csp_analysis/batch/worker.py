@@ -48,8 +48,12 @@ class ReportTask:
     cwd: str
     page: PageInfo
     pdf: bool = False  # also write the page as a tagged PDF beside it
-    force: str = ""  # the report's police force (its records are pre-read for forked kernels)
     batch_forces: tuple[str, ...] = ()  # every force of the batch, pre-read by the template
+
+
+# What the batch publishes beside a page: its PDF and its spreadsheets.
+COMPANION_SUFFIXES = (".pdf", ".xlsx", ".ods")
+SPREADSHEET_SUFFIXES = (".xlsx", ".ods")
 
 
 def companion_path(html_path: str | Path, suffix: str) -> Path:
@@ -73,7 +77,6 @@ class TaskResult:
         return self.status == STATUS_OK
 
 
-_WORKER_CONN = None  # the worker's end of its pipe, for the kernel manager below
 # Called with the kernel's process group when a report's kernel starts, so whoever enforces
 # the per-report timeout can kill it: the local pool's worker tells its parent through its
 # pipe; a Dask worker arms its own watchdog (csp_analysis.batch.distributed).
@@ -111,7 +114,7 @@ def use_kernel_template(task: ReportTask) -> None:
         _FORK_SPEC = None
         return
     processed_dir = str(task.parameters.get("processed_dir") or PROCESSED_DIR)
-    forces = sorted(set(task.batch_forces) | ({task.force} if task.force else set()))
+    forces = sorted(set(task.batch_forces))
     if _TEMPLATE is not None and _TEMPLATE.key() == (processed_dir, tuple(forces)):
         if _TEMPLATE.alive():
             return
@@ -247,7 +250,7 @@ def _write_spreadsheets(nb, task: ReportTask) -> None:
     )
 
     tables = published_tables(nb)
-    for suffix in (".xlsx", ".ods"):
+    for suffix in SPREADSHEET_SUFFIXES:
         companion_path(task.html_path, suffix).unlink(missing_ok=True)
     if not tables:
         return
@@ -302,8 +305,7 @@ def _worker_main(conn, log_path: str | None = None) -> None:
     ``log_path``: kernel start-up chatter and library warnings belong in a log for analysts,
     not in the batch's terminal output.
     """
-    global _WORKER_CONN, _KERNEL_STARTED
-    _WORKER_CONN = conn
+    global _KERNEL_STARTED
     _KERNEL_STARTED = lambda pgid: conn.send(("kernel", pgid))  # noqa: E731
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and cleans up
     if log_path:
