@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+import matplotlib.colors
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -247,6 +248,46 @@ def test_png_is_compact_deterministic_and_carries_no_metadata():
     assert chart.png() == png  # same figure, same bytes: re-runs do not churn reports
     with pytest.raises(AnalysisError, match="not a PNG"):
         png_size(b"GIF89a" + b"\0" * 30)
+
+
+def test_png_keeps_every_palette_colour_of_the_chart_exactly():
+    # The contrast checks are made on the palette's colours; the PNG must show those colours,
+    # not a quantiser's average of a fill and its anti-aliased edge.
+    from io import BytesIO
+
+    from PIL import Image
+
+    chart = build("trend")
+    with Image.open(BytesIO(chart.png())) as image:
+        assert image.mode == "P"
+        shown = {tuple(c) for c in np.asarray(image.convert("RGB")).reshape(-1, 3)}
+    drawn = {
+        tuple(int(round(255 * v)) for v in matplotlib.colors.to_rgb(line.get_color()))
+        for line in chart.figure.axes[0].get_lines()
+    }
+    assert drawn and drawn <= shown
+
+
+def test_palette_image_exact_when_few_colours_nearest_when_many():
+    from csp_analysis.report.charts.figure import palette_image
+
+    few = np.zeros((4, 6, 3), np.uint8)
+    few[:2] = (11, 83, 148)
+    few[:, :2] = (255, 255, 255)
+    assert (np.asarray(palette_image(few).convert("RGB")) == few).all()
+
+    # 300 colours: the 256 most frequent are exact, each of the 44 rare ones takes its nearest.
+    rng = np.random.default_rng(7)
+    colours = rng.integers(0, 256, (300, 3), dtype=np.uint8)
+    repeats = np.r_[np.full(256, 5), np.ones(44, int)]
+    pixels = np.repeat(colours, repeats, axis=0)
+    image = pixels[:1320].reshape(33, 40, 3)
+    shown = np.asarray(palette_image(image).convert("RGB")).reshape(-1, 3)
+    assert (shown[:1280] == pixels[:1280]).all()
+    frequent = colours[:256].astype(int)
+    for rare, got in zip(pixels[1280:1320].astype(int), shown[1280:].astype(int), strict=True):
+        nearest = frequent[((frequent - rare) ** 2).sum(axis=1).argmin()]
+        assert ((got - rare) ** 2).sum() == ((nearest - rare) ** 2).sum()
 
 
 # --------------------------------------------------------------------------- SPC

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import matplotlib
 import matplotlib.path
 import matplotlib.transforms
+import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
@@ -69,11 +70,14 @@ class Chart:
 
 
 def render_png(figure: Figure, dpi: int = DPI) -> bytes:
-    """Render a figure to a compact PNG.
+    """Render a figure to a compact PNG with an exact 256-colour palette.
 
-    The image is quantised to a 256-colour palette (charts use a handful of flat colours, so
-    this is visually lossless) which makes it roughly a third of the size of matplotlib's RGBA
-    output; the ``Software`` metadata tag is dropped so the file carries nothing but the image.
+    Charts are a handful of flat colours plus their anti-aliased edges, so a palette image is
+    visually lossless and about a third of the size of matplotlib's RGBA output. The palette is
+    built by :func:`palette_image`: every colour of the chart kept exactly when there are at
+    most 256, otherwise the 256 most frequent (the fills, lines and text, whose contrast the
+    page checks rely on) with each rarer edge shade drawn as its nearest kept colour. The
+    ``Software`` metadata tag is dropped so the file carries nothing but the image.
 
     Parameters
     ----------
@@ -97,13 +101,63 @@ def render_png(figure: Figure, dpi: int = DPI) -> bytes:
             pad_inches=0.15,
             facecolor="white",
             metadata={"Software": None},
+            # Stored, not compressed: it is decoded straight back (compressing it cost more
+            # than drawing the chart).
+            pil_kwargs={"compress_level": 0},
         )
     raw.seek(0)
     with Image.open(raw) as image:
-        palette = image.convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT)
-        out = io.BytesIO()
-        palette.save(out, format="PNG", optimize=True)
+        rgb = np.asarray(image.convert("RGB"))
+    out = io.BytesIO()
+    # zlib level 6: level 9 / optimize=True took 3-5x as long for 2-7% smaller files.
+    palette_image(rgb).save(out, format="PNG", compress_level=6)
     return out.getvalue()
+
+
+def palette_image(rgb: np.ndarray, colours: int = 256):
+    """An RGB image as a palette image whose frequent colours are exact.
+
+    Parameters
+    ----------
+    rgb : numpy.ndarray
+        ``(height, width, 3)`` uint8 pixels.
+    colours : int, default 256
+        Palette size.
+
+    Returns
+    -------
+    PIL.Image.Image
+        Mode ``"P"``. Every pixel of the ``colours`` most frequent colours (all of them when
+        there are no more) keeps its exact colour; any other pixel takes the nearest kept
+        colour (squared RGB distance). Unlike median-cut or octree quantisation, which average
+        a chart's flat colours with their edge shades (octree shifted them by up to 10 levels),
+        a fill or line colour is never changed, so its measured contrast is the designed one.
+    """
+    from PIL import Image
+
+    height, width, _ = rgb.shape
+    packed = (rgb[..., 0].astype(np.uint32) << 16) | (rgb[..., 1].astype(np.uint32) << 8)
+    packed |= rgb[..., 2]
+    # A hash table, not a sort: a 1 MP chart in about 10 ms against 50 ms for np.unique.
+    pixel_colour, distinct = pd.factorize(packed.ravel())
+    counts = np.bincount(pixel_colour, minlength=len(distinct))
+    if len(distinct) <= colours:
+        kept, index_of_distinct = distinct, np.arange(len(distinct))
+    else:
+        kept = distinct[np.sort(np.argsort(-counts, kind="stable")[:colours])]
+        channels_distinct = _channels(distinct).astype(np.int32)
+        channels_kept = _channels(kept).astype(np.int32)
+        squared = ((channels_distinct[:, None, :] - channels_kept[None, :, :]) ** 2).sum(axis=2)
+        index_of_distinct = squared.argmin(axis=1)
+    indices = index_of_distinct[pixel_colour].astype(np.uint8).reshape(height, width)
+    image = Image.frombytes("P", (width, height), indices.tobytes())
+    image.putpalette(_channels(kept).astype(np.uint8).ravel().tobytes())
+    return image
+
+
+def _channels(packed: np.ndarray) -> np.ndarray:
+    """``(n, 3)`` red, green, blue from colours packed as ``0xRRGGBB``."""
+    return np.stack([(packed >> 16) & 255, (packed >> 8) & 255, packed & 255], axis=1)
 
 
 def png_size(png: bytes) -> tuple[int, int]:
