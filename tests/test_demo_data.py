@@ -91,9 +91,10 @@ def test_same_seed_gives_byte_identical_files(tmp_path):
     # three monthly files, five others, the national Home Office tables (one per financial
     # year of the eight quarters up to the end: 2019/20 to 2020/21) and the synthetic boundaries
     assert len(_digest(first)) == 3 + 5 + 2 + 1
-    assert _digest(first)["home_office/synthetic-prc-csp-202021.csv"] == _digest(second)[
-        "home_office/synthetic-prc-csp-202021.csv"
-    ]
+    assert (
+        _digest(first)["home_office/synthetic-prc-csp-202021.csv"]
+        == _digest(second)["home_office/synthetic-prc-csp-202021.csv"]
+    )
     street = "police_uk/2021-01/2021-01-west-mercia-street.csv"
     assert _digest(first)[street] != _digest(other)[street]
 

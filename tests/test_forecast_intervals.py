@@ -111,7 +111,11 @@ def test_the_backtest_measures_coverage_of_every_models_own_intervals():
 def test_the_choice_counts_accuracy_first_then_the_calibrated_score():
     rng = np.random.default_rng(0)
     rows = []
-    for model, bias, spread in (("seasonal_naive", 0.0, 0.3), ("ets", 0.0, 0.1), ("sarima", 0.0, 0.1)):
+    for model, bias, spread in (
+        ("seasonal_naive", 0.0, 0.3),
+        ("ets", 0.0, 0.1),
+        ("sarima", 0.0, 0.1),
+    ):
         for i in range(48):
             error = rng.normal(bias, spread)
             rows.append({"model": model, "step": i % 12 + 1, "actual": 100.0,
@@ -120,14 +124,23 @@ def test_the_choice_counts_accuracy_first_then_the_calibrated_score():
     errors = pd.DataFrame(rows)
     names = ["seasonal_naive", "ets", "sarima"]
     # sarima is not within 2% of the best MASE: ets wins whatever its interval score.
-    assert fc.choose_model(errors, {"seasonal_naive": 1.0, "ets": 0.80, "sarima": 0.85}, names) == "ets"
+    assert (
+        fc.choose_model(errors, {"seasonal_naive": 1.0, "ets": 0.80, "sarima": 0.85}, names)
+        == "ets"
+    )
     # Within 2%: the one whose calibrated 95% intervals score better (smaller errors) wins.
     wide = errors.assign(log_error=np.where(errors["model"] == "ets", errors["log_error"] * 3,
                                             errors["log_error"]))  # fmt: skip
-    assert fc.choose_model(wide, {"seasonal_naive": 1.0, "ets": 0.80, "sarima": 0.81}, names) == "sarima"
+    assert (
+        fc.choose_model(wide, {"seasonal_naive": 1.0, "ets": 0.80, "sarima": 0.81}, names)
+        == "sarima"
+    )
     # Too few errors to calibrate: the lowest MASE.
     few = errors.groupby("model").head(10)
-    assert fc.choose_model(few, {"seasonal_naive": 1.0, "ets": 0.81, "sarima": 0.80}, names) == "sarima"
+    assert (
+        fc.choose_model(few, {"seasonal_naive": 1.0, "ets": 0.81, "sarima": 0.80}, names)
+        == "sarima"
+    )
 
 
 def test_forecasts_from_a_backtest_are_calibrated_and_say_so():

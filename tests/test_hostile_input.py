@@ -108,9 +108,16 @@ def test_local_extract_line_numbers_are_the_files_own(tmp_path):
               "DomesticAbuse,HateFlag,AlcoholFlag,VictimSex,Outcome")  # fmt: skip
     good = "a1,2025-01,E01014001,28E,Domestic burglary,Burglary,N,N,N,F,Under investigation"
     path.write_text(
-        "\n".join([header, good, "", good.replace("a1", "a2").replace("Under investigation",
-                   '"Under\ninvestigation"'), good.replace("a1", "a3").replace("2025-01",
-                   "2025-99"), ""]),  # fmt: skip
+        "\n".join(
+            [
+                header,
+                good,
+                "",
+                good.replace("a1", "a2").replace("Under investigation", '"Under\ninvestigation"'),
+                good.replace("a1", "a3").replace("2025-01", "2025-99"),
+                "",
+            ]
+        ),  # fmt: skip
         encoding="utf-8",
     )
     result = read_local_extract(path)
@@ -247,7 +254,7 @@ def test_markup_and_formula_text_in_the_data_publish_escaped(tmp_path, monkeypat
     processed = tmp_path / "processed"
     write_processed(processed, "2023-01", "2025-12")
     indicators = pq.read_table(processed / "indicators.parquet").to_pandas()
-    hostile = "<img src=x onerror=alert(1)> =HYPERLINK(\"http://x\",\"y\")"
+    hostile = '<img src=x onerror=alert(1)> =HYPERLINK("http://x","y")'
     indicators["indicator"] = indicators["indicator"].replace("deliberate_fires", hostile)
     pq.write_table(pa.Table.from_pandas(indicators, preserve_index=False),
                    processed / "indicators.parquet")  # fmt: skip
@@ -299,7 +306,10 @@ def _csv_downloads(page: str) -> list[str]:
     out = []
     for href in re.findall(r'href="(data:text/csv[^"]*)"', page):
         meta, payload = href.split(",", 1)
-        raw = base64.b64decode(payload) if meta.endswith(";base64") else (
-            urllib.parse.unquote(payload).encode())
+        raw = (
+            base64.b64decode(payload)
+            if meta.endswith(";base64")
+            else (urllib.parse.unquote(payload).encode())
+        )
         out.append(raw.decode("utf-8-sig"))
     return out

@@ -57,7 +57,9 @@ def test_csp_names_of_every_edition_find_their_partnership(tmp_path):
 
 
 def test_merged_partnerships_are_counted_as_one_area(tmp_path):
-    rows = _rows("Allerdale", "2024/25", [1], ROBBERY, 3) + _rows("Carlisle", "2024/25", [1], ROBBERY, 4)
+    rows = _rows("Allerdale", "2024/25", [1], ROBBERY, 3) + _rows(
+        "Carlisle", "2024/25", [1], ROBBERY, 4
+    )
     frame = read_home_office_table(_csv(tmp_path / "c.csv", SPACED, rows)).frame
     assert frame["partnership_code"].nunique() == 1
     assert load_registry().csp(frame["partnership_code"].iloc[0]).name == "Cumberland"
@@ -70,7 +72,9 @@ def test_a_later_edition_replaces_an_earlier_ones_quarters(tmp_path):
         _rows("Shropshire", "2024/25", [1, 2], ROBBERY, 10)
         + _rows("Shropshire", "2024/25", [2], BURGLARY, 5),
     )
-    newer = _csv(tmp_path / "newer.csv", SPACED, _rows("Shropshire", "2024/25", [2, 3], ROBBERY, 11))
+    newer = _csv(
+        tmp_path / "newer.csv", SPACED, _rows("Shropshire", "2024/25", [2, 3], ROBBERY, 11)
+    )
     result = read_home_office_tables([older, newer])
     frame = result.frame
     assert sorted(zip(frame["financial_quarter"], frame["source_file"], strict=True)) == [
@@ -85,7 +89,9 @@ def test_a_later_edition_replaces_an_earlier_ones_quarters(tmp_path):
 
 
 def test_the_same_file_given_twice_is_counted_once(tmp_path):
-    path = _csv(tmp_path / "t.csv", SPACED, _rows("Shropshire", "2024/25", [1, 2, 3, 4], ROBBERY, 10))
+    path = _csv(
+        tmp_path / "t.csv", SPACED, _rows("Shropshire", "2024/25", [1, 2, 3, 4], ROBBERY, 10)
+    )
     result = read_home_office_tables([path, path])
     assert result.rows_loaded == 4
     assert result.rejections.counts[REJECT_SUPERSEDED] == 4
@@ -100,7 +106,9 @@ def test_a_published_workbook_with_notes_above_the_table_is_read(tmp_path, suffi
     sheet = pd.DataFrame(notes + rows)
     path = tmp_path / f"prc-csp{suffix}"
     with pd.ExcelWriter(path, engine="openpyxl" if suffix == ".xlsx" else "odf") as writer:
-        pd.DataFrame([["Contents"]]).to_excel(writer, sheet_name="Contents", header=False, index=False)
+        pd.DataFrame([["Contents"]]).to_excel(
+            writer, sheet_name="Contents", header=False, index=False
+        )
         sheet.to_excel(writer, sheet_name="2023-24", header=False, index=False)
     result = read_home_office_table(path)
     assert result.rows_loaded == 2
@@ -176,13 +184,17 @@ def test_the_peer_table_rounds_populations_and_averages_the_rates():
     group = PeerGroup(codes[0], tuple(codes[1:]) + ("E22000001x",), "user", "test")
     table = national.peer_table(counts, group, registry, 2023)
     populations = {c.code: c.population[2023] for c in registry.csps if c.code in codes}
-    expected_rates = [n / populations[c] * 1000 for c, n in zip(codes, [10000, 20000, 30000], strict=True)]
+    expected_rates = [
+        n / populations[c] * 1000 for c, n in zip(codes, [10000, 20000, 30000], strict=True)
+    ]
     assert table["group_average"].iloc[0] == pytest.approx(np.mean(expected_rates))
     row = table.set_index("area_code").loc[codes[0]]
     assert row["population_rounded"] == round(populations[codes[0]] / 100) * 100
     assert table.attrs["missing"] == ["E22000001x"]
     with pytest.raises(AnalysisError, match="the partnership itself has no count"):
-        national.peer_table(counts, PeerGroup("E22000999", tuple(codes), "user", "t"), registry, 2023)
+        national.peer_table(
+            counts, PeerGroup("E22000999", tuple(codes), "user", "t"), registry, 2023
+        )
 
 
 # --------------------------------------------------------------------------- overdispersion
@@ -316,7 +328,7 @@ def test_a_users_group_is_used_and_named_on_the_page(demo_contexts, monkeypatch,
     path = tmp_path / "areas.yaml"
     path.write_text(
         "peer_groups:\n  herefordshire:\n    source: iQuanta MSG, March 2026\n"
-        "    peers: [Wiltshire, West Suffolk, \"King's Lynn and West Norfolk\","
+        '    peers: [Wiltshire, West Suffolk, "King\'s Lynn and West Norfolk",'
         " South Devon and Dartmoor]\n",
         encoding="utf-8",
     )

@@ -17,7 +17,9 @@ TWO = (Variable("x", "x"), Variable("y", "y"))
 
 
 def _toy(values: dict[str, tuple]) -> pd.DataFrame:
-    frame = pd.DataFrame.from_dict(values, orient="index", columns=["x", "y"][: len(next(iter(values.values())))])
+    frame = pd.DataFrame.from_dict(
+        values, orient="index", columns=["x", "y"][: len(next(iter(values.values())))]
+    )
     return frame
 
 
@@ -156,7 +158,7 @@ def test_a_users_list_is_resolved_and_used(tmp_path):
         "peer_groups:\n"
         "  herefordshire:\n"
         "    source: iQuanta most similar group, 2024\n"
-        "    peers: [Wiltshire, West Suffolk, \"King's Lynn and West Norfolk\", E22000326x]\n",
+        '    peers: [Wiltshire, West Suffolk, "King\'s Lynn and West Norfolk", E22000326x]\n',
     )
     with pytest.raises(ConfigError, match=r"peer_groups\.herefordshire.*E22000326x"):
         load_areas(path)
@@ -165,7 +167,7 @@ def test_a_users_list_is_resolved_and_used(tmp_path):
         "peer_groups:\n"
         "  herefordshire:\n"
         "    source: iQuanta most similar group, 2024\n"
-        "    peers: [Wiltshire, West Suffolk, \"King's Lynn and West Norfolk\"]\n"
+        '    peers: [Wiltshire, West Suffolk, "King\'s Lynn and West Norfolk"]\n'
         "  shropshire: [telford-and-wrekin]\n",
     )
     areas = load_areas(path)
@@ -207,7 +209,9 @@ def test_the_peers_command_names_the_method(capsys):
 
     assert main(["peers", "cardiff", "-k", "3"]) == 0
     out = capsys.readouterr().out
-    assert "Cardiff (W14000015): 3 peers, nearest neighbours on ONS indicators, not the Home " in out
+    assert (
+        "Cardiff (W14000015): 3 peers, nearest neighbours on ONS indicators, not the Home " in out
+    )
     assert "not matched on: imd_average_score" in out
     assert out.count("distance") == 3
     assert main(["peers", "atlantis"]) == 1

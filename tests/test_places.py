@@ -127,7 +127,9 @@ def test_boundary_features_without_a_code_are_counted(tmp_path):
     assert result.rows_read == 3 and result.rows_loaded == 1
     assert result.rejections.examples[REJECT_NO_CODE][0].where() == "b.geojson:2"
     assert result.rejections.counts[REJECT_DUPLICATE] == 1
-    with pytest.raises(InputFileError, match=r"nothing\.geojson: boundary file or folder not found"):
+    with pytest.raises(
+        InputFileError, match=r"nothing\.geojson: boundary file or folder not found"
+    ):
         read_boundaries(tmp_path / "nothing.geojson")
     (tmp_path / "notes.txt").write_text("x")
     with pytest.raises(InputFileError, match="unsupported boundary format"):
@@ -169,4 +171,6 @@ def test_map_pages_carry_no_coordinates():
                            period="year ending March 2026")  # fmt: skip
     assert chart.alt.startswith("Map of recorded crimes by neighbourhood")
     assert list(chart.data.columns) == ["Recorded crimes", "Class on the map"]
-    assert not any(re.search(r"\d{6}\.\d|\b5[0-9]\.\d{3,}", str(v)) for v in chart.data.to_numpy().ravel())
+    assert not any(
+        re.search(r"\d{6}\.\d|\b5[0-9]\.\d{3,}", str(v)) for v in chart.data.to_numpy().ravel()
+    )

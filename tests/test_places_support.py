@@ -16,7 +16,9 @@ def demo_shapes():
     collection = hex_boundaries(codes, [f"Area {i}" for i in range(n)], ["E06000019"] * n,
                                 np.arange(n, 0, -1, dtype=float), [True] * n)  # fmt: skip
     frame = gpd.GeoDataFrame.from_features(collection["features"], crs="EPSG:4326")
-    shapes = frame.set_index("LSOA21CD").to_crs("EPSG:27700").rename(columns={"LSOA21NM": "lsoa_name"})
+    shapes = (
+        frame.set_index("LSOA21CD").to_crs("EPSG:27700").rename(columns={"LSOA21NM": "lsoa_name"})
+    )
     values = pd.Series(np.arange(n, 0, -1), index=codes, dtype=float)
     names = pd.Series([f"Area {i}" for i in range(n)], index=codes)
     return shapes, values, names

@@ -203,8 +203,10 @@ def held_out_coverage(
         )
         inside = (test >= result.lower.to_numpy()) & (test <= result.upper.to_numpy())
         inside = inside[~np.isnan(test)]
-        key = "interval_coverage" if level == fc.LEVELS[-1] else (
-            f"interval_coverage_{round(level * 100)}"
+        key = (
+            "interval_coverage"
+            if level == fc.LEVELS[-1]
+            else (f"interval_coverage_{round(level * 100)}")
         )
         out[key] = float(inside.mean()) if result.calibrated and len(inside) else np.nan
     return out
@@ -353,8 +355,12 @@ def run(args: argparse.Namespace) -> int:
         results.to_csv(args.out, index=False, float_format="%.6g")
     else:
         with pd.option_context("display.width", 200, "display.max_columns", 20):
-            shown = [c for c in results.columns if c == "series" or not c.startswith(
-                ("coverage80_", "coverage95_", "msis95_", "note"))]
+            shown = [
+                c
+                for c in results.columns
+                if c == "series"
+                or not c.startswith(("coverage80_", "coverage95_", "msis95_", "note"))
+            ]
             print(results[shown].to_string(index=False, float_format="%.3f"))
         for _, row in results[results["note"] != ""].iterrows():
             print(f"note: {row['series']}: {row['note']}", file=sys.stderr)

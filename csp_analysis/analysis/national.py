@@ -164,13 +164,15 @@ def police_uk_counts(
     counts = in_year.groupby("area_code")["count"].sum().reindex(complete, fill_value=0)
     table = counts.rename("count").rename_axis("area_code").reset_index()
     if table.empty:
-        raise AnalysisError(f"no partnership has police.uk data for the year ending {year_end:%B %Y}")
-    return NationalCounts(table, year_end, "police_uk", tuple(sorted(set(have.index) - set(complete))))
+        raise AnalysisError(
+            f"no partnership has police.uk data for the year ending {year_end:%B %Y}"
+        )
+    return NationalCounts(
+        table, year_end, "police_uk", tuple(sorted(set(have.index) - set(complete)))
+    )
 
 
-def denominators(
-    areas: AreasConfig, year: int, per: str = "residents"
-) -> pd.DataFrame:
+def denominators(areas: AreasConfig, year: int, per: str = "residents") -> pd.DataFrame:
     """``area_code, area, force, population`` for every partnership area of ``areas``:
     the ONS mid-year estimate for ``year`` (or the latest earlier one), or Census 2021
     households when ``per`` is "households"."""
@@ -217,7 +219,9 @@ def peer_table(
     have = counts.table.set_index("area_code")["count"]
     missing = [code for code in group.codes if code not in have.index]
     if group.area_code in missing:
-        raise AnalysisError("the partnership itself has no count for this year in the national data")
+        raise AnalysisError(
+            "the partnership itself has no count for this year in the national data"
+        )
     members = [code for code in group.codes if code in have.index]
     if len(members) < 2:
         raise AnalysisError("no peer of the group has a count for this year")
@@ -227,9 +231,7 @@ def peer_table(
     focus = base.loc[group.area_code, "area"]
     compared = rates.peer_comparison(table, focus=focus)
     compared = compared.merge(table[["area", "area_code", "force"]], on="area")
-    compared["population_rounded"] = (
-        np.floor(compared["population"] / 100 + 0.5).astype(int) * 100
-    )
+    compared["population_rounded"] = np.floor(compared["population"] / 100 + 0.5).astype(int) * 100
     compared.attrs["missing"] = missing
     return compared
 

@@ -201,9 +201,7 @@ def nearest_neighbours(
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
         raise AnalysisError(f"nearest_neighbours: k must be a positive integer, got {k!r}")
     if len(profiles) <= k:
-        raise AnalysisError(
-            f"nearest_neighbours: {len(profiles)} areas cannot give {k} peers each"
-        )
+        raise AnalysisError(f"nearest_neighbours: {len(profiles)} areas cannot give {k} peers each")
     # Sort first: the same areas in any row order give the same groups, to the last bit.
     profiles = profiles.sort_index()
     z = standardised_profiles(profiles, variables)
@@ -229,7 +227,9 @@ def nearest_neighbours(
 _computed: dict[int, dict[str, PeerGroup]] = {}
 
 
-def peer_group(area_code: str, areas: AreasConfig | None = None, k: int = DEFAULT_PEERS) -> PeerGroup:
+def peer_group(
+    area_code: str, areas: AreasConfig | None = None, k: int = DEFAULT_PEERS
+) -> PeerGroup:
     """The peer group of a partnership area: the user's list from ``config/areas.yaml`` where
     there is one, otherwise its ``k`` nearest neighbours on the shipped ONS profiles.
 

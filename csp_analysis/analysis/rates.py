@@ -377,9 +377,7 @@ def funnel_limits(
     return frame
 
 
-def overdispersion(
-    counts, populations, group_rate: float, winsor: float = 0.10
-) -> float:
+def overdispersion(counts, populations, group_rate: float, winsor: float = 0.10) -> float:
     """Between-area variance of rates beyond chance, the additive random-effects ``tau^2``.
 
     Spiegelhalter D.J. (2005), "Handling over-dispersion of performance indicators", Quality

@@ -46,7 +46,9 @@ def _files(paths: Sequence[str | Path]) -> list[Path]:
         else:
             raise InputFileError(path, "boundary file or folder not found")
     if not files:
-        raise InputFileError(", ".join(map(str, paths)), "no boundary files (.geojson, .gpkg, .shp)")
+        raise InputFileError(
+            ", ".join(map(str, paths)), "no boundary files (.geojson, .gpkg, .shp)"
+        )
     return files
 
 

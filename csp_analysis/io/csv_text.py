@@ -93,8 +93,10 @@ def long_lines(data: bytes, limit: int | None = None) -> list[tuple[int, int, in
         return []
     view = np.frombuffer(data, dtype=np.uint8)
     breaks = np.concatenate(
-        [np.flatnonzero(view[offset : offset + _CHUNK] == 10) + offset
-         for offset in range(0, len(view), _CHUNK)]  # fmt: skip
+        [
+            np.flatnonzero(view[offset : offset + _CHUNK] == 10) + offset
+            for offset in range(0, len(view), _CHUNK)
+        ]  # fmt: skip
     )
     ends = np.append(breaks, len(data))
     starts = np.concatenate([[0], breaks + 1])
@@ -176,7 +178,11 @@ def read_csv_text(path: str | Path, encoding: str = "utf-8") -> CsvText:
             REJECT_LONG_LINE,
             [f"{end - start:,} bytes (the limit is {limit_now():,})" for _, start, end in found],
         )
-    codec = "utf-8" if encoding.lower().replace("_", "-") in ("utf-8", "utf8", "utf-8-sig") else encoding
+    codec = (
+        "utf-8"
+        if encoding.lower().replace("_", "-") in ("utf-8", "utf8", "utf-8-sig")
+        else encoding
+    )
     text = _decode(path, data, codec)  # checks the encoding, naming the line
     if not found:
         fast = _fast_read(data, codec)

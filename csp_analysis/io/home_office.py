@@ -423,8 +423,12 @@ def read_home_office_tables(paths) -> LoadResult:
         frame = result.frame
         if frame.empty:
             continue
-        quarter_key = _area_key(frame) + "|" + frame["financial_year"].astype(str) + "|" + (
-            frame["financial_quarter"].astype(str)
+        quarter_key = (
+            _area_key(frame)
+            + "|"
+            + frame["financial_year"].astype(str)
+            + "|"
+            + (frame["financial_quarter"].astype(str))
         )
         superseded = quarter_key.isin(later_keys).to_numpy()
         if superseded.any():

@@ -322,13 +322,18 @@ def read_indicators(path: str | Path) -> LoadResult:
     # Values the indicator's unit cannot take: infinite ("inf", "1e400"), a negative count, a
     # percentage outside 0-100 (value or target).
     unit = frame["unit"].str.lower()
-    for numbers, text, what in ((values, frame["value"], "value"), (targets, target_text, "target")):
+    for numbers, text, what in (
+        (values, frame["value"], "value"),
+        (targets, target_text, "target"),
+    ):
         impossible = (
             np.isinf(numbers.to_numpy(dtype=float))
             | ((unit == "count") & (numbers < 0)).to_numpy()
             | (unit.isin(["percent", "%"]) & ((numbers < 0) | (numbers > 100))).to_numpy()
         )
-        rows.reject(impossible, REJECT_IMPOSSIBLE, what + " " + text + " (unit " + frame["unit"] + ")")
+        rows.reject(
+            impossible, REJECT_IMPOSSIBLE, what + " " + text + " (unit " + frame["unit"] + ")"
+        )
     direction = (frame["direction"] if "direction" in frame else blank).str.lower()
     rows.reject(~direction.isin(["", "lower", "higher"]), REJECT_DIRECTION, direction)
 

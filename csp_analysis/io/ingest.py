@@ -163,9 +163,7 @@ def _fingerprint(path: Path) -> dict:
     return entry
 
 
-def _resolve_demo(
-    demo, police_uk, lsoa_lookup, local_extract, indicators, home_office, boundaries
-):
+def _resolve_demo(demo, police_uk, lsoa_lookup, local_extract, indicators, home_office, boundaries):
     directory = Path(demo)
     if not (directory / DEMO_MARKER).is_file():
         raise IngestError(
@@ -187,8 +185,8 @@ def _resolve_demo(
         default(indicators, "indicators.csv"),
         # The synthetic national Home Office CSP tables, oldest edition first.
         home_office or (sorted(map(str, directory.glob(f"{DEMO_HOME_OFFICE_DIR}/*.csv"))) or None),
-        boundaries or (sorted(map(str, directory.glob(f"{DEMO_BOUNDARIES_DIR}/*.geojson")))
-                       or None),
+        boundaries
+        or (sorted(map(str, directory.glob(f"{DEMO_BOUNDARIES_DIR}/*.geojson"))) or None),
     )
 
 

@@ -335,7 +335,9 @@ class ReviewContext:
         def compute() -> pd.Series:
             if "lad_code" not in self.crimes:
                 return pd.Series(dtype=str)
-            located = self.crimes[self.crimes["lad_code"].notna() & self.crimes["lsoa_code"].notna()]
+            located = self.crimes[
+                self.crimes["lad_code"].notna() & self.crimes["lsoa_code"].notna()
+            ]
             pairs = located[["lsoa_code", "lad_code"]].drop_duplicates().astype(str)
             return pairs.drop_duplicates("lsoa_code").set_index("lsoa_code")["lad_code"]
 

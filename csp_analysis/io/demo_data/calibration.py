@@ -478,47 +478,47 @@ LONGITUDE_RANGE = (-3.2, -1.8)
 # mid-2017 ONS populations of the force's districts), by ONS PFA code. Printed by
 # scripts/calibrate_demo.py. The synthetic national CSP tables are drawn around these levels.
 FORCE_RATES_201718: dict[str, float] = {
-    'E23000001': 93.0,  # Metropolitan Police
-    'E23000002': 57.2,  # Cumbria
-    'E23000003': 84.9,  # Lancashire
-    'E23000004': 89.2,  # Merseyside
-    'E23000005': 121.2,  # Greater Manchester
-    'E23000006': 81.7,  # Cheshire
-    'E23000007': 106.6,  # Northumbria
-    'E23000008': 98.2,  # Durham
-    'E23000009': 48.2,  # North Yorkshire
-    'E23000010': 114.7,  # West Yorkshire
-    'E23000011': 103.7,  # South Yorkshire
-    'E23000012': 92.8,  # Humberside
-    'E23000013': 101.1,  # Cleveland
-    'E23000014': 80.8,  # West Midlands
-    'E23000015': 74.7,  # Staffordshire
-    'E23000016': 66.3,  # West Mercia
-    'E23000017': 72.4,  # Warwickshire
-    'E23000018': 53.2,  # Derbyshire
-    'E23000019': 85.0,  # Nottinghamshire
-    'E23000020': 54.0,  # Lincolnshire
-    'E23000021': 76.9,  # Leicestershire
-    'E23000022': 71.9,  # Northamptonshire
-    'E23000023': 76.1,  # Cambridgeshire
-    'E23000024': 62.8,  # Norfolk
-    'E23000025': 70.5,  # Suffolk
-    'E23000026': 70.0,  # Bedfordshire
-    'E23000027': 69.9,  # Hertfordshire
-    'E23000028': 73.6,  # Essex
-    'E23000029': 61.1,  # Thames Valley
-    'E23000030': 80.7,  # Hampshire
-    'E23000031': 61.5,  # Surrey
-    'E23000032': 97.3,  # Kent
-    'E23000033': 67.5,  # Sussex
-    'E23000034': 745.2,  # London, City of
-    'E23000035': 59.3,  # Devon & Cornwall
-    'E23000036': 82.3,  # Avon and Somerset
-    'E23000037': 54.1,  # Gloucestershire
-    'E23000038': 60.1,  # Wiltshire
-    'E23000039': 63.5,  # Dorset
-    'W15000001': 75.1,  # North Wales
-    'W15000002': 84.0,  # Gwent
-    'W15000003': 80.5,  # South Wales
-    'W15000004': 50.4,  # Dyfed-Powys
+    "E23000001": 93.0,  # Metropolitan Police
+    "E23000002": 57.2,  # Cumbria
+    "E23000003": 84.9,  # Lancashire
+    "E23000004": 89.2,  # Merseyside
+    "E23000005": 121.2,  # Greater Manchester
+    "E23000006": 81.7,  # Cheshire
+    "E23000007": 106.6,  # Northumbria
+    "E23000008": 98.2,  # Durham
+    "E23000009": 48.2,  # North Yorkshire
+    "E23000010": 114.7,  # West Yorkshire
+    "E23000011": 103.7,  # South Yorkshire
+    "E23000012": 92.8,  # Humberside
+    "E23000013": 101.1,  # Cleveland
+    "E23000014": 80.8,  # West Midlands
+    "E23000015": 74.7,  # Staffordshire
+    "E23000016": 66.3,  # West Mercia
+    "E23000017": 72.4,  # Warwickshire
+    "E23000018": 53.2,  # Derbyshire
+    "E23000019": 85.0,  # Nottinghamshire
+    "E23000020": 54.0,  # Lincolnshire
+    "E23000021": 76.9,  # Leicestershire
+    "E23000022": 71.9,  # Northamptonshire
+    "E23000023": 76.1,  # Cambridgeshire
+    "E23000024": 62.8,  # Norfolk
+    "E23000025": 70.5,  # Suffolk
+    "E23000026": 70.0,  # Bedfordshire
+    "E23000027": 69.9,  # Hertfordshire
+    "E23000028": 73.6,  # Essex
+    "E23000029": 61.1,  # Thames Valley
+    "E23000030": 80.7,  # Hampshire
+    "E23000031": 61.5,  # Surrey
+    "E23000032": 97.3,  # Kent
+    "E23000033": 67.5,  # Sussex
+    "E23000034": 745.2,  # London, City of
+    "E23000035": 59.3,  # Devon & Cornwall
+    "E23000036": 82.3,  # Avon and Somerset
+    "E23000037": 54.1,  # Gloucestershire
+    "E23000038": 60.1,  # Wiltshire
+    "E23000039": 63.5,  # Dorset
+    "W15000001": 75.1,  # North Wales
+    "W15000002": 84.0,  # Gwent
+    "W15000003": 80.5,  # South Wales
+    "W15000004": 50.4,  # Dyfed-Powys
 }

@@ -273,16 +273,23 @@ def _funnel_alt_text(
             f"{wording.number(focus['population'])}) is {focus['position']}."
         )
     if marked:
-        alt += f" The {marked_label}: " + "; ".join(
-            f"{row.area} {row.position}"
-            for row in rows[rows["area"].isin(marked)].itertuples()
-        ) + "."
+        alt += (
+            f" The {marked_label}: "
+            + "; ".join(
+                f"{row.area} {row.position}" for row in rows[rows["area"].isin(marked)].itertuples()
+            )
+            + "."
+        )
     if len(rows) > max_labels:
         rest = rows[(rows["area"] != highlight) & ~rows["area"].isin(marked)]
         tally = rest["position"].value_counts()
-        alt += f" Of the other {len(rest)} areas, " + wording.join_words(
-            [f"{n} {'is' if n == 1 else 'are'} {position}" for position, n in tally.items()]
-        ) + "; the data table lists every area."
+        alt += (
+            f" Of the other {len(rest)} areas, "
+            + wording.join_words(
+                [f"{n} {'is' if n == 1 else 'are'} {position}" for position, n in tally.items()]
+            )
+            + "; the data table lists every area."
+        )
         return alt
     outside = rows[(rows["position"] != "within the 95% limits") & (rows["area"] != highlight)]
     if outside.empty:

@@ -207,9 +207,11 @@ def hotspot_map(
     )  # fmt: skip
     table = result.table.reindex(shapes.index)
     data = pd.DataFrame(
-        {"Area": [names.get(code, code) for code in shapes.index],
-         "Gi* z-score": table["z"].round(2).to_numpy(),
-         "Status": [wording.sentence_start(s) for s in status.to_numpy()]},
+        {
+            "Area": [names.get(code, code) for code in shapes.index],
+            "Gi* z-score": table["z"].round(2).to_numpy(),
+            "Status": [wording.sentence_start(s) for s in status.to_numpy()],
+        },
     )
     data = data.sort_values("Gi* z-score", ascending=False)
     significant = data[data["Status"] != "Not significant"]

@@ -61,8 +61,7 @@ def _not_compared(ctx: ReviewContext, priority: Priority) -> str | None:
         ctx.national_counts(priority)
     except AnalysisError as exc:
         return (
-            "No comparison with partnerships across England and Wales: "
-            f"{wording.clause(str(exc))}."
+            f"No comparison with partnerships across England and Wales: {wording.clause(str(exc))}."
         )
     return None
 
@@ -120,7 +119,11 @@ def _msg_frame(compared: pd.DataFrame, focus_code: str, count_label: str, per: s
     )  # fmt: skip
     average = float(compared["group_average"].iloc[0])
     # The average row leaves the whole-number columns blank: they become floats first.
-    numeric = [c for c in frame.columns if c not in ("Police force area", "Compared with the group average")]
+    numeric = [
+        c
+        for c in frame.columns
+        if c not in ("Police force area", "Compared with the group average")
+    ]
     frame[numeric] = frame[numeric].astype(float)
     frame.loc["Group average (mean of the rates)"] = [
         "", np.nan, np.nan, round(average, 1), np.nan, wording.NOT_AVAILABLE,
@@ -169,7 +172,9 @@ def msg_finding(ctx: ReviewContext) -> str | None:
         return None
     compared, counts = _group_table(ctx, ctx.peer_group(), priority)
     sensitive = focus(ctx).sensitive if ctx.priority is not None else priority.sensitive
-    if len(compared) < MIN_GROUP_WITH_COUNTS or any(_small(c, sensitive) for c in compared["count"]):
+    if len(compared) < MIN_GROUP_WITH_COUNTS or any(
+        _small(c, sensitive) for c in compared["count"]
+    ):
         return None
     return findings.peer_findings(
         compared,
@@ -254,7 +259,9 @@ def most_similar_group(ctx: ReviewContext) -> Section:
     return parts
 
 
-def _national_points(ctx: ReviewContext, priority: Priority) -> tuple[pd.DataFrame, national.NationalCounts]:
+def _national_points(
+    ctx: ReviewContext, priority: Priority
+) -> tuple[pd.DataFrame, national.NationalCounts]:
     counts = ctx.national_counts(priority)
     year = _mid_year(counts)
     table = national.all_areas_table(counts, load_registry(), year)
@@ -303,7 +310,11 @@ def national_funnel(ctx: ReviewContext) -> Section:
     # (Spiegelhalter 2005), so that "outside the limits" still means unusual.
     tau2 = rates.overdispersion(table["count"], table["population"], pooled)
     limits = rates.overdispersed_funnel_limits(grid, pooled, tau2)
-    measure = "recorded crimes" if priority.id == "all_crime" else (priority.measure or priority.title).lower()
+    measure = (
+        "recorded crimes"
+        if priority.id == "all_crime"
+        else (priority.measure or priority.title).lower()
+    )
     chart = charts.funnel_chart(
         table[["area", "population", "rate"]],
         limits,
@@ -311,7 +322,9 @@ def national_funnel(ctx: ReviewContext) -> Section:
         measure=measure,
         highlight=highlight,
         marked=marked,
-        marked_label="most similar group" if ctx.csp is not None else f"{ctx.force.name} partnerships",
+        marked_label="most similar group"
+        if ctx.csp is not None
+        else f"{ctx.force.name} partnerships",
         caption=f"{wording.sentence_start(measure)} per 1,000 residents against population, "
         f"{len(table)} partnership areas of England and Wales, {_year_label(counts)}",
     )
@@ -324,10 +337,21 @@ def national_funnel(ctx: ReviewContext) -> Section:
         "The most similar group is the fairer comparison."
     )
     if not off_scale.empty:
-        text += " Not drawn, as far above the scale: " + wording.join_words(
-            [f"{row.area} ({wording.rate(row.rate)} per 1,000)" for row in off_scale.itertuples()]
-        ) + "."
-    return [chart, Paragraph(text), Paragraph(wording.national_source(counts.source, ctx.synthetic))]
+        text += (
+            " Not drawn, as far above the scale: "
+            + wording.join_words(
+                [
+                    f"{row.area} ({wording.rate(row.rate)} per 1,000)"
+                    for row in off_scale.itertuples()
+                ]
+            )
+            + "."
+        )
+    return [
+        chart,
+        Paragraph(text),
+        Paragraph(wording.national_source(counts.source, ctx.synthetic)),
+    ]
 
 
 def _too_few_peers(ctx: ReviewContext, priority: Priority) -> str | None:
@@ -380,7 +404,8 @@ def msg_overview(ctx: ReviewContext) -> Section:
                 "Compared with the group average": me["comparison"],
                 "Peers": wording.join_words(_names(group.members)),
                 "How the group was chosen": (
-                    "supplied (" + group.source + ")" if group.official
+                    "supplied (" + group.source + ")"
+                    if group.official
                     else wording.NEAREST_NEIGHBOURS
                 ),
             }

@@ -113,8 +113,9 @@ def _map_inputs(ctx: ReviewContext):
     if shapes is None or shapes.empty:
         return item, None, None, None
     counts, names = _lsoa_counts(records)
-    fallback = shapes["lsoa_name"].where(shapes["lsoa_name"] != "", pd.Series(shapes.index,
-                                                                              index=shapes.index))
+    fallback = shapes["lsoa_name"].where(
+        shapes["lsoa_name"] != "", pd.Series(shapes.index, index=shapes.index)
+    )
     return item, shapes, counts, names.reindex(shapes.index).fillna(fallback)
 
 
