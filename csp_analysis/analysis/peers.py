@@ -227,6 +227,14 @@ def nearest_neighbours(
 _computed: dict[int, dict[str, PeerGroup]] = {}
 
 
+def nearest_neighbour_groups(k: int = DEFAULT_PEERS) -> dict[str, PeerGroup]:
+    """Every area's ``k`` nearest neighbours on the shipped ONS profiles, computed once per
+    process (a report kernel template computes them before forking its reports)."""
+    if k not in _computed:
+        _computed[k] = nearest_neighbours(load_area_profiles(), k=k)
+    return _computed[k]
+
+
 def peer_group(
     area_code: str, areas: AreasConfig | None = None, k: int = DEFAULT_PEERS
 ) -> PeerGroup:
@@ -249,10 +257,8 @@ def peer_group(
             method="user",
             source=given.source,
         )
-    if k not in _computed:
-        _computed[k] = nearest_neighbours(load_area_profiles(), k=k)
     try:
-        return _computed[k][area_code]
+        return nearest_neighbour_groups(k)[area_code]
     except KeyError:
         raise AnalysisError(f"no ONS profile for partnership area {area_code}") from None
 
