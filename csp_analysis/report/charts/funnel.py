@@ -40,21 +40,29 @@ def funnel_position(population: float, rate: float, funnel: pd.DataFrame) -> str
     Returns one of "above the 99.8% upper limit", "above the 95% upper limit", "within the 95%
     limits", "below the 95% lower limit", "below the 99.8% lower limit".
     """
+    return funnel_positions([population], [rate], funnel)[0]
+
+
+def funnel_positions(populations, rates, funnel: pd.DataFrame) -> list[str]:
+    """:func:`funnel_position` of many points at once (one interpolation per limit)."""
     ordered = funnel.sort_values("population")
     pops = ordered["population"].to_numpy(dtype=float)
-    if not pops[0] <= population <= pops[-1]:
+    populations = np.asarray(populations, dtype=float)
+    rates = np.asarray(rates, dtype=float)
+    outside = (populations < pops[0]) | (populations > pops[-1]) | np.isnan(populations)
+    if outside.any():
         raise AnalysisError(
             f"funnel_chart: funnel limits cover populations {wording.number(pops[0])} to "
-            f"{wording.number(pops[-1])}, not {wording.number(population)}"
+            f"{wording.number(pops[-1])}, not {wording.number(populations[outside][0])}"
         )
-    limit = {
-        c: float(np.interp(population, pops, ordered[c].to_numpy(dtype=float)))
-        for c in ("lower_95", "upper_95", "lower_998", "upper_998")
-    }
+    positions = np.full(len(populations), "within the 95% limits", dtype=object)
+    decided = np.zeros(len(populations), dtype=bool)
     for text, column, sign in _FUNNEL_BANDS:
-        if sign * (rate - limit[column]) > 0:
-            return text
-    return "within the 95% limits"
+        limit = np.interp(populations, pops, ordered[column].to_numpy(dtype=float))
+        beyond = ~decided & (sign * (rates - limit) > 0)
+        positions[beyond] = text
+        decided |= beyond
+    return positions.tolist()
 
 
 def funnel_chart(
@@ -142,9 +150,7 @@ def _funnel_rows(points: pd.DataFrame, funnel: pd.DataFrame, highlight) -> pd.Da
     rows = points.reset_index(drop=True).copy()
     rows["population"] = pd.to_numeric(rows["population"], errors="raise").astype(float)
     rows["rate"] = pd.to_numeric(rows["rate"], errors="raise").astype(float)
-    rows["position"] = [
-        funnel_position(p, r, funnel) for p, r in zip(rows["population"], rows["rate"], strict=True)
-    ]
+    rows["position"] = funnel_positions(rows["population"], rows["rate"], funnel)
 
     return rows
 
