@@ -11,10 +11,8 @@ every worker that runs it fails "worker died" once the scheduler's retry limit i
 
 from __future__ import annotations
 
-import json
 import os
 import signal
-import subprocess
 import sys
 import threading
 import time
@@ -24,6 +22,7 @@ import pytest
 
 from csp_analysis.batch import runner
 from csp_analysis.core import cli
+from tests.dask_cluster import local_cluster
 from tests.test_runner import _batch, _options, _report, write_processed
 
 pytestmark = pytest.mark.slow
@@ -42,43 +41,9 @@ ALLOWED_FAILURES = 1  # the scheduler gives up on a report after its second lost
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory):
     """Scheduler and 2 single-threaded workers (with their nannies) on 127.0.0.1."""
-    folder = tmp_path_factory.mktemp("dask")
-    scheduler_file = folder / "scheduler.json"
     env = dict(os.environ, DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES=str(ALLOWED_FAILURES))
-    log = open(folder / "cluster.log", "wb")  # noqa: SIM115 (closed at teardown)
-    common = {"stdout": log, "stderr": subprocess.STDOUT, "env": env, "start_new_session": True}
-    scheduler = subprocess.Popen(
-        [BIN / "dask", "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
-         "--scheduler-file", scheduler_file],
-        **common,
-    )  # fmt: skip
-    deadline = time.monotonic() + 60
-    while not scheduler_file.is_file():
-        assert time.monotonic() < deadline, (folder / "cluster.log").read_text()
-        assert scheduler.poll() is None, (folder / "cluster.log").read_text()
-        time.sleep(0.2)
-    time.sleep(0.5)  # the file is written before it is complete on slow disks
-    address = json.loads(scheduler_file.read_text())["address"]
-    workers = subprocess.Popen(
-        [BIN / "dask", "worker", address, "--nworkers", "2", "--nthreads", "1",
-         "--no-dashboard", "--local-directory", folder / "workers"],
-        **common,
-    )  # fmt: skip
-    from distributed import Client
-
-    with Client(address, timeout="30s") as client:
-        client.wait_for_workers(2, timeout=120)
-    yield address
-    for process in (workers, scheduler):
-        try:
-            os.killpg(process.pid, signal.SIGTERM)
-        except OSError:
-            pass
-        try:
-            process.wait(20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-    log.close()
+    with local_cluster(tmp_path_factory.mktemp("dask"), env) as address:
+        yield address
 
 
 def _worker_pids(address) -> dict[str, int]:

@@ -3,9 +3,10 @@
 The client (``csp-analysis run``) plans the batch as always, sends each report to the cluster
 with :meth:`distributed.Client.submit` and writes what comes back (the page, its executed
 notebook, PDF and spreadsheets), the manifest, index and board packs itself. Workers need the
-same version of csp-analysis installed and must reach the processed data at the path given by
-``--processed-dir`` (a shared filesystem); the notebook itself travels with the task, so a
-worker needs no checkout of the notebooks.
+same version of csp-analysis installed and must reach the processed data given by
+``--processed-dir``: a path on a shared filesystem, or a URL such as ``s3://bucket/processed``
+of which each worker keeps its own local copy (:mod:`csp_analysis.io.remote`); the notebook
+itself travels with the task, so a worker needs no checkout of the notebooks.
 
 Failure isolation, as in the local pool (:mod:`csp_analysis.batch.worker`):
 

@@ -79,6 +79,7 @@ def _warm(processed_dir: str, forces: list[str]) -> None:
     import matplotlib_inline.backend_inline  # noqa: F401
 
     from csp_analysis.core.registry import load_areas
+    from csp_analysis.io import remote
     from csp_analysis.report import context, review  # noqa: F401
 
     # What the sections import when first used (maps, hotspots, forecasts): measured 0.5 s
@@ -93,7 +94,8 @@ def _warm(processed_dir: str, forces: list[str]) -> None:
         areas = load_areas()
         for force in forces:
             try:
-                context.warm_force_crimes(Path(processed_dir), areas.force(force))
+                local = remote.local_processed_dir(processed_dir)  # a URL: this machine's copy
+                context.warm_force_crimes(local, areas.force(force))
             except Exception as exc:  # a report will meet the same problem and say it plainly
                 print(f"kernel template: could not pre-read {force}: {exc}", file=sys.stderr)
 

@@ -43,6 +43,7 @@ from csp_analysis.core.paths import (
     REPORTS_DIR,
 )
 from csp_analysis.core.registry import load_areas
+from csp_analysis.io import remote
 from csp_analysis.io.commentary import commentary_path, read_commentary
 from csp_analysis.io.ingest_report import IngestReport, data_are_synthetic
 
@@ -70,7 +71,7 @@ class RunOptions:
     timeout: float | None = None
     force: bool = False
     out_dir: Path = REPORTS_DIR
-    processed_dir: Path | None = None
+    processed_dir: Path | str | None = None  # a folder, or a URL (s3://...: io/remote.py)
     areas_config: Path = AREAS_CONFIG
     priorities_config: Path = PRIORITIES_CONFIG
     project_root: Path = PROJECT_ROOT
@@ -422,11 +423,17 @@ def plan_batch(options: RunOptions) -> BatchPlan:
     priorities = load_priorities(options.priorities_config)
     common = dict(batch.parameters)
     processed_dir = options.processed_dir or common.get("processed_dir") or PROCESSED_DIR
-    processed_dir = Path(processed_dir)
-    if not processed_dir.is_absolute():
-        processed_dir = options.project_root / processed_dir
-    if options.processed_dir is not None or "processed_dir" in common:
-        common["processed_dir"] = str(processed_dir)
+    if remote.is_url(processed_dir):
+        # The notebooks (and a cluster's workers) get the URL; the plan reads this machine's
+        # copy of it.
+        common["processed_dir"] = str(processed_dir).strip()
+        processed_dir = remote.local_processed_dir(processed_dir)
+    else:
+        processed_dir = Path(processed_dir)
+        if not processed_dir.is_absolute():
+            processed_dir = options.project_root / processed_dir
+        if options.processed_dir is not None or "processed_dir" in common:
+            common["processed_dir"] = str(processed_dir)
 
     areas, scope_warnings = forces_to_report(national, read_data_months(processed_dir))
     all_jobs = batch.expand(areas, priorities, options.config, options.project_root)

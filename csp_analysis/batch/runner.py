@@ -49,6 +49,7 @@ from csp_analysis.core.paths import (
     REPORTS_CONFIG,
     REPORTS_DIR,
 )
+from csp_analysis.io import remote
 from csp_analysis.report import wording
 
 if TYPE_CHECKING:
@@ -415,10 +416,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--processed-dir",
-        type=Path,
+        type=_path_or_url,
         default=None,
         metavar="DIR",
-        help="processed data folder (default: data/processed); passed to "
+        help="processed data folder (default: data/processed), or a URL such as "
+        "s3://bucket/processed (fsspec; each machine keeps a local copy); passed to "
         "notebooks that take processed_dir",
     )
     parser.add_argument(
@@ -437,6 +439,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="also write each report as a tagged PDF, and a board pack per partnership",
     )
+
+
+def _path_or_url(value: str) -> Path | str:
+    # Path() would fold "s3://bucket" into "s3:/bucket".
+    return value if remote.is_url(value) else Path(value)
 
 
 def _options_from_args(args: argparse.Namespace) -> RunOptions:
@@ -476,7 +483,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
     result = run_batch(options)
     print(
-        f"{len(result.entries)} reports: {result.ran} run, {result.skipped} up to date, "
+        f"{wording.plural(len(result.entries), 'report')}: {result.ran} run, {result.skipped} up to date, "
         f"{len(result.failed)} failed, in {result.seconds:.1f} s"
     )
     for entry in result.failed:

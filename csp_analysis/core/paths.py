@@ -16,6 +16,8 @@ CONFIG_DIR = PROJECT_ROOT / "config"
 DATA_DIR = PROJECT_ROOT / "data"
 RAW_DIR = DATA_DIR / "raw"
 PROCESSED_DIR = DATA_DIR / "processed"
+# Local copies of processed folders read from URLs (io/remote.py); CSP_ANALYSIS_REMOTE_CACHE overrides.
+REMOTE_CACHE_DIR = DATA_DIR / "remote"
 DEMO_RAW_DIR = RAW_DIR / "demo"
 REPORTS_DIR = PROJECT_ROOT / "reports"
 COMMENTARY_DIR = PROJECT_ROOT / "commentary"

@@ -52,6 +52,7 @@ from csp_analysis.core.config import (
 from csp_analysis.core.exceptions import AnalysisError, CspAnalysisError
 from csp_analysis.core.registry import load_areas
 from csp_analysis.core.schema import FLAGS
+from csp_analysis.io import remote
 from csp_analysis.io.ingest_report import data_are_synthetic
 
 __all__ = ["CRIME_COLUMNS", "ReportWindows", "ReviewContext", "load_context"]
@@ -546,8 +547,10 @@ def load_context(
         Priority id of a thematic review.
     force : str, optional
         Force id for force-level reports (default: the CSP's force).
-    processed_dir : path-like, optional
-        Folder holding the processed tables; "" or None means ``data/processed``.
+    processed_dir : path-like or str, optional
+        Folder holding the processed tables; "" or None means ``data/processed``. A URL such
+        as ``s3://bucket/processed`` is read through fsspec from a local copy kept up to date
+        (:mod:`csp_analysis.io.remote`).
     trend_months, top_areas, forecast_horizon : int
         Months shown in trend and control charts (12 to 120), neighbourhoods listed (1 to 50),
         months forecast (1 to 24): see :class:`ReportWindows`.
@@ -567,7 +570,8 @@ def load_context(
     windows = ReportWindows.checked(
         trend_months=trend_months, top_areas=top_areas, forecast_horizon=forecast_horizon
     )
-    directory = Path(processed_dir) if processed_dir else paths.PROCESSED_DIR
+    # A URL (s3://...) is read from this machine's local copy of it (io/remote.py).
+    directory = remote.local_processed_dir(processed_dir) or paths.PROCESSED_DIR
     if not (directory / paths.CRIMES_PARQUET).is_file():
         raise CspAnalysisError(
             f"no processed data in {directory}: run `make data` (demonstration data) or "
