@@ -181,6 +181,7 @@ def _execute_task(task: ReportTask) -> TaskResult:
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
     from papermill.exceptions import PapermillExecutionError
 
+    from csp_analysis.batch import engine
     from csp_analysis.report.html_export import render_html, write_atomic
 
     started = time.monotonic()
@@ -199,6 +200,7 @@ def _execute_task(task: ReportTask) -> TaskResult:
             execution_timeout=task.timeout,
             start_timeout=60,
             kernel_manager_class=_kernel_manager_class(),
+            engine_name=engine.register(),  # the executed notebook written a few times, not per cell
         )
     except PapermillExecutionError as exc:
         result.error_kind, result.error, result.cell = (
