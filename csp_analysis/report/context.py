@@ -393,21 +393,30 @@ class ReviewContext:
         cached = self._cache.get(("select", priority.id))
         if cached is not None:
             return cached
-        chosen, selection = series.select_priority(self._keys, priority, self.source)
+        # The force's coverage is already known: not recomputed from the key table each time.
+        chosen, selection = series.select_priority(
+            self._keys, priority, self.source, coverage=self.coverage
+        )
         mask = self.crimes[_KEY].isin(chosen[_KEY]).to_numpy()
         self._cache[("select", priority.id)] = (mask, selection)
         return mask, selection
 
-    def records(self, priority: Priority | str, csp_code: str | None = None) -> pd.DataFrame:
+    def records(
+        self,
+        priority: Priority | str,
+        csp_code: str | None = None,
+        columns: list[str] | None = None,
+    ) -> pd.DataFrame:
         """The records of a priority (optionally one CSP's), carrying the force's coverage.
 
         Unassigned records (no location, outside the force's area) are kept; the count
-        functions leave them out.
+        functions leave them out. ``columns`` limits the copy to the columns needed (a
+        priority's records are up to a million rows of 20 columns).
         """
         mask, _ = self._select(priority)
         if csp_code is not None:
             mask = mask & (self.crimes["csp_code"] == csp_code).fillna(False).to_numpy()
-        chosen = self.crimes.loc[mask]
+        chosen = self.crimes.loc[mask] if columns is None else self.crimes.loc[mask, columns]
         chosen.attrs = {}
         return chosen
 
@@ -437,7 +446,11 @@ class ReviewContext:
         if key in self._cache:
             return self._cache[key]
         _, selection = self._select(priority)
-        records = self.records(priority, csp_code)
+        by_columns = [by] if isinstance(by, str) else list(by or [])
+        needed = ["month", "force", "unassigned_reason", *by_columns]
+        records = self.records(
+            priority, csp_code, columns=[c for c in dict.fromkeys(needed) if c in self.crimes]
+        )
         coverage = self.coverage
         if csp_code is not None:
             coverage = coverage[coverage["csp_code"] == csp_code]
