@@ -1082,3 +1082,15 @@ def test_bar_value_labels_sit_beyond_the_bar_end_on_a_white_box():
         # Outside the bar, never over it: right of a positive bar, left of a negative one.
         assert box.x0 >= edge if bar.get_width() > 0 else box.x1 <= edge, value
         assert labels[value].get_bbox_patch().get_facecolor()[:3] == (1.0, 1.0, 1.0)
+
+
+def test_total_overlap_is_the_sum_of_pairwise_overlaps():
+    from csp_analysis.report.charts.common import _overlap, _total_overlap
+
+    rng = np.random.default_rng(3)
+    corners = rng.uniform(0, 100, (200, 2))
+    boxes = np.c_[corners, corners + rng.uniform(0, 20, (200, 2))]
+    for box in boxes[:20]:
+        expected = sum(_overlap(tuple(box), tuple(other)) for other in boxes)
+        assert _total_overlap(tuple(box), boxes) == pytest.approx(expected, rel=1e-12)
+    assert _total_overlap((0, 0, 1, 1), np.empty((0, 4))) == 0.0
