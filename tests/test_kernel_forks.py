@@ -54,3 +54,20 @@ def test_ordinary_kernels_when_forking_is_off(tmp_path, processed, monkeypatch):
     assert all(e["status"] == "ok" for e in result.entries)
     page = (tmp_path / "reports" / "herefordshire" / "checks.html").read_text()
     assert "Kernel forked from the template: False." in page
+
+
+def test_a_partnerships_shared_work_is_prepared_in_the_template_before_forking(tmp_path):
+    # The demo data (make data): boundaries, so there are outlines and contiguity to share.
+    from csp_analysis.core.paths import PROCESSED_DIR
+
+    config = _batch(
+        tmp_path,
+        [_report("prepared", "shows_prepared.ipynb", csps=["herefordshire", "shropshire"])],
+        parameters={"processed_dir": str(PROCESSED_DIR)},
+    )
+    result = runner.run_batch(_options(tmp_path, config, PROCESSED_DIR, workers=1))
+    assert all(e["status"] == "ok" for e in result.entries), [e["error"] for e in result.entries]
+    for csp in ("herefordshire", "shropshire"):
+        page = (tmp_path / "reports" / csp / "prepared.html").read_text()
+        # Its own shapes, outlines and contiguity were in the kernel before the report began.
+        assert f"Shared work inherited for {csp}: boundaries, contiguity, outlines." in page

@@ -41,6 +41,9 @@ from pathlib import Path
 
 SOCKET_ENV = "CSP_ANALYSIS_FORK_SOCKET"
 ENABLE_ENV = "CSP_ANALYSIS_FORK_KERNELS"  # "0": start each kernel the usual way
+# The report a fork request is for (JSON: csp, period_end, processed_dir), set by the worker
+# around each report: the template prepares that partnership's shared work before forking.
+PREPARE_ENV = "CSP_ANALYSIS_FORK_PREPARE"
 READY_TIMEOUT = 120.0
 _FORWARDED_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT)
 
@@ -98,6 +101,27 @@ def _warm(processed_dir: str, forces: list[str]) -> None:
                 context.warm_force_crimes(local, areas.force(force))
             except Exception as exc:  # a report will meet the same problem and say it plainly
                 print(f"kernel template: could not pre-read {force}: {exc}", file=sys.stderr)
+
+
+def _prepare_for(request: dict) -> None:
+    """Before forking a report's kernel, compute in the template what its partnership's reports
+    share (``review.warm_partnership``), once per partnership: this report pays it as it would
+    have, the partnership's later reports on this worker inherit it."""
+    spec = request.get("env", {}).get(PREPARE_ENV)
+    if not spec:
+        return
+    try:
+        report = json.loads(spec)
+        if report.get("csp"):
+            from csp_analysis.report import review
+
+            review.warm_partnership(
+                report["csp"],
+                report.get("period_end") or "latest",
+                report.get("processed_dir") or "",
+            )
+    except Exception as exc:  # the report will meet the same problem and say it plainly
+        print(f"kernel template: could not prepare {spec}: {exc}", file=sys.stderr)
 
 
 def _become_kernel(request: dict, close: list[socket.socket]) -> None:
@@ -176,6 +200,7 @@ def serve(socket_path: str, processed_dir: str, forces: list[str]) -> None:
             if b"\n" not in buffers[conn]:
                 continue
             request = json.loads(buffers.pop(conn).split(b"\n", 1)[0])
+            _prepare_for(request)
             open_sockets = [listener, *buffers, *kernel_of, conn]
             pid = os.fork()
             if pid == 0:

@@ -11,6 +11,7 @@ error, and the other reports go on.
 
 from __future__ import annotations
 
+import json
 import multiprocessing as mp
 import os
 import re
@@ -182,12 +183,18 @@ def _execute_task(task: ReportTask) -> TaskResult:
     from papermill.exceptions import PapermillExecutionError
 
     from csp_analysis.batch import engine
+    from csp_analysis.batch.kernel_forks import PREPARE_ENV
     from csp_analysis.report.html_export import render_html, write_atomic
 
     started = time.monotonic()
     result = TaskResult(key=task.key, status=STATUS_FAILED)
     executed = Path(task.executed_path)
     executed.parent.mkdir(parents=True, exist_ok=True)
+    # Tells this worker's kernel template which partnership the report is for (kernel_forks).
+    # The kernel's environment is copied from this process's when papermill starts it.
+    os.environ[PREPARE_ENV] = json.dumps(
+        {k: task.parameters.get(k) for k in ("csp", "period_end", "processed_dir")}
+    )
     try:
         nb = papermill.execute_notebook(
             task.notebook,
@@ -238,6 +245,7 @@ def _execute_task(task: ReportTask) -> TaskResult:
                 "export",
                 one_line_error(f"{step} failed: {type(exc).__name__}: {exc}"),
             )
+    os.environ.pop(PREPARE_ENV, None)
     result.duration_s = round(time.monotonic() - started, 2)
     return result
 

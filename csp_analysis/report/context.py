@@ -163,6 +163,7 @@ class ReviewContext:
     processed_dir: Path | None = None
     _keys: pd.DataFrame = field(repr=False, default=None)
     _cache: dict = field(repr=False, default_factory=dict)
+    _shared: dict = field(repr=False, default_factory=dict)
 
     def memo(self, key: tuple, compute: Callable[[], T]) -> T:
         """``compute()`` once per context and ``key``: sections that show the same fit or table
@@ -170,6 +171,15 @@ class ReviewContext:
         if key not in self._cache:
             self._cache[key] = compute()
         return self._cache[key]
+
+    def shared_memo(self, key: tuple, compute: Callable[[], T]) -> T:
+        """``compute()`` once per process for every report of this force and period: for what
+        depends only on the force's data (boundaries, a partnership's outlines and contiguity),
+        never on the report. A batch worker's kernel template fills it before forking a
+        partnership's reports (batch/kernel_forks.py). Callers must not change the result."""
+        if key not in self._shared:
+            self._shared[key] = compute()
+        return self._shared[key]
 
     # ------------------------------------------------------------------ periods
 
@@ -328,12 +338,14 @@ class ReviewContext:
             frame = gpd.read_parquet(path)
             return frame.drop_duplicates("lsoa_code").set_index("lsoa_code")
 
-        everything = self.memo(("boundaries",), read)
+        everything = self.shared_memo(("boundaries",), read)
         if everything is None:
             return None
-        owners = self.memo(("lsoa_owner",), self._lsoa_owners)
+        owners = self.shared_memo(("lsoa_owner",), self._lsoa_owners)
         wanted = owners.index if csp_code is None else owners.index[owners == csp_code]
-        return everything[everything.index.isin(wanted)]
+        return self.shared_memo(
+            ("boundaries", csp_code), lambda: everything[everything.index.isin(wanted)]
+        )
 
     def lsoa_districts(self) -> pd.Series:
         """District (LAD) code of each LSOA in the force's records, for map outlines."""
@@ -347,7 +359,7 @@ class ReviewContext:
             pairs = located[["lsoa_code", "lad_code"]].drop_duplicates().astype(str)
             return pairs.drop_duplicates("lsoa_code").set_index("lsoa_code")["lad_code"]
 
-        return self.memo(("lsoa_districts",), compute)
+        return self.shared_memo(("lsoa_districts",), compute)
 
     def _lsoa_owners(self) -> pd.Series:
         """Partnership code of each LSOA the force's records place in one of its partnerships."""
@@ -625,6 +637,7 @@ def load_context(
         windows=windows,
         processed_dir=directory,
         _keys=period.keys.copy(deep=False),
+        _shared=period.shared,
     )
 
 
@@ -638,6 +651,7 @@ class _ForcePeriod:
     keys: pd.DataFrame
     data_start: pd.Timestamp
     data_end: pd.Timestamp
+    shared: dict = field(default_factory=dict)  # ReviewContext.shared_memo's store
 
 
 # The force's records up to the period end with their clause keys and month coverage, by

@@ -75,8 +75,25 @@ NO_BOUNDARIES = (
 
 def _outlines(ctx: ReviewContext, shapes):
     """District outlines (thin) and the partnership's outline (thick), dissolved from LSOAs
-    once per report (both maps and the hotspot map share them)."""
-    return ctx.memo(("outlines", ctx.csp.code), lambda: _dissolve_outlines(ctx, shapes))
+    once per process (every map of the partnership's reports shares them)."""
+    return ctx.shared_memo(("outlines", ctx.csp.code), lambda: _dissolve_outlines(ctx, shapes))
+
+
+def _contiguity(ctx: ReviewContext, shapes):
+    """Queen contiguity of the partnership's neighbourhoods (shared by its reports)."""
+    return ctx.shared_memo(
+        ("contiguity", ctx.csp.code), lambda: hotspot_analysis.contiguity(shapes)
+    )
+
+
+def prepare_partnership(ctx: ReviewContext) -> None:
+    """Compute what every report of the context's partnership shares - its neighbourhood
+    shapes, outlines and contiguity - into the process-level cache (``shared_memo``), so a
+    batch worker's kernel template does it once and each forked report starts with it."""
+    shapes = ctx.boundaries(ctx.csp.code)
+    if shapes is not None and not shapes.empty:
+        _outlines(ctx, shapes)
+        _contiguity(ctx, shapes)
 
 
 def _dissolve_outlines(ctx: ReviewContext, shapes):
@@ -188,7 +205,7 @@ def hotspots(ctx: ReviewContext) -> Section:
     item, shapes, counts, names = _map_inputs(ctx)
     if shapes is None:
         return Paragraph(NO_BOUNDARIES.replace("No map", "No hotspot test"))
-    weights = ctx.memo(("contiguity", ctx.csp.code), lambda: hotspot_analysis.contiguity(shapes))
+    weights = _contiguity(ctx, shapes)
     current = hotspot_analysis.gi_star(counts, weights)
     chart = charts.hotspot_map(
         shapes, current, names, measure=item.measure, area=ctx.area_name, period=ctx.year_label,
