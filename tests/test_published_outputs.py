@@ -186,6 +186,44 @@ def test_spreadsheets_hold_the_cells_as_printed(tmp_path):
         assert "This table has notes (see the Notes worksheet): [note 1][note 2][note 3]" in lines
 
 
+def test_ods_is_valid_opendocument_with_a_header_row_and_the_report_title(tmp_path):
+    import zipfile
+    from xml.etree import ElementTree
+
+    book, _, _ = _workbook(tmp_path)
+    book.title = 'Crime & disorder: "A" <report>'
+    book.tables[0].table.cells.rows[1][0] = "  two  spaces\tand a tab"  # was "[c]"
+    ods = write_ods(tmp_path / "t.ods", book)
+    with zipfile.ZipFile(ods) as archive:
+        first = archive.infolist()[0]
+        # ODF 1.2 part 3, 3.3: the mimetype first, uncompressed, so the type is in the bytes.
+        assert (first.filename, first.compress_type) == ("mimetype", zipfile.ZIP_STORED)
+        assert archive.read("mimetype") == b"application/vnd.oasis.opendocument.spreadsheet"
+        names = set(archive.namelist())
+        assert {"content.xml", "meta.xml", "META-INF/manifest.xml"} <= names
+        content = ElementTree.fromstring(archive.read("content.xml"))
+        meta = ElementTree.fromstring(archive.read("meta.xml"))
+    ns = {
+        "table": "urn:oasis:names:tc:opendocument:xmlns:table:1.0",
+        "office": "urn:oasis:names:tc:opendocument:xmlns:office:1.0",
+        "dc": "http://purl.org/dc/elements/1.1/",
+    }
+    assert meta.find(".//dc:title", ns).text == book.title
+    sheet = content.find(".//table:table[@table:name='Table_1']", ns)
+    header = sheet.findall("table:table-header-rows/table:table-row/table:table-cell", ns)
+    assert ["".join(c.itertext()) for c in header] == ["Crime type", "Offences", "Rate per 1,000"]
+    number = sheet.findall("table:table-row", ns)[-3].findall("table:table-cell", ns)[1]
+    value_type = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}value-type"
+    assert number.get(value_type) == "float"
+    # What a spreadsheet program reads back: the title escaped and whitespace kept.
+    sheets = pd.read_excel(ods, sheet_name=None, header=None, engine="odf")
+    assert sheets["Cover"].iloc[0, 0] == book.title
+    assert sheets["Table_1"].iloc[-2, 1].startswith("  two  spaces")  # pandas drops the tab
+    spaced = sheet.findall("table:table-row", ns)[-2].findall("table:table-cell", ns)[1]
+    assert spaced.find(".//{urn:oasis:names:tc:opendocument:xmlns:text:1.0}tab") is not None
+    assert write_ods(tmp_path / "again.ods", book).read_bytes() == ods.read_bytes()
+
+
 def test_a_report_with_no_table_gets_no_spreadsheet(tmp_path):
     book = ReportWorkbook("Empty report", "Year ending March 2026", [])
     with pytest.raises(Exception, match="shows no table to put in a spreadsheet"):
