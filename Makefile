@@ -78,8 +78,9 @@ test: data sample $(AXE) ## Run every test this machine can run: unit, real data
 	$(BIN)/python -m pytest tests -n $(WORKERS) --dist loadfile --durations=15
 	$(BIN)/python -m pytest --nbval-lax notebooks -p no:cacheprovider
 
-lint: $(STAMP) ## ruff over the package, tests, benchmarks, scripts, notebooks; import-linter over the layers
+lint: $(STAMP) ## ruff (rules, and formatting outside the notebooks) over the code; import-linter over the layers
 	$(BIN)/ruff check csp_analysis tests benchmarks scripts notebooks
+	$(BIN)/ruff format --check csp_analysis tests benchmarks scripts
 	$(BIN)/lint-imports
 
 bench: data ## Run the benchmarks and print figures (see docs/benchmarks.md)

@@ -50,10 +50,14 @@ def demo_series(seed: int = 1, end: str = "2025-03") -> dict[str, pd.Series]:
     rng = np.random.default_rng(seed)
     out = {}
     for spec in truth["series"]:
-        mean = expected[
-            (expected["csp_code"] == spec["csp_code"])
-            & (expected["crime_type"] == spec["crime_type"])
-        ].set_index("month").loc[:end, "expected"]
+        mean = (
+            expected[
+                (expected["csp_code"] == spec["csp_code"])
+                & (expected["crime_type"] == spec["crime_type"])
+            ]
+            .set_index("month")
+            .loc[:end, "expected"]
+        )
         size = spec["dispersion"]
         counts = rng.negative_binomial(size, size / (size + mean.to_numpy()))
         out[f"{spec['csp_code']} {spec['crime_type']}"] = pd.Series(
@@ -97,9 +101,7 @@ def held_out(series: pd.Series, origins: int) -> dict | None:
         inside = (test >= result.lower.to_numpy()) & (test <= result.upper.to_numpy())
         row[f"cal_{key}"] = inside.mean() if result.calibrated else np.nan
         own = fc.forecast(train, horizon=HOLDOUT, level=level, model=tested.chosen_model)
-        row[f"own_{key}"] = (
-            (test >= own.lower.to_numpy()) & (test <= own.upper.to_numpy())
-        ).mean()
+        row[f"own_{key}"] = ((test >= own.lower.to_numpy()) & (test <= own.upper.to_numpy())).mean()
         if level == fc.LEVELS[-1]:
             row["mase"] = np.mean(np.abs(test - result.mean.to_numpy())) / scale
             row["mase_naive"] = np.mean(np.abs(test - naive)) / scale

@@ -187,14 +187,12 @@ def build(shared: Path) -> pd.DataFrame:
     imd["weight"] = imd["lad19"].map(lsoas_per_lad19)
     if imd["weight"].isna().any():
         raise SystemExit("IoD2019 File 10 districts missing from File 1")
-    imd_by_area = (imd["imd"] * imd["weight"]).groupby(imd["area"]).sum() / imd.groupby(
-        "area"
-    )["weight"].sum()
+    imd_by_area = (imd["imd"] * imd["weight"]).groupby(imd["area"]).sum() / imd.groupby("area")[
+        "weight"
+    ].sum()
 
     km2 = land_areas(shared)
-    area_km2 = {
-        csp.code: float(sum(km2[lad] for lad in csp.lad_codes)) for csp in registry.csps
-    }
+    area_km2 = {csp.code: float(sum(km2[lad] for lad in csp.lad_codes)) for csp in registry.csps}
     rows = []
     for csp in registry.csps:
         c = by_area.loc[csp.code]
@@ -213,9 +211,7 @@ def build(shared: Path) -> pd.DataFrame:
                 "pct_social_rented": round(100 * c["social_rented"] / c["households"], 2),
                 "pct_private_rented": round(100 * c["private_rented"] / c["households"], 2),
                 "pct_no_car": round(100 * c["no_car"] / c["car_households"], 2),
-                "pct_higher_managerial": round(
-                    100 * c["nssec_higher"] / c["residents_16_plus"], 2
-                ),
+                "pct_higher_managerial": round(100 * c["nssec_higher"] / c["residents_16_plus"], 2),
                 "pct_routine": round(100 * c["nssec_routine"] / c["residents_16_plus"], 2),
                 "pct_students": round(100 * c["students"] / c["residents_16_plus"], 2),
                 "imd_average_score": (

@@ -127,7 +127,9 @@ def main() -> None:
         if not matches:
             raise SystemExit(f"no 2017/18 count for {force.name}")
         population = sum(csp.population[2017] for csp in force.csps)
-        print(f"    {force.pfa_code!r}: {per_force[matches[0]] * 1000 / population:.1f},  # {force.name}")
+        print(
+            f"    {force.pfa_code!r}: {per_force[matches[0]] * 1000 / population:.1f},  # {force.name}"
+        )
     print("}")
 
 

@@ -494,7 +494,7 @@ def run(args: argparse.Namespace) -> int:
         )
     if result.packs:
         built = sum(p.status == "ok" for p in result.packs)
-        print(f"{len(result.packs)} board packs: {built} published")
+        print(f"{wording.plural(len(result.packs), 'board pack')}: {built} published")
     for pack in result.packs:
         if pack.status != "ok":
             print(f"BOARD PACK {pack.status.upper()} {pack.csp}: {pack.error}", file=sys.stderr)
