@@ -10,7 +10,6 @@ its own copy, each worker fetches its own once and its reports read it.
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -207,4 +206,3 @@ def test_reports_on_a_dask_cluster_read_processed_data_from_s3(tmp_path, s3_proc
     assert "Herefordshire: performance overview" in page
     for leak in (url, "csp-test", str(tmp_path), "127.0.0.1"):
         assert leak not in page
-    shutil.rmtree(tmp_path / "worker-cache", ignore_errors=True)

@@ -94,11 +94,15 @@ def _warm(processed_dir: str, forces: list[str]) -> None:
             pass
 
     if processed_dir:
+        try:
+            local = remote.local_processed_dir(processed_dir)  # a URL: this machine's copy
+        except Exception as exc:  # a report will meet the same problem and say it plainly
+            print(f"kernel template: could not read {processed_dir}: {exc}", file=sys.stderr)
+            return
         areas = load_areas()
         for force in forces:
             try:
-                local = remote.local_processed_dir(processed_dir)  # a URL: this machine's copy
-                context.warm_force_crimes(local, areas.force(force))
+                context.warm_force(local, areas.force(force))
             except Exception as exc:  # a report will meet the same problem and say it plainly
                 print(f"kernel template: could not pre-read {force}: {exc}", file=sys.stderr)
 

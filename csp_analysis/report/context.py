@@ -694,9 +694,10 @@ def _crimes_key(crimes_path: Path, force: Force) -> tuple:
     return (str(crimes_path.resolve()), stat.st_size, stat.st_mtime_ns, force.id)
 
 
-def warm_force_crimes(processed_dir: Path, force: Force, period_end: str = "latest") -> None:
-    """Read a force's records into this process's cache (see ``_FORCE_CRIMES``), and prepare
-    what its reports for ``period_end`` share (``_FORCE_PERIODS``)."""
+def warm_force(processed_dir: Path, force: Force, period_end: str = "latest") -> None:
+    """Prepare in this process what every report of a force shares: its records
+    (``_FORCE_CRIMES``), their period to ``period_end`` (``_FORCE_PERIODS``) and the national
+    peer groups."""
     _force_period(Path(processed_dir) / paths.CRIMES_PARQUET, force, period_end)
     peers.nearest_neighbour_groups()
 
